@@ -1,0 +1,470 @@
+//! Stage 2, check: semantic rules of the YAML language. Collects every error.
+
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::load::{Loaded, Locales, Node, OrderedMap, SchemaDoc};
+use crate::locate::{YamlPath, locate};
+use crate::template;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The scalar field types; anything starting upper-case names a type under `types:`.
+pub const BUILTIN_TYPES: &[&str] =
+    &["string", "integer", "boolean", "datetime", "enum", "object", "array"];
+
+/// Where a node sits decides which keys it may have.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Field,
+    Item,
+    Named,
+}
+
+/// Collects diagnostics for one file, locating each in the source.
+pub(crate) struct Reporter<'a> {
+    pub file: &'a Loaded,
+    pub out: Vec<Diagnostic>,
+}
+
+impl<'a> Reporter<'a> {
+    pub fn new(file: &'a Loaded) -> Self {
+        Self { file, out: Vec::new() }
+    }
+
+    /// Reports at the value of `path` (or at its key with `at_key`).
+    pub fn error(&mut self, path: &YamlPath, at_key: bool, message: String) -> &mut Diagnostic {
+        let src = &self.file.source;
+        let location = locate(&src.text, path, at_key);
+        self.out
+            .push(Diagnostic::new(&src.path, &path.to_string(), message).at(&src.text, location));
+        let last = self.out.len() - 1;
+        &mut self.out[last]
+    }
+}
+
+/// Checks every file and the set of files; returns all diagnostics.
+pub fn check(files: &[Loaded]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for file in files {
+        let mut r = Reporter::new(file);
+        check_file(&mut r, &file.doc);
+        let event = file.doc.event.as_str();
+        if let Some(first) = seen.insert(event, &file.source.path) {
+            r.error(&YamlPath::default().key("event"), false, format!("event `{event}` is declared twice"))
+                .help(format!("it is already declared in {first}; remove one of the files"));
+        }
+        out.extend(r.out);
+    }
+    out
+}
+
+fn check_file(r: &mut Reporter<'_>, doc: &SchemaDoc) {
+    let root = YamlPath::default();
+    check_event_name(r, doc);
+    if doc.description.trim().is_empty() {
+        r.error(&root.key("description"), false, "the event description is empty".into());
+    }
+    check_locales(r, doc, &root.key("locales"));
+    for (name, node) in doc.types.iter() {
+        let path = root.key("types").key(name);
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            r.error(&path, true, format!("type name `{name}` must start with an upper-case letter"))
+                .help("field types are lower-case words; named types are written like `TeamStatistic`");
+        }
+        check_node(r, doc, node, &path, Place::Named);
+    }
+    check_cycles(r, doc);
+    if doc.payload.is_empty() {
+        r.error(&root.key("payload"), false, "the payload has no fields".into());
+    }
+    for (name, node) in doc.payload.iter() {
+        check_node(r, doc, node, &root.key("payload").key(name), Place::Field);
+    }
+    check_templates(r, doc);
+}
+
+fn check_event_name(r: &mut Reporter<'_>, doc: &SchemaDoc) {
+    let path = YamlPath::default().key("event");
+    let parts: Vec<&str> = doc.event.split('.').collect();
+    let pascal = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    let well_formed = parts.len() == 3 && parts[0] == "AMAZON" && pascal(parts[1]) && pascal(parts[2]);
+    if !well_formed {
+        r.error(&path, false, format!("event name `{}` is not of the form `AMAZON.<Type>.<State>`", doc.event))
+            .help("for example `AMAZON.OrderStatus.Updated`: the AMAZON namespace, then the type and the state in PascalCase");
+    }
+    let file_stem = r
+        .file
+        .source
+        .path
+        .rsplit(['/', '\\'])
+        .next()
+        .and_then(|f| f.strip_suffix(".yaml"))
+        .unwrap_or_default()
+        .to_owned();
+    if file_stem != doc.event {
+        r.error(&path, false, format!("the file name does not match the event `{}`", doc.event))
+            .help(format!("rename the file to `{}.yaml`, or correct the event name", doc.event));
+    }
+}
+
+fn check_locales(r: &mut Reporter<'_>, doc: &SchemaDoc, path: &YamlPath) {
+    let Locales::Only(list) = &doc.locales else { return };
+    if list.is_empty() {
+        r.error(path, false, "the locale list is empty".into())
+            .help("write `locales: any` when Amazon documents no restriction");
+    }
+    let mut seen = BTreeSet::new();
+    for (i, locale) in list.iter().enumerate() {
+        let mut subtags = locale.split('-');
+        let language_ok = subtags
+            .next()
+            .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()));
+        let rest_ok = subtags.all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        if !(language_ok && rest_ok) {
+            r.error(&path.index(i), false, format!("`{locale}` is not a BCP 47 locale"))
+                .help("write locales like `en-US` or `ja-JP`");
+        }
+        if !seen.insert(locale.as_str()) {
+            r.error(&path.index(i), false, format!("locale `{locale}` is listed twice"));
+        }
+    }
+}
+
+/// What `ty` means in this file.
+pub(crate) enum Resolved<'d> {
+    Builtin(&'static str),
+    Named(&'d str, &'d Node),
+    Undefined,
+    Unknown,
+}
+
+pub(crate) fn resolve<'d>(doc: &'d SchemaDoc, ty: &str) -> Resolved<'d> {
+    if let Some(b) = BUILTIN_TYPES.iter().find(|b| **b == ty) {
+        return Resolved::Builtin(b);
+    }
+    match doc.types.0.iter().find(|(k, _)| k == ty) {
+        Some((k, node)) => Resolved::Named(k, node),
+        None if ty.starts_with(|c: char| c.is_ascii_uppercase()) => Resolved::Undefined,
+        None => Resolved::Unknown,
+    }
+}
+
+fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPath, place: Place) {
+    let kind = match resolve(doc, &node.ty) {
+        Resolved::Builtin(b) => b,
+        Resolved::Named(_, target) => {
+            if place == Place::Named {
+                r.error(&path.key("type"), false, "a named type must be an `object` or an `enum`".into());
+            }
+            match resolve(doc, &target.ty) {
+                Resolved::Builtin(b) => b,
+                _ => "object",
+            }
+        }
+        Resolved::Undefined => {
+            let names: Vec<&str> = doc.types.0.iter().map(|(k, _)| k.as_str()).collect();
+            let d = r
+                .error(&path.key("type"), false, format!("reference to an undefined type `{}`", node.ty))
+                .label("no such type under `types:`");
+            match did_you_mean(&node.ty, names.iter().copied()) {
+                Some(s) => d.help = Some(format!("did you mean `{s}`?")),
+                None => {
+                    d.help = Some("define it under `types:` at the top level of the file".into());
+                }
+            }
+            return;
+        }
+        Resolved::Unknown => {
+            let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
+            candidates.extend(doc.types.0.iter().map(|(k, _)| k.as_str()));
+            let d = r
+                .error(&path.key("type"), false, format!("unknown field type `{}`", node.ty))
+                .label(format!("expected one of: {}", BUILTIN_TYPES.join(", ")));
+            d.help = Some(match did_you_mean(&node.ty, candidates) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "named types start with an upper-case letter and are defined under `types:`".into(),
+            });
+            return;
+        }
+    };
+    let is_named_ref = !BUILTIN_TYPES.contains(&node.ty.as_str());
+    if place == Place::Named && !matches!(kind, "object" | "enum") {
+        r.error(&path.key("type"), false, format!("a named type must be an `object` or an `enum`, not `{kind}`"));
+    }
+
+    // Keys that depend on the place.
+    match place {
+        Place::Field => {
+            if node.required.is_none() {
+                r.error(path, false, "the field has no `required` flag".into())
+                    .help("add `required: true` or `required: false`");
+            }
+        }
+        Place::Item | Place::Named => {
+            for (key, set) in [("required", node.required.is_some()), ("localizable", node.localizable.is_some())] {
+                if set {
+                    let what = if place == Place::Item { "array items" } else { "named types" };
+                    r.error(&path.key(key), true, format!("`{key}` does not apply to {what}"))
+                        .help("put it on the field that uses this type");
+                }
+            }
+        }
+    }
+    match (&node.description, place) {
+        (Some(d), _) if d.trim().is_empty() => {
+            r.error(&path.key("description"), false, "the description is empty".into());
+        }
+        (None, Place::Field | Place::Named) => {
+            r.error(path, false, "the description is missing".into())
+                .help("every field and named type says what it is for; it becomes the doc comment and the JSON Schema description");
+        }
+        _ => {}
+    }
+    if node.localizable == Some(true) && kind != "string" {
+        r.error(&path.key("localizable"), true, format!("`localizable` is only allowed on string fields, and this field is `{}`", node.ty))
+            .help("only text that Alexa speaks, such as a name, can be localized");
+    }
+    if let Some(name) = &node.name {
+        if is_named_ref || !matches!(kind, "object" | "enum") || place == Place::Named {
+            r.error(&path.key("name"), true, "`name` applies only to an inline `object` or `enum`".into());
+        } else if !(name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            r.error(&path.key("name"), false, format!("type name `{name}` must be PascalCase letters and digits"));
+        }
+    }
+
+    // Keys that depend on the type.
+    let only = |r: &mut Reporter<'_>, key: &str, set: bool, owner: &str| {
+        if set {
+            r.error(&path.key(key), true, format!("`{key}` applies only to `{owner}`, and this is `{}`", node.ty));
+        }
+    };
+    let own = !is_named_ref;
+    only(r, "fields", node.fields.is_some() && !(own && kind == "object"), "object");
+    only(r, "values", node.values.is_some() && !(own && kind == "enum"), "enum");
+    only(r, "items", node.items.is_some() && kind != "array", "array");
+    for (key, set) in [("minItems", node.min_items.is_some()), ("maxItems", node.max_items.is_some()), ("uniqueItems", node.unique_items.is_some())] {
+        only(r, key, set && kind != "array", "array");
+    }
+    for (key, set) in [("minimum", node.minimum.is_some()), ("maximum", node.maximum.is_some())] {
+        only(r, key, set && kind != "integer", "integer");
+        if set && kind == "integer" && place == Place::Item {
+            r.error(&path.key(key), true, format!("`{key}` on array items is not supported"))
+                .help("bound the items with an enum, or wrap them in an object with a bounded field");
+        }
+    }
+    if let (Some(min), Some(max)) = (node.minimum, node.maximum)
+        && max < min
+    {
+        r.error(&path.key("maximum"), false, format!("maximum {max} is below minimum {min}"))
+            .help("no integer could satisfy both bounds");
+    }
+
+    match kind {
+        "object" if own => match &node.fields {
+            None => {
+                r.error(path, false, "an `object` needs `fields`".into());
+            }
+            Some(fields) if fields.is_empty() => {
+                r.error(&path.key("fields"), false, "an `object` needs at least one field".into());
+            }
+            Some(fields) => {
+                for (name, child) in fields.iter() {
+                    check_node(r, doc, child, &path.key("fields").key(name), Place::Field);
+                }
+            }
+        },
+        "enum" if own => check_enum(r, node, path),
+        "array" => check_array(r, doc, node, path),
+        _ => {}
+    }
+}
+
+fn check_enum(r: &mut Reporter<'_>, node: &Node, path: &YamlPath) {
+    let Some(values) = &node.values else {
+        r.error(path, false, "an `enum` needs `values`".into())
+            .help("list them as `- {value: EXACT_SPELLING, spoken: words}`");
+        return;
+    };
+    if values.is_empty() {
+        r.error(&path.key("values"), false, "empty enum: `values` has no entries".into())
+            .help("an enum needs at least one value, spelt exactly as Amazon spells it");
+    }
+    let mut seen = BTreeSet::new();
+    for (i, v) in values.iter().enumerate() {
+        let vp = path.key("values").index(i);
+        if v.value.is_empty() {
+            r.error(&vp.key("value"), false, "an enum value is empty".into());
+        } else if !seen.insert(v.value.as_str()) {
+            r.error(&vp.key("value"), false, format!("duplicate enum value `{}`", v.value))
+                .label("already listed above")
+                .help("each value may appear once; remove the repeat");
+        }
+        if v.spoken.trim().is_empty() {
+            r.error(&vp.key("spoken"), false, format!("the spoken form of `{}` is empty", v.value));
+        }
+    }
+}
+
+fn check_array(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPath) {
+    match &node.items {
+        None => {
+            r.error(path, false, "an `array` needs `items`".into())
+                .help("say what each element is, e.g. `items: {type: string}`");
+        }
+        Some(items) if items.ty == "array" => {
+            r.error(&path.key("items").key("type"), false, "arrays of arrays are not supported".into())
+                .help("Amazon's schemas only use arrays of scalars, enums or objects");
+        }
+        Some(items) => check_node(r, doc, items, &path.key("items"), Place::Item),
+    }
+    if let (Some(min), Some(max)) = (node.min_items, node.max_items)
+        && max < min
+    {
+        r.error(&path.key("maxItems"), false, format!("maxItems {max} is below minItems {min}"))
+            .help("no list could satisfy both limits");
+    }
+    if node.max_items == Some(0) {
+        r.error(&path.key("maxItems"), false, "maxItems 0 allows only an empty list".into());
+    }
+}
+
+/// A named type may not contain itself (it would be infinitely large).
+fn check_cycles(r: &mut Reporter<'_>, doc: &SchemaDoc) {
+    fn refs<'d>(doc: &'d SchemaDoc, node: &'d Node, out: &mut Vec<&'d str>) {
+        if let Resolved::Named(name, _) = resolve(doc, &node.ty) {
+            out.push(name);
+        }
+        if let Some(items) = &node.items {
+            refs(doc, items, out);
+        }
+        for (_, f) in node.fields.iter().flat_map(OrderedMap::iter) {
+            refs(doc, f, out);
+        }
+    }
+    for (start, node) in doc.types.iter() {
+        let mut stack = vec![node];
+        let mut visited = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            let mut next = Vec::new();
+            refs(doc, n, &mut next);
+            for name in next {
+                if name == start {
+                    r.error(&YamlPath::default().key("types").key(start), true, format!("type `{start}` contains itself"))
+                        .help("a proactive event payload is a finite tree; break the cycle");
+                    return;
+                }
+                if visited.insert(name)
+                    && let Resolved::Named(_, n) = resolve(doc, name)
+                {
+                    stack.push(n);
+                }
+            }
+        }
+    }
+}
+
+/// Follows a dotted path of JSON names from the payload; the error names the first bad step.
+pub(crate) fn field_at<'d>(doc: &'d SchemaDoc, dotted: &str) -> Result<&'d Node, String> {
+    let mut fields = &doc.payload;
+    let mut walked = String::new();
+    let mut steps = dotted.split('.').peekable();
+    while let Some(step) = steps.next() {
+        let Some(node) = fields.get(step) else {
+            let here = if walked.is_empty() { "the payload".to_owned() } else { format!("`{walked}`") };
+            let names: Vec<&str> = fields.iter().map(|(k, _)| k).collect();
+            let mut msg = format!("`{dotted}` names no field: {here} has no field `{step}`");
+            if let Some(s) = did_you_mean(step, names) {
+                msg.push_str(&format!(" (did you mean `{s}`?)"));
+            }
+            return Err(msg);
+        };
+        if !walked.is_empty() {
+            walked.push('.');
+        }
+        walked.push_str(step);
+        if steps.peek().is_none() {
+            return Ok(node);
+        }
+        let object = match resolve(doc, &node.ty) {
+            Resolved::Named(_, target) => target,
+            _ => node,
+        };
+        match &object.fields {
+            Some(f) => fields = f,
+            None => return Err(format!("`{dotted}` names no field: `{walked}` has no fields")),
+        }
+    }
+    Err(format!("`{dotted}` names no field"))
+}
+
+/// The enum values of a node, following a named type.
+pub(crate) fn enum_values<'d>(doc: &'d SchemaDoc, node: &'d Node) -> Option<Vec<&'d str>> {
+    let target = match resolve(doc, &node.ty) {
+        Resolved::Named(_, t) => t,
+        _ => node,
+    };
+    (target.ty == "enum").then(|| {
+        target.values.iter().flatten().map(|v| v.value.as_str()).collect()
+    })
+}
+
+fn check_templates(r: &mut Reporter<'_>, doc: &SchemaDoc) {
+    let root = YamlPath::default().key("templates");
+    if doc.templates.is_empty() {
+        r.error(&root, false, "there are no templates".into())
+            .help("add at least one `- text: \"...\"` with the sentence Alexa speaks");
+    }
+    for (i, t) in doc.templates.iter().enumerate() {
+        let tp = root.index(i);
+        match template::parse(&t.text) {
+            Err(e) => {
+                r.error(&tp.key("text"), false, format!("malformed template: {e}"));
+            }
+            Ok(parts) => {
+                for part in &parts {
+                    let (path, plural) = match part {
+                        template::Part::Text(_) => continue,
+                        template::Part::Field(p) => (p, false),
+                        template::Part::Plural { path, .. } => (path, true),
+                    };
+                    match field_at(doc, path) {
+                        Err(e) => {
+                            r.error(&tp.key("text"), false, format!("template placeholder `{{{path}}}`: {e}"))
+                                .help("placeholders name payload fields by their JSON names, joined with dots");
+                        }
+                        Ok(node) if plural && node.ty != "integer" => {
+                            r.error(&tp.key("text"), false, format!("`{{{path}|…}}` chooses a word by a count, but `{path}` is `{}`, not `integer`", node.ty));
+                        }
+                        Ok(_) => {}
+                    }
+                }
+            }
+        }
+        for (path, want) in t.when.iter() {
+            let cp = tp.key("when").key(path);
+            match field_at(doc, path) {
+                Err(e) => {
+                    r.error(&cp, true, format!("template condition: {e}"));
+                }
+                Ok(node) => {
+                    if matches!(want.as_str(), "present" | "absent") {
+                        continue;
+                    }
+                    match enum_values(doc, node) {
+                        Some(values) if values.contains(&want.as_str()) => {}
+                        Some(values) => {
+                            r.error(&cp, false, format!("`{want}` is not a value of `{path}`"))
+                                .help(format!("expected `present`, `absent` or one of: {}", values.join(", ")));
+                        }
+                        None => {
+                            r.error(&cp, false, format!("`{path}` is not an enum, so the condition can only be `present` or `absent`"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

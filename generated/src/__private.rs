@@ -1,0 +1,144 @@
+//! Helpers that generated code calls from serde attributes. Not public API.
+
+use serde::de::{Deserialize, Deserializer, Error};
+
+/// An optional field: absent is `None`, but an explicit `null` is an error
+/// (Amazon rejects nulls).
+pub fn non_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// An integer within `MIN..=MAX`.
+pub fn int_range<'de, D: Deserializer<'de>, const MIN: i64, const MAX: i64>(d: D) -> Result<i64, D::Error> {
+    let v = i64::deserialize(d)?;
+    if (MIN..=MAX).contains(&v) {
+        Ok(v)
+    } else {
+        Err(D::Error::custom(format_args!("{v} is outside {MIN}..={MAX}")))
+    }
+}
+
+/// [`int_range`] for an optional field.
+pub fn opt_int_range<'de, D: Deserializer<'de>, const MIN: i64, const MAX: i64>(d: D) -> Result<Option<i64>, D::Error> {
+    int_range::<D, MIN, MAX>(d).map(Some)
+}
+
+/// A list with `MIN..=MAX` items, all distinct when `UNIQUE`.
+pub fn list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: bool>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + PartialEq,
+{
+    let v = Vec::<T>::deserialize(d)?;
+    if v.len() < MIN {
+        return Err(D::Error::custom(format_args!("{} items, fewer than the {MIN} required", v.len())));
+    }
+    if v.len() > MAX {
+        return Err(D::Error::custom(format_args!("{} items, more than the {MAX} allowed", v.len())));
+    }
+    if UNIQUE {
+        for (i, item) in v.iter().enumerate() {
+            if v[..i].contains(item) {
+                return Err(D::Error::custom(format_args!("item {i} repeats an earlier item; items must be distinct")));
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// [`list`] for an optional field.
+pub fn opt_list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: bool>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + PartialEq,
+{
+    list::<D, T, MIN, MAX, UNIQUE>(d).map(Some)
+}
+
+/// A string that is not empty.
+pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if s.is_empty() { Err(D::Error::custom("an empty string (Amazon requires a value)")) } else { Ok(s) }
+}
+
+/// Date-times: RFC 3339 with a zone, upper-case `T` and `Z` (the profile every
+/// JSON Schema validator agrees on), parsed by jiff; written in UTC.
+pub mod datetime {
+    use crate::DateTime;
+    use serde::de::{Deserialize, Deserializer, Error};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &DateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(t)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        parse(&s).map_err(D::Error::custom)
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+    pub fn parse(s: &str) -> Result<DateTime, String> {
+        if !rfc3339_shape(s.as_bytes()) {
+            return Err(format!("`{s}` is not an ISO 8601 date-time with a zone, like 2024-05-01T10:00:00Z"));
+        }
+        s.parse::<DateTime>().map_err(|e| format!("`{s}` is not a valid date-time: {e}"))
+    }
+
+    fn rfc3339_shape(b: &[u8]) -> bool {
+        let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+        let head = b.len() >= 20
+            && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
+            && b[10] == b'T' && digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':'
+            && digits(17..19) && b[14] <= b'5' && b[17] <= b'5';
+        if !head {
+            return false;
+        }
+        let mut i = 19;
+        if b[i] == b'.' {
+            let start = i + 1;
+            i = start;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == start {
+                return false;
+            }
+        }
+        match &b[i..] {
+            [b'Z'] => true,
+            [sign, h1, h2, b':', m1, m2] => {
+                matches!(sign, b'+' | b'-') && [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+            }
+            _ => false,
+        }
+    }
+
+    /// For optional fields (absent is `None`; `null` is an error).
+    pub fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime>, D::Error> {
+        deserialize(d).map(Some)
+    }
+
+    pub fn serialize_opt<S: Serializer>(t: &Option<DateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.collect_str(t),
+            None => s.serialize_none(),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::parse;
+
+        #[test]
+        fn accepts_the_rfc3339_profile_only() {
+            for ok in ["2024-05-01T10:00:00Z", "2018-12-14T23:32:00.463Z", "2018-06-18T22:10:01.00Z", "2024-05-01T12:00:00+02:00"] {
+                assert!(parse(ok).is_ok(), "{ok}");
+            }
+            for bad in ["2024-05-01T10:00:00", "2024-05-01 10:00:00Z", "2024-05-01t10:00:00z", "2024-05-01T10:00:00+0200",
+                "2024-02-30T10:00:00Z", "2024-05-01T10:00:60Z", "2024-05-01T10:00:00.Z", "tomorrow", ""] {
+                assert!(parse(bad).is_err(), "{bad}");
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Strings on the wire. Amazon rejects empty strings, and accepts a
+//! `localizedattribute:<key>` reference only in localizable fields.
+
+use serde::de::{self, Deserialize, Deserializer};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// The prefix that makes a string a reference into `localizedAttributes`.
+pub const LOCALIZED_ATTRIBUTE_PREFIX: &str = "localizedattribute:";
+
+/// A localizable field's value: literal text, or a reference to a per-locale value
+/// in `localizedAttributes`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Text {
+    /// Spoken as is, in every locale.
+    Literal(String),
+    /// `localizedattribute:<key>`: the `<key>` value of the recipient's locale entry.
+    Reference(String),
+}
+
+impl Text {
+    pub fn literal(text: impl Into<String>) -> Self {
+        Self::Literal(text.into())
+    }
+    pub fn reference(key: impl Into<String>) -> Self {
+        Self::Reference(key.into())
+    }
+    /// The wire form of a reference key.
+    pub fn reference_string(key: &str) -> String {
+        format!("{LOCALIZED_ATTRIBUTE_PREFIX}{key}")
+    }
+    fn parse(s: &str) -> Result<Self, &'static str> {
+        match s.strip_prefix(LOCALIZED_ATTRIBUTE_PREFIX) {
+            Some("") => Err("a `localizedattribute:` reference needs a key after the colon"),
+            Some(key) => Ok(Self::Reference(key.to_owned())),
+            None if s.is_empty() => Err("an empty string (Amazon requires a value)"),
+            None => Ok(Self::Literal(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Literal(s) => f.write_str(s),
+            Self::Reference(key) => write!(f, "{LOCALIZED_ATTRIBUTE_PREFIX}{key}"),
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Self::Literal(s.to_owned())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Self::Literal(s)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Literal(t) => s.serialize_str(t),
+            Self::Reference(_) => s.collect_str(self),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::parse(&s).map_err(|why| de::Error::invalid_value(de::Unexpected::Str(&s), &why))
+    }
+}
+
+/// A string field that is not localizable: non-empty, and never a
+/// `localizedattribute:` reference (Alexa would not resolve it there).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlainText(String);
+
+impl PlainText {
+    /// Checks the rules above.
+    pub fn new(text: impl Into<String>) -> Result<Self, &'static str> {
+        let text = text.into();
+        Self::check(&text)?;
+        Ok(Self(text))
+    }
+    fn check(s: &str) -> Result<(), &'static str> {
+        if s.is_empty() {
+            Err("an empty string (Amazon requires a value)")
+        } else if s.starts_with(LOCALIZED_ATTRIBUTE_PREFIX) {
+            Err("literal text: this field is not localizable, so `localizedattribute:` is not resolved here")
+        } else {
+            Ok(())
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PlainText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<&str> for PlainText {
+    type Error = &'static str;
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Self::new(s)
+    }
+}
+
+impl AsRef<str> for PlainText {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for PlainText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlainText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Self::check(&s).map_err(|why| de::Error::invalid_value(de::Unexpected::Str(&s), &why))?;
+        Ok(Self(s.into_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_literals_and_references() {
+        for (wire, value) in [
+            ("\"Weather Corp\"", Text::literal("Weather Corp")),
+            ("\"localizedattribute:source\"", Text::reference("source")),
+        ] {
+            assert_eq!(serde_json::from_str::<Text>(wire).unwrap(), value);
+            assert_eq!(serde_json::to_string(&value).unwrap(), wire);
+        }
+    }
+
+    #[test]
+    fn empty_and_keyless_strings_are_rejected() {
+        assert!(serde_json::from_str::<Text>("\"\"").is_err());
+        assert!(serde_json::from_str::<Text>("\"localizedattribute:\"").is_err());
+        assert!(serde_json::from_str::<PlainText>("\"\"").is_err());
+        let err = serde_json::from_str::<PlainText>("\"localizedattribute:x\"").unwrap_err();
+        assert!(err.to_string().contains("not localizable"), "{err}");
+        assert_eq!(serde_json::from_str::<PlainText>("\"Max\"").unwrap().as_str(), "Max");
+    }
+}

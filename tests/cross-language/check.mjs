@@ -1,0 +1,215 @@
+// Check the generated JSON Schemas with Ajv (draft 2020-12) against tests/bodies.
+//
+// ---------------------------------------------------------------------------------------
+// Recommended Ajv setup for generated/json-schema/*.schema.json (copy this):
+//
+//   import Ajv2020 from "ajv/dist/2020.js";   // draft 2020-12; plain "ajv" is draft-07
+//   import addFormats from "ajv-formats";     // CommonJS: require("ajv-formats")
+//
+//   const ajv = new Ajv2020({
+//     allErrors: true,
+//     // The generator's extension keywords: annotations, never validation. Declaring them
+//     // keeps Ajv's strict mode on, which would otherwise throw `unknown keyword: "x-…"`.
+//     keywords: ["x-localizable", "x-spoken"],
+//   });
+//   addFormats(ajv);                          // "date-time"; without it compile throws
+//   const validate = ajv.compile(schema);     // or ajv.addSchema(...) every file, then
+//   if (!validate(body)) console.error(validate.errors);  // ajv.getSchema($id)
+//
+// Why not `strict: false` (or `strictSchema: false`)? It hides the extension keywords, but
+// it also turns an unknown or misspelt keyword into a silent no-op, and with it an unknown
+// *format*: if addFormats was forgotten, `format: "date-time"` then checks nothing and
+// "2024-01-01T00:00:00" passes. `$comment` needs nothing: it is a 2020-12 keyword.
+// This script keeps the list below (EXTENSION_KEYWORDS) and fails if a schema uses an `x-`
+// keyword missing from it, so the snippet above stays correct for teams that copy it.
+// ---------------------------------------------------------------------------------------
+//
+// For every body in tests/bodies/{valid,invalid}/*.json, the per-event schema
+// `<SCHEMA_DIR>/<event.name>.schema.json` (when event.name is a string and the file exists,
+// else `proactive-event.schema.json`) and the aggregate `proactive-event.schema.json` must
+// both accept the body if it sits in valid/ and both reject it if it sits in invalid/.
+// Prints one line per mismatch, closes with `node ajv: N passed, M failed` (N and M count
+// bodies) and exits 1 on any mismatch, on fewer than 50 bodies or on a missing or broken
+// schema; exits 2 when date-time format checking is not active.
+// SCHEMA_DIR (optional, default generated/json-schema) is taken from the repo root when
+// relative. Run `npm ci` in this folder first.
+
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+
+// Extension keywords the generator may emit (keep in sync with the snippet above).
+const EXTENSION_KEYWORDS = ["x-localizable", "x-spoken"];
+
+const LABEL = "node ajv";
+const AGGREGATE = "proactive-event.schema.json";
+const MIN_BODIES = 50;
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BODIES_DIR = join(REPO_ROOT, "tests", "bodies");
+const rawSchemaDir = process.env.SCHEMA_DIR || "generated/json-schema";
+const SCHEMA_DIR = isAbsolute(rawSchemaDir) ? rawSchemaDir : join(REPO_ROOT, rawSchemaDir);
+
+function finish(passed, failed, code) {
+  console.log(`${LABEL}: ${passed} passed, ${failed} failed`);
+  process.exit(code);
+}
+
+// Ajv's strict-mode warnings (e.g. strictTypes: `properties` without `type: "object"`) are
+// collected and printed once; they do not change the exit code but every team that copies
+// the snippet sees them in its log, so the generator should emit schemas that raise none.
+const warnings = new Set();
+const logger = { log: console.log, warn: (...a) => warnings.add(a.join(" ")), error: console.error };
+
+function newAjv(keywords) {
+  const ajv = new Ajv2020({ allErrors: true, keywords, logger });
+  addFormats(ajv);
+  return ajv;
+}
+
+// --- date-time format checking must be active -----------------------------------------
+{
+  const probe = newAjv([]).compile({ type: "string", format: "date-time" });
+  const accepted = ["2024-01-01T00:00:00", "not a date", "2024-01-01"].filter((s) => probe(s));
+  const rejected = ["2024-01-01T00:00:00Z", "2024-01-01T00:00:00.5+00:00"].filter((s) => !probe(s));
+  if (accepted.length || rejected.length) {
+    console.error(
+      `FATAL: Ajv is not checking format "date-time" (accepted ${JSON.stringify(accepted)}, ` +
+        `rejected ${JSON.stringify(rejected)}); check the ajv-formats install.`,
+    );
+    finish(0, 1, 2);
+  }
+}
+
+// --- extension keywords: collect every `x-*` keyword used at a schema position ----------
+const SCHEMA_MAPS = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"]);
+const SCHEMA_ARRAYS = new Set(["allOf", "anyOf", "oneOf", "prefixItems"]);
+const SCHEMA_VALUES = new Set([
+  "items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+  "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema",
+]);
+
+function collectExtensionKeywords(schema, found) {
+  if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return found;
+  for (const [key, value] of Object.entries(schema)) {
+    if (key.startsWith("x-")) found.add(key); // value is data, not a schema
+    else if (SCHEMA_MAPS.has(key) && value && typeof value === "object")
+      Object.values(value).forEach((sub) => collectExtensionKeywords(sub, found));
+    else if (SCHEMA_ARRAYS.has(key) && Array.isArray(value))
+      value.forEach((sub) => collectExtensionKeywords(sub, found));
+    else if (SCHEMA_VALUES.has(key)) collectExtensionKeywords(value, found);
+  }
+  return found;
+}
+
+// --- load schemas -----------------------------------------------------------------------
+const problems = [];
+const schemaFiles = existsSync(SCHEMA_DIR)
+  ? readdirSync(SCHEMA_DIR).filter((f) => f.endsWith(".schema.json")).sort()
+  : [];
+const rawSchemas = new Map();
+for (const file of schemaFiles) {
+  try {
+    rawSchemas.set(file, JSON.parse(readFileSync(join(SCHEMA_DIR, file), "utf8")));
+  } catch (err) {
+    problems.push(`${file}: cannot parse: ${err.message}`);
+  }
+}
+const used = new Set();
+for (const schema of rawSchemas.values()) collectExtensionKeywords(schema, used);
+const unlisted = [...used].filter((k) => !EXTENSION_KEYWORDS.includes(k)).sort();
+if (unlisted.length) {
+  problems.push(
+    `the schemas use extension keyword(s) ${unlisted.join(", ")} that are not in EXTENSION_KEYWORDS ` +
+      `in check.mjs: add them there and to the snippet at its top (Ajv in strict mode throws ` +
+      `"unknown keyword" for a team that copied the snippet)`,
+  );
+}
+
+const ajv = newAjv([...new Set([...EXTENSION_KEYWORDS, ...used])]);
+const loaded = new Set();
+for (const [file, schema] of rawSchemas) {
+  try {
+    // Stored under the file name; Ajv also registers the schema's `$id`, so cross-file
+    // `$ref`s from the aggregate resolve (by `$id`, or by file name when there is no `$id`).
+    ajv.addSchema(schema, file);
+    loaded.add(file);
+  } catch (err) {
+    problems.push(`${file}: rejected by Ajv: ${err.message}`);
+  }
+}
+const validators = new Map();
+function validatorFor(file) {
+  if (!loaded.has(file)) return null;
+  if (!validators.has(file)) {
+    try {
+      validators.set(file, ajv.getSchema(file));
+    } catch (err) {
+      problems.push(`${file}: does not compile: ${err.message}`);
+      loaded.delete(file);
+      return null;
+    }
+  }
+  return validators.get(file);
+}
+if (!rawSchemas.has(AGGREGATE)) problems.push(`missing aggregate schema ${join(SCHEMA_DIR, AGGREGATE)}`);
+
+// --- check the bodies ---------------------------------------------------------------------
+function schemaFor(body) {
+  const name = body?.event !== null && typeof body?.event === "object" ? body.event.name : undefined;
+  return typeof name === "string" && rawSchemas.has(`${name}.schema.json`) ? `${name}.schema.json` : AGGREGATE;
+}
+
+function describe(errors) {
+  if (!errors || !errors.length) return "accepted";
+  const e = errors[0];
+  return `rejected at ${e.instancePath || "/"}: ${e.message}`.slice(0, 240);
+}
+
+const bodies = [];
+for (const expected of ["valid", "invalid"]) {
+  const dir = join(BODIES_DIR, expected);
+  if (!existsSync(dir)) continue;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) bodies.push([expected, join(dir, f)]);
+}
+
+let passed = 0;
+let failed = 0;
+for (const [expected, path] of bodies) {
+  const rel = relative(REPO_ROOT, path);
+  let body;
+  try {
+    body = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    console.log(`MISMATCH ${rel}: cannot parse body: ${err.message}`);
+    failed++;
+    continue;
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    console.log(`MISMATCH ${rel}: body is not a JSON object`);
+    failed++;
+    continue;
+  }
+  let ok = true;
+  for (const file of new Set([schemaFor(body), AGGREGATE])) {
+    const validate = validatorFor(file);
+    if (!validate) {
+      ok = false; // reported as a problem
+      continue;
+    }
+    const verdict = validate(body) ? "valid" : "invalid";
+    if (verdict !== expected) {
+      ok = false;
+      console.log(`MISMATCH ${rel}: expected ${expected}, ${file} says ${verdict} (${describe(validate.errors)})`);
+    }
+  }
+  if (ok) passed++;
+  else failed++;
+}
+
+for (const w of warnings) console.log(`WARNING ajv: ${w}`);
+for (const p of problems) console.log(`ERROR ${p}`);
+if (bodies.length < MIN_BODIES)
+  console.log(`ERROR only ${bodies.length} bodies found under ${BODIES_DIR}, expected at least ${MIN_BODIES}`);
+finish(passed, failed, failed || problems.length || bodies.length < MIN_BODIES ? 1 : 0);

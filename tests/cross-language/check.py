@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Check the generated JSON Schemas with Python `jsonschema` (draft 2020-12).
+
+For every body in tests/bodies/{valid,invalid}/*.json:
+  1. the per-event schema `<SCHEMA_DIR>/<event.name>.schema.json` (when `event.name` is a
+     string and that file exists, else the aggregate `proactive-event.schema.json`), and
+  2. the aggregate `proactive-event.schema.json`
+must both accept the body if it sits in valid/ and both reject it if it sits in invalid/.
+
+Prints one line per mismatch and closes with `python jsonschema: N passed, M failed`
+(N and M count bodies). Exits 1 on any mismatch, on fewer than 50 bodies, or when a schema
+is missing or broken; exits 2 when `date-time` format checking is not active.
+
+Needs `jsonschema>=4.18` (for `referencing`) and `rfc3339-validator` (without it,
+jsonschema silently skips `format: date-time`). SCHEMA_DIR (optional) overrides
+`generated/json-schema`; a relative SCHEMA_DIR is taken from the repo root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+BODIES_DIR = REPO_ROOT / "tests" / "bodies"
+AGGREGATE = "proactive-event.schema.json"
+MIN_BODIES = 50
+LABEL = "python jsonschema"
+
+try:
+    import jsonschema
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+except ImportError as exc:  # pragma: no cover - environment problem
+    print(f"error: {exc}; run `python3 -m pip install 'jsonschema>=4.18' rfc3339-validator`", file=sys.stderr)
+    print(f"{LABEL}: 0 passed, 1 failed")
+    sys.exit(1)
+
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+
+
+def assert_date_time_checking_active() -> None:
+    """Fail loudly if `format: date-time` would be silently ignored (rfc3339-validator missing)."""
+    probe = Draft202012Validator({"type": "string", "format": "date-time"}, format_checker=FORMAT_CHECKER)
+    bad = [s for s in ("2024-01-01T00:00:00", "not a date", "2024-01-01") if probe.is_valid(s)]
+    good_rejected = [s for s in ("2024-01-01T00:00:00Z", "2024-01-01T00:00:00.5+00:00") if not probe.is_valid(s)]
+    if bad or good_rejected or "date-time" not in FORMAT_CHECKER.checkers:
+        print(
+            "FATAL: jsonschema is not checking `format: date-time` "
+            f"(accepted {bad}, rejected {good_rejected}). Install the `rfc3339-validator` package.",
+            file=sys.stderr,
+        )
+        print(f"{LABEL}: 0 passed, 1 failed")
+        sys.exit(2)
+
+
+def schema_dir() -> Path:
+    raw = os.environ.get("SCHEMA_DIR") or "generated/json-schema"
+    path = Path(raw)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def load_json(path: Path):
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+class Schemas:
+    """All `*.schema.json` files of SCHEMA_DIR, registered by `$id` so cross-file `$ref`s resolve."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.errors: list[str] = []
+        self.by_file: dict[str, dict] = {}
+        resources = []
+        for path in sorted(directory.glob("*.schema.json")):
+            try:
+                schema = load_json(path)
+                Draft202012Validator.check_schema(schema)
+            except (OSError, ValueError, jsonschema.SchemaError) as exc:
+                self.errors.append(f"{path.name}: not a valid draft 2020-12 schema: {str(exc).splitlines()[0]}")
+                continue
+            self.by_file[path.name] = schema
+            # Registered by `$id` (absolute, as the generator should emit), else by file name,
+            # so that the aggregate may `$ref` the per-event files.
+            uri = schema["$id"] if isinstance(schema.get("$id"), str) else path.name
+            resources.append((uri, Resource.from_contents(schema, default_specification=DRAFT202012)))
+        self.registry = Registry().with_resources(resources)
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def validator(self, file_name: str) -> Draft202012Validator | None:
+        if file_name not in self.by_file:
+            return None
+        if file_name not in self._validators:
+            self._validators[file_name] = Draft202012Validator(
+                self.by_file[file_name], registry=self.registry, format_checker=FORMAT_CHECKER
+            )
+        return self._validators[file_name]
+
+
+def schema_for(body, schemas: Schemas) -> str:
+    event = body.get("event") if isinstance(body, dict) else None
+    name = event.get("name") if isinstance(event, dict) else None
+    if isinstance(name, str) and f"{name}.schema.json" in schemas.by_file:
+        return f"{name}.schema.json"
+    return AGGREGATE
+
+
+def describe(validator: Draft202012Validator, body) -> str:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+    if error is None:
+        return "accepted"
+    pointer = "/" + "/".join(str(p) for p in error.absolute_path)
+    return f"rejected at {pointer}: {error.message[:200]}"
+
+
+def main() -> int:
+    assert_date_time_checking_active()
+    directory = schema_dir()
+    schemas = Schemas(directory)
+    problems = list(schemas.errors)
+    if AGGREGATE not in schemas.by_file:
+        problems.append(f"missing aggregate schema {directory / AGGREGATE}")
+
+    bodies = [(expected, path) for expected in ("valid", "invalid") for path in sorted((BODIES_DIR / expected).glob("*.json"))]
+    passed = failed = 0
+    for expected, path in bodies:
+        rel = path.relative_to(REPO_ROOT)
+        try:
+            body = load_json(path)
+        except (OSError, ValueError) as exc:
+            print(f"MISMATCH {rel}: cannot parse body: {exc}")
+            failed += 1
+            continue
+        if not isinstance(body, dict):
+            print(f"MISMATCH {rel}: body is not a JSON object")
+            failed += 1
+            continue
+        ok = True
+        for file_name in dict.fromkeys([schema_for(body, schemas), AGGREGATE]):
+            validator = schemas.validator(file_name)
+            if validator is None:
+                ok = False
+                continue  # already reported as a problem
+            verdict = "valid" if validator.is_valid(body) else "invalid"
+            if verdict != expected:
+                ok = False
+                print(f"MISMATCH {rel}: expected {expected}, {file_name} says {verdict} ({describe(validator, body)})")
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+
+    for problem in problems:
+        print(f"ERROR {problem}")
+    if len(bodies) < MIN_BODIES:
+        print(f"ERROR only {len(bodies)} bodies found under {BODIES_DIR}, expected at least {MIN_BODIES}")
+    print(f"{LABEL}: {passed} passed, {failed} failed")
+    return 1 if failed or problems or len(bodies) < MIN_BODIES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
