@@ -142,3 +142,59 @@ pub mod datetime {
         }
     }
 }
+
+/// Makes a derived struct accept only a JSON object. serde's derive also accepts
+/// an array of the field values, which Amazon and the JSON Schemas reject.
+#[derive(Debug)]
+pub struct MapOnly<D>(pub D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for MapOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(v)
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_map(v)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// Deserializes an enum from its wire string only (serde's derive also takes `{"VALUE": null}`).
+pub fn enum_from_str<'de, D: Deserializer<'de>, T>(
+    d: D,
+    values: &'static [&'static str],
+    pick: impl Fn(&str) -> Option<T>,
+) -> Result<T, D::Error> {
+    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    pick(&s).ok_or_else(|| D::Error::unknown_variant(&s, values))
+}
+
+/// Forwards the trait impls of a type derived with `#[serde(remote = "Self")]`
+/// to its inherent functions, deserializing through [`MapOnly`].
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __object_serde {
+    ($ty:ty) => {
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+                <$ty>::serialize(self, s)
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                <$ty>::deserialize($crate::__private::MapOnly(d))
+            }
+        }
+    };
+}

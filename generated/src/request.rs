@@ -10,7 +10,7 @@ use std::fmt;
 
 /// A whole request body, exactly as Amazon's JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProactiveEventRequest {
     #[serde(with = "crate::__private::datetime")]
     pub timestamp: DateTime,
@@ -169,7 +169,7 @@ impl<'de> Deserialize<'de> for LocalizedAttributes {
 
 /// Who receives the event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "payload", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "type", content = "payload", deny_unknown_fields)]
 pub enum Audience {
     /// One user: `{"type": "Unicast", "payload": {"user": "amzn1.ask.account.…"}}`.
     Unicast(UnicastPayload),
@@ -188,7 +188,7 @@ impl Audience {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct UnicastPayload {
     #[serde(deserialize_with = "crate::__private::non_empty")]
     pub user: String,
@@ -196,5 +196,10 @@ pub struct UnicastPayload {
 
 /// The empty object `{}` (Multicast's payload).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Empty {}
+
+crate::__object_serde!(ProactiveEventRequest);
+crate::__object_serde!(Audience);
+crate::__object_serde!(UnicastPayload);
+crate::__object_serde!(Empty);

@@ -10,7 +10,7 @@
 //     allErrors: true,
 //     // The generator's extension keywords: annotations, never validation. Declaring them
 //     // keeps Ajv's strict mode on, which would otherwise throw `unknown keyword: "x-…"`.
-//     keywords: ["x-localizable", "x-spoken"],
+//     keywords: ["x-localizable", "x-spoken", "x-locales", "x-templates"],
 //   });
 //   addFormats(ajv);                          // "date-time"; without it compile throws
 //   const validate = ajv.compile(schema);     // or ajv.addSchema(...) every file, then
@@ -28,7 +28,7 @@
 // `<SCHEMA_DIR>/<event.name>.schema.json` (when event.name is a string and the file exists,
 // else `proactive-event.schema.json`) and the aggregate `proactive-event.schema.json` must
 // both accept the body if it sits in valid/ and both reject it if it sits in invalid/.
-// Prints one line per mismatch, closes with `node ajv: N passed, M failed` (N and M count
+// Prints one line per mismatch, closes with `node-ajv: N passed, M failed` (N and M count
 // bodies) and exits 1 on any mismatch, on fewer than 50 bodies or on a missing or broken
 // schema; exits 2 when date-time format checking is not active.
 // SCHEMA_DIR (optional, default generated/json-schema) is taken from the repo root when
@@ -41,9 +41,9 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
 // Extension keywords the generator may emit (keep in sync with the snippet above).
-const EXTENSION_KEYWORDS = ["x-localizable", "x-spoken"];
+const EXTENSION_KEYWORDS = ["x-localizable", "x-spoken", "x-locales", "x-templates"];
 
-const LABEL = "node ajv";
+const LABEL = "node-ajv";
 const AGGREGATE = "proactive-event.schema.json";
 const MIN_BODIES = 50;
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");

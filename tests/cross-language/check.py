@@ -7,7 +7,7 @@ For every body in tests/bodies/{valid,invalid}/*.json:
   2. the aggregate `proactive-event.schema.json`
 must both accept the body if it sits in valid/ and both reject it if it sits in invalid/.
 
-Prints one line per mismatch and closes with `python jsonschema: N passed, M failed`
+Prints one line per mismatch and closes with `python-jsonschema: N passed, M failed`
 (N and M count bodies). Exits 1 on any mismatch, on fewer than 50 bodies, or when a schema
 is missing or broken; exits 2 when `date-time` format checking is not active.
 
@@ -27,7 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BODIES_DIR = REPO_ROOT / "tests" / "bodies"
 AGGREGATE = "proactive-event.schema.json"
 MIN_BODIES = 50
-LABEL = "python jsonschema"
+LABEL = "python-jsonschema"
 
 try:
     import jsonschema

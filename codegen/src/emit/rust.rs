@@ -94,10 +94,13 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
             quote! {
                 #doc
                 #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-                #[serde(deny_unknown_fields)]
+                #[serde(remote = "Self", deny_unknown_fields)]
                 pub struct #name {
                     #(#fields,)*
                 }
+
+                // Objects only: serde's derive would also take an array of field values.
+                ::alexa_proactive_events::__object_serde!(#name);
             }
         }
         TypeKind::Enum(variants) => {
@@ -117,7 +120,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
             });
             quote! {
                 #doc
-                #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord, ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord, ::serde::Serialize)]
                 pub enum #name {
                     #( #vdocs #renames #idents, )*
                 }
@@ -140,6 +143,16 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
                 impl ::core::fmt::Display for #name {
                     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                         f.write_str(self.as_str())
+                    }
+                }
+
+                // From the wire string only.
+                impl<'de> ::serde::Deserialize<'de> for #name {
+                    fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                        ::alexa_proactive_events::__private::enum_from_str(d, &[ #(#wires),* ], |s| match s {
+                            #( #wires => ::core::option::Option::Some(Self::#idents), )*
+                            _ => ::core::option::Option::None,
+                        })
                     }
                 }
             }
@@ -370,10 +383,13 @@ pub fn catalog_module(catalog: &Catalog) -> String {
 
         /// Any event: `{"name": "AMAZON.…", "payload": {…}}`, tagged by name.
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-        #[serde(tag = "name", content = "payload", deny_unknown_fields)]
+        #[serde(remote = "Self", tag = "name", content = "payload", deny_unknown_fields)]
         pub enum Event {
             #( #variant_docs #[serde(rename = #names)] #roots(self::#modules::#roots), )*
         }
+
+        // Objects only: serde's derive would also take `[name, payload]`.
+        ::alexa_proactive_events::__object_serde!(Event);
 
         impl Event {
             /// The event's `AMAZON.*` name.

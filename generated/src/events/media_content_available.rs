@@ -11,7 +11,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct MediaContentAvailable {
     /// When, how and where the content becomes available.
     ///
@@ -22,6 +22,7 @@ pub struct MediaContentAvailable {
     /// `content`, required.
     pub content: Content,
 }
+::alexa_proactive_events::__object_serde!(MediaContentAvailable);
 /// When, how and where the content becomes available.
 #[derive(
     ::core::fmt::Debug,
@@ -30,7 +31,7 @@ pub struct MediaContentAvailable {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Availability {
     /// When the content becomes available, spoken as a date after the method.
     ///
@@ -54,6 +55,7 @@ pub struct Availability {
     /// `method`, required.
     pub method: Method,
 }
+::alexa_proactive_events::__object_serde!(Availability);
 /// The service or channel that makes the content available; when absent Alexa does not say where.
 #[derive(
     ::core::fmt::Debug,
@@ -62,13 +64,14 @@ pub struct Availability {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Provider {
     /// The provider's name, spoken at the end after "on"; may be a localizedattribute:<key> reference (samples use localizedattribute:providerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
 }
+::alexa_proactive_events::__object_serde!(Provider);
 /// How the content becomes available, spoken after "will".
 #[derive(
     ::core::fmt::Debug,
@@ -79,8 +82,7 @@ pub struct Provider {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum Method {
     /// Available for streaming.
@@ -144,6 +146,24 @@ impl ::core::fmt::Display for Method {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Method {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["STREAM", "AIR", "RELEASE", "PREMIERE", "DROP"],
+            |s| match s {
+                "STREAM" => ::core::option::Option::Some(Self::Stream),
+                "AIR" => ::core::option::Option::Some(Self::Air),
+                "RELEASE" => ::core::option::Option::Some(Self::Release),
+                "PREMIERE" => ::core::option::Option::Some(Self::Premiere),
+                "DROP" => ::core::option::Option::Some(Self::Drop),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// The media content the announcement is about.
 #[derive(
     ::core::fmt::Debug,
@@ -152,7 +172,7 @@ impl ::core::fmt::Display for Method {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Content {
     /// The content's title, spoken at the start of the sentence; may be a localizedattribute:<key> reference (samples use localizedattribute:contentName).
     ///
@@ -164,6 +184,7 @@ pub struct Content {
     #[serde(rename = "contentType")]
     pub content_type: ContentType,
 }
+::alexa_proactive_events::__object_serde!(Content);
 /// The kind of media (not spoken in the sentence).
 #[derive(
     ::core::fmt::Debug,
@@ -174,8 +195,7 @@ pub struct Content {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum ContentType {
     /// `BOOK`, spoken "book".
@@ -233,6 +253,25 @@ impl ContentType {
 impl ::core::fmt::Display for ContentType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ContentType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["BOOK", "EPISODE", "ALBUM", "SINGLE", "MOVIE", "GAME"],
+            |s| match s {
+                "BOOK" => ::core::option::Option::Some(Self::Book),
+                "EPISODE" => ::core::option::Option::Some(Self::Episode),
+                "ALBUM" => ::core::option::Option::Some(Self::Album),
+                "SINGLE" => ::core::option::Option::Some(Self::Single),
+                "MOVIE" => ::core::option::Option::Some(Self::Movie),
+                "GAME" => ::core::option::Option::Some(Self::Game),
+                _ => ::core::option::Option::None,
+            },
+        )
     }
 }
 impl ::alexa_proactive_events::EventPayload for MediaContentAvailable {

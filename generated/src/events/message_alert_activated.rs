@@ -11,7 +11,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct MessageAlertActivated {
     /// The state of the messages, spoken as adjectives before the word "messages".
     ///
@@ -23,6 +23,7 @@ pub struct MessageAlertActivated {
     #[serde(rename = "messageGroup")]
     pub message_group: MessageGroup,
 }
+::alexa_proactive_events::__object_serde!(MessageAlertActivated);
 /// The state of the messages, spoken as adjectives before the word "messages".
 #[derive(
     ::core::fmt::Debug,
@@ -31,7 +32,7 @@ pub struct MessageAlertActivated {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct State {
     /// Whether the messages are unread or flagged.
     ///
@@ -47,6 +48,7 @@ pub struct State {
     )]
     pub freshness: ::core::option::Option<Freshness>,
 }
+::alexa_proactive_events::__object_serde!(State);
 /// Whether the messages are unread or flagged.
 #[derive(
     ::core::fmt::Debug,
@@ -57,8 +59,7 @@ pub struct State {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum Status {
     /// The user has not read the messages yet.
@@ -95,6 +96,21 @@ impl ::core::fmt::Display for Status {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Status {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["UNREAD", "FLAGGED"],
+            |s| match s {
+                "UNREAD" => ::core::option::Option::Some(Self::Unread),
+                "FLAGGED" => ::core::option::Option::Some(Self::Flagged),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// How recent the messages are; when absent Alexa says nothing about it.
 #[derive(
     ::core::fmt::Debug,
@@ -105,8 +121,7 @@ impl ::core::fmt::Display for Status {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum Freshness {
     /// The messages arrived recently.
@@ -143,6 +158,21 @@ impl ::core::fmt::Display for Freshness {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Freshness {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["NEW", "OVERDUE"],
+            |s| match s {
+                "NEW" => ::core::option::Option::Some(Self::New),
+                "OVERDUE" => ::core::option::Option::Some(Self::Overdue),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// The group of messages Alexa reports on, with its sender, size and urgency.
 #[derive(
     ::core::fmt::Debug,
@@ -151,7 +181,7 @@ impl ::core::fmt::Display for Freshness {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct MessageGroup {
     /// The sender of the messages.
     ///
@@ -171,6 +201,7 @@ pub struct MessageGroup {
     )]
     pub urgency: ::core::option::Option<Urgency>,
 }
+::alexa_proactive_events::__object_serde!(MessageGroup);
 /// The sender of the messages.
 #[derive(
     ::core::fmt::Debug,
@@ -179,13 +210,14 @@ pub struct MessageGroup {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Creator {
     /// The sender's name, spoken literally after "from".
     ///
     /// `name`, required.
     pub name: ::alexa_proactive_events::PlainText,
 }
+::alexa_proactive_events::__object_serde!(Creator);
 /// Whether the messages are urgent; when absent Alexa says nothing about it.
 #[derive(
     ::core::fmt::Debug,
@@ -196,8 +228,7 @@ pub struct Creator {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum Urgency {
     /// The only value; marks the messages as urgent.
@@ -225,6 +256,20 @@ impl Urgency {
 impl ::core::fmt::Display for Urgency {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Urgency {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["URGENT"],
+            |s| match s {
+                "URGENT" => ::core::option::Option::Some(Self::Urgent),
+                _ => ::core::option::Option::None,
+            },
+        )
     }
 }
 impl ::alexa_proactive_events::EventPayload for MessageAlertActivated {

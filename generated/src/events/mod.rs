@@ -25,7 +25,7 @@ pub mod weather_alert_activated;
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(tag = "name", content = "payload", deny_unknown_fields)]
+#[serde(remote = "Self", tag = "name", content = "payload", deny_unknown_fields)]
 pub enum Event {
     /// `AMAZON.MediaContent.Available`: An announcement that a book, episode, album, single, movie or game becomes available. Alexa names the content, how and when it becomes available and, if given, where, e.g. "Example Show will air on November 20, 2018 on Example TV." (illustrative; Amazon's own example sentence was not retrieved).
     #[serde(rename = "AMAZON.MediaContent.Available")]
@@ -56,6 +56,7 @@ pub enum Event {
     #[serde(rename = "AMAZON.WeatherAlert.Activated")]
     WeatherAlertActivated(self::weather_alert_activated::WeatherAlertActivated),
 }
+::alexa_proactive_events::__object_serde!(Event);
 impl Event {
     /// The event's `AMAZON.*` name.
     pub fn name(&self) -> &'static str {

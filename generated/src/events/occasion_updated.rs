@@ -11,7 +11,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct OccasionUpdated {
     /// The booking's current state.
     ///
@@ -22,6 +22,7 @@ pub struct OccasionUpdated {
     /// `occasion`, required.
     pub occasion: Occasion,
 }
+::alexa_proactive_events::__object_serde!(OccasionUpdated);
 /// The booking's current state.
 #[derive(
     ::core::fmt::Debug,
@@ -30,7 +31,7 @@ pub struct OccasionUpdated {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct State {
     /// What happened to the booking, spoken at the end after "has been".
     ///
@@ -38,6 +39,7 @@ pub struct State {
     #[serde(rename = "confirmationStatus")]
     pub confirmation_status: ConfirmationStatus,
 }
+::alexa_proactive_events::__object_serde!(State);
 /// What happened to the booking, spoken at the end after "has been".
 #[derive(
     ::core::fmt::Debug,
@@ -48,8 +50,7 @@ pub struct State {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum ConfirmationStatus {
     /// The provider confirmed the booking.
@@ -121,6 +122,25 @@ impl ::core::fmt::Display for ConfirmationStatus {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ConfirmationStatus {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["CONFIRMED", "CANCELED", "RESCHEDULED", "REQUESTED", "CREATED", "UPDATED"],
+            |s| match s {
+                "CONFIRMED" => ::core::option::Option::Some(Self::Confirmed),
+                "CANCELED" => ::core::option::Option::Some(Self::Canceled),
+                "RESCHEDULED" => ::core::option::Option::Some(Self::Rescheduled),
+                "REQUESTED" => ::core::option::Option::Some(Self::Requested),
+                "CREATED" => ::core::option::Option::Some(Self::Created),
+                "UPDATED" => ::core::option::Option::Some(Self::Updated),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// The reservation or appointment the update is about.
 #[derive(
     ::core::fmt::Debug,
@@ -129,7 +149,7 @@ impl ::core::fmt::Display for ConfirmationStatus {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Occasion {
     /// The kind of booking, spoken after "Your".
     ///
@@ -162,6 +182,7 @@ pub struct Occasion {
     )]
     pub broker: ::core::option::Option<Broker>,
 }
+::alexa_proactive_events::__object_serde!(Occasion);
 /// The kind of booking, spoken after "Your".
 #[derive(
     ::core::fmt::Debug,
@@ -172,8 +193,7 @@ pub struct Occasion {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum OccasionType {
     /// `RESERVATION_REQUEST`, spoken "reservation request".
@@ -221,6 +241,32 @@ impl ::core::fmt::Display for OccasionType {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for OccasionType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &[
+                "RESERVATION_REQUEST",
+                "RESERVATION",
+                "APPOINTMENT_REQUEST",
+                "APPOINTMENT",
+            ],
+            |s| match s {
+                "RESERVATION_REQUEST" => {
+                    ::core::option::Option::Some(Self::ReservationRequest)
+                }
+                "RESERVATION" => ::core::option::Option::Some(Self::Reservation),
+                "APPOINTMENT_REQUEST" => {
+                    ::core::option::Option::Some(Self::AppointmentRequest)
+                }
+                "APPOINTMENT" => ::core::option::Option::Some(Self::Appointment),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// The business that provides the booked service.
 #[derive(
     ::core::fmt::Debug,
@@ -229,13 +275,14 @@ impl ::core::fmt::Display for OccasionType {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Provider {
     /// The provider's name, spoken after "at"; may be a localizedattribute:<key> reference (samples use localizedattribute:providerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
 }
+::alexa_proactive_events::__object_serde!(Provider);
 /// The intermediary through which the booking was made, if any (not spoken in the sentence).
 #[derive(
     ::core::fmt::Debug,
@@ -244,13 +291,14 @@ pub struct Provider {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Broker {
     /// The broker's name (not spoken in the sentence); may be a localizedattribute:<key> reference (samples use localizedattribute:brokerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
 }
+::alexa_proactive_events::__object_serde!(Broker);
 impl ::alexa_proactive_events::EventPayload for OccasionUpdated {
     const NAME: &'static str = "AMAZON.Occasion.Updated";
     fn schema() -> &'static ::alexa_proactive_events::schema::EventSchema {

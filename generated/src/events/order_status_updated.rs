@@ -11,7 +11,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct OrderStatusUpdated {
     /// The order's current state, which selects the sentence Alexa speaks.
     ///
@@ -22,6 +22,7 @@ pub struct OrderStatusUpdated {
     /// `order`, required.
     pub order: Order,
 }
+::alexa_proactive_events::__object_serde!(OrderStatusUpdated);
 /// The order's current state, which selects the sentence Alexa speaks.
 #[derive(
     ::core::fmt::Debug,
@@ -30,7 +31,7 @@ pub struct OrderStatusUpdated {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct State {
     /// The stage the order has reached; each value has its own sentence.
     ///
@@ -57,6 +58,7 @@ pub struct State {
     )]
     pub delivery_details: ::core::option::Option<DeliveryDetails>,
 }
+::alexa_proactive_events::__object_serde!(State);
 /// The stage the order has reached; each value has its own sentence.
 #[derive(
     ::core::fmt::Debug,
@@ -67,8 +69,7 @@ pub struct State {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum Status {
     /// The seller has received a preorder.
@@ -140,6 +141,36 @@ impl ::core::fmt::Display for Status {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Status {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &[
+                "PREORDER_RECEIVED",
+                "ORDER_RECEIVED",
+                "ORDER_PREPARING",
+                "ORDER_SHIPPED",
+                "ORDER_OUT_FOR_DELIVERY",
+                "ORDER_DELIVERED",
+            ],
+            |s| match s {
+                "PREORDER_RECEIVED" => {
+                    ::core::option::Option::Some(Self::PreorderReceived)
+                }
+                "ORDER_RECEIVED" => ::core::option::Option::Some(Self::OrderReceived),
+                "ORDER_PREPARING" => ::core::option::Option::Some(Self::OrderPreparing),
+                "ORDER_SHIPPED" => ::core::option::Option::Some(Self::OrderShipped),
+                "ORDER_OUT_FOR_DELIVERY" => {
+                    ::core::option::Option::Some(Self::OrderOutForDelivery)
+                }
+                "ORDER_DELIVERED" => ::core::option::Option::Some(Self::OrderDelivered),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// Delivery information for a shipped or out-for-delivery order.
 #[derive(
     ::core::fmt::Debug,
@@ -148,7 +179,7 @@ impl ::core::fmt::Display for Status {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct DeliveryDetails {
     /// When the order is expected to arrive, spoken as a date in the user's time zone ("will arrive by <date>").
     ///
@@ -159,6 +190,7 @@ pub struct DeliveryDetails {
     )]
     pub expected_arrival: ::alexa_proactive_events::DateTime,
 }
+::alexa_proactive_events::__object_serde!(DeliveryDetails);
 /// The order the update is about.
 #[derive(
     ::core::fmt::Debug,
@@ -167,13 +199,14 @@ pub struct DeliveryDetails {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Order {
     /// The seller the order was placed with.
     ///
     /// `seller`, required.
     pub seller: Seller,
 }
+::alexa_proactive_events::__object_serde!(Order);
 /// The seller the order was placed with.
 #[derive(
     ::core::fmt::Debug,
@@ -182,13 +215,14 @@ pub struct Order {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Seller {
     /// The seller's name, spoken after "Your order from"; may be a localizedattribute:<key> reference (samples use localizedattribute:sellerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
 }
+::alexa_proactive_events::__object_serde!(Seller);
 impl ::alexa_proactive_events::EventPayload for OrderStatusUpdated {
     const NAME: &'static str = "AMAZON.OrderStatus.Updated";
     fn schema() -> &'static ::alexa_proactive_events::schema::EventSchema {

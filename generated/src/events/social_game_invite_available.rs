@@ -11,7 +11,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct SocialGameInviteAvailable {
     /// Who sent the invitation, how they relate to the user and what kind of invitation it is.
     ///
@@ -22,6 +22,7 @@ pub struct SocialGameInviteAvailable {
     /// `game`, required.
     pub game: Game,
 }
+::alexa_proactive_events::__object_serde!(SocialGameInviteAvailable);
 /// Who sent the invitation, how they relate to the user and what kind of invitation it is.
 #[derive(
     ::core::fmt::Debug,
@@ -30,7 +31,7 @@ pub struct SocialGameInviteAvailable {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Invite {
     /// How the inviter relates to the user, spoken after "Your".
     ///
@@ -47,6 +48,7 @@ pub struct Invite {
     #[serde(rename = "inviteType")]
     pub invite_type: InviteType,
 }
+::alexa_proactive_events::__object_serde!(Invite);
 /// How the inviter relates to the user, spoken after "Your".
 #[derive(
     ::core::fmt::Debug,
@@ -57,8 +59,7 @@ pub struct Invite {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum RelationshipToInvitee {
     /// `FRIEND`, spoken "friend".
@@ -91,6 +92,21 @@ impl ::core::fmt::Display for RelationshipToInvitee {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for RelationshipToInvitee {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["FRIEND", "CONTACT"],
+            |s| match s {
+                "FRIEND" => ::core::option::Option::Some(Self::Friend),
+                "CONTACT" => ::core::option::Option::Some(Self::Contact),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// The player who sent the invitation.
 #[derive(
     ::core::fmt::Debug,
@@ -99,13 +115,14 @@ impl ::core::fmt::Display for RelationshipToInvitee {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Inviter {
     /// The inviter's name, spoken literally after the relationship.
     ///
     /// `name`, required.
     pub name: ::alexa_proactive_events::PlainText,
 }
+::alexa_proactive_events::__object_serde!(Inviter);
 /// Whether the inviter challenges or invites the user, spoken in "has ... you".
 #[derive(
     ::core::fmt::Debug,
@@ -116,8 +133,7 @@ pub struct Inviter {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum InviteType {
     /// The inviter challenges the user to play against them.
@@ -154,6 +170,21 @@ impl ::core::fmt::Display for InviteType {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for InviteType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["CHALLENGE", "INVITE"],
+            |s| match s {
+                "CHALLENGE" => ::core::option::Option::Some(Self::Challenge),
+                "INVITE" => ::core::option::Option::Some(Self::Invite),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// The game the user is invited to.
 #[derive(
     ::core::fmt::Debug,
@@ -162,7 +193,7 @@ impl ::core::fmt::Display for InviteType {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Game {
     /// What is offered, spoken in "to a ... of".
     ///
@@ -173,6 +204,7 @@ pub struct Game {
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
 }
+::alexa_proactive_events::__object_serde!(Game);
 /// What is offered, spoken in "to a ... of".
 #[derive(
     ::core::fmt::Debug,
@@ -183,8 +215,7 @@ pub struct Game {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum Offer {
     /// `MATCH`, spoken "match".
@@ -220,6 +251,22 @@ impl Offer {
 impl ::core::fmt::Display for Offer {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Offer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["MATCH", "REMATCH", "GAME"],
+            |s| match s {
+                "MATCH" => ::core::option::Option::Some(Self::Match),
+                "REMATCH" => ::core::option::Option::Some(Self::Rematch),
+                "GAME" => ::core::option::Option::Some(Self::Game),
+                _ => ::core::option::Option::None,
+            },
+        )
     }
 }
 impl ::alexa_proactive_events::EventPayload for SocialGameInviteAvailable {

@@ -11,7 +11,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct SportsEventUpdated {
     /// The score change that triggered this event; send it only when a team has just scored, and Alexa then adds "<team> scored!" to the update.
     ///
@@ -28,6 +28,7 @@ pub struct SportsEventUpdated {
     #[serde(rename = "sportsEvent")]
     pub sports_event: SportsEvent,
 }
+::alexa_proactive_events::__object_serde!(SportsEventUpdated);
 /// The score change that triggered this event; send it only when a team has just scored, and Alexa then adds "<team> scored!" to the update.
 #[derive(
     ::core::fmt::Debug,
@@ -36,7 +37,7 @@ pub struct SportsEventUpdated {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Update {
     /// How many points the scoring team just earned (not spoken in the sentence).
     ///
@@ -49,6 +50,7 @@ pub struct Update {
     #[serde(rename = "teamName")]
     pub team_name: ::alexa_proactive_events::PlainText,
 }
+::alexa_proactive_events::__object_serde!(Update);
 /// The match this update is about, with its league and both teams' statistics.
 #[derive(
     ::core::fmt::Debug,
@@ -57,7 +59,7 @@ pub struct Update {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct SportsEvent {
     /// The league or competition the match belongs to.
     ///
@@ -75,6 +77,7 @@ pub struct SportsEvent {
     #[serde(rename = "awayTeamStatistic")]
     pub away_team_statistic: TeamStatistic,
 }
+::alexa_proactive_events::__object_serde!(SportsEvent);
 /// The league or competition the match belongs to.
 #[derive(
     ::core::fmt::Debug,
@@ -83,13 +86,14 @@ pub struct SportsEvent {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct EventLeague {
     /// The league's name, spoken at the start before "match update"; may be a localizedattribute:<key> reference (samples use localizedattribute:eventLeagueName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
 }
+::alexa_proactive_events::__object_serde!(EventLeague);
 /// One team of the match and its current score, spoken as "<team name> <score>".
 #[derive(
     ::core::fmt::Debug,
@@ -98,7 +102,7 @@ pub struct EventLeague {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct TeamStatistic {
     /// The team this statistic belongs to.
     ///
@@ -109,6 +113,7 @@ pub struct TeamStatistic {
     /// `score`, required, minimum 0.
     pub score: u64,
 }
+::alexa_proactive_events::__object_serde!(TeamStatistic);
 /// The team this statistic belongs to.
 #[derive(
     ::core::fmt::Debug,
@@ -117,13 +122,14 @@ pub struct TeamStatistic {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Team {
     /// The team's name, spoken literally.
     ///
     /// `name`, required.
     pub name: ::alexa_proactive_events::PlainText,
 }
+::alexa_proactive_events::__object_serde!(Team);
 impl ::alexa_proactive_events::EventPayload for SportsEventUpdated {
     const NAME: &'static str = "AMAZON.SportsEvent.Updated";
     fn schema() -> &'static ::alexa_proactive_events::schema::EventSchema {

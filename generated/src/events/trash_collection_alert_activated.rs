@@ -11,13 +11,14 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct TrashCollectionAlertActivated {
     /// The collection Alexa reminds the user of.
     ///
     /// `alert`, required.
     pub alert: Alert,
 }
+::alexa_proactive_events::__object_serde!(TrashCollectionAlertActivated);
 /// The collection Alexa reminds the user of.
 #[derive(
     ::core::fmt::Debug,
@@ -26,7 +27,7 @@ pub struct TrashCollectionAlertActivated {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Alert {
     /// The kinds of garbage collected that day (1 to 5 distinct values), spoken as a list before "collection day".
     ///
@@ -42,6 +43,7 @@ pub struct Alert {
     #[serde(rename = "collectionDayOfWeek")]
     pub collection_day_of_week: DayOfWeek,
 }
+::alexa_proactive_events::__object_serde!(Alert);
 /// One kind of garbage.
 #[derive(
     ::core::fmt::Debug,
@@ -52,8 +54,7 @@ pub struct Alert {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum GarbageType {
     /// `BOTTLES`, spoken "bottle".
@@ -183,6 +184,54 @@ impl ::core::fmt::Display for GarbageType {
         f.write_str(self.as_str())
     }
 }
+impl<'de> ::serde::Deserialize<'de> for GarbageType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &[
+                "BOTTLES",
+                "BULKY",
+                "BURNABLE",
+                "CANS",
+                "CLOTHING",
+                "COMPOSTABLE",
+                "CRUSHABLE",
+                "GARDEN_WASTE",
+                "GLASS",
+                "HAZARDOUS",
+                "HOME_APPLIANCES",
+                "KITCHEN_WASTE",
+                "LANDFILL",
+                "PET_BOTTLES",
+                "RECYCLABLE_PLASTICS",
+                "WASTE_PAPER",
+            ],
+            |s| match s {
+                "BOTTLES" => ::core::option::Option::Some(Self::Bottles),
+                "BULKY" => ::core::option::Option::Some(Self::Bulky),
+                "BURNABLE" => ::core::option::Option::Some(Self::Burnable),
+                "CANS" => ::core::option::Option::Some(Self::Cans),
+                "CLOTHING" => ::core::option::Option::Some(Self::Clothing),
+                "COMPOSTABLE" => ::core::option::Option::Some(Self::Compostable),
+                "CRUSHABLE" => ::core::option::Option::Some(Self::Crushable),
+                "GARDEN_WASTE" => ::core::option::Option::Some(Self::GardenWaste),
+                "GLASS" => ::core::option::Option::Some(Self::Glass),
+                "HAZARDOUS" => ::core::option::Option::Some(Self::Hazardous),
+                "HOME_APPLIANCES" => ::core::option::Option::Some(Self::HomeAppliances),
+                "KITCHEN_WASTE" => ::core::option::Option::Some(Self::KitchenWaste),
+                "LANDFILL" => ::core::option::Option::Some(Self::Landfill),
+                "PET_BOTTLES" => ::core::option::Option::Some(Self::PetBottles),
+                "RECYCLABLE_PLASTICS" => {
+                    ::core::option::Option::Some(Self::RecyclablePlastics)
+                }
+                "WASTE_PAPER" => ::core::option::Option::Some(Self::WastePaper),
+                _ => ::core::option::Option::None,
+            },
+        )
+    }
+}
 /// The day of the week of the collection, spoken after "This coming".
 #[derive(
     ::core::fmt::Debug,
@@ -193,8 +242,7 @@ impl ::core::fmt::Display for GarbageType {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum DayOfWeek {
     /// `MONDAY`, spoken "Monday".
@@ -258,6 +306,34 @@ impl DayOfWeek {
 impl ::core::fmt::Display for DayOfWeek {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DayOfWeek {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &[
+                "MONDAY",
+                "TUESDAY",
+                "WEDNESDAY",
+                "THURSDAY",
+                "FRIDAY",
+                "SATURDAY",
+                "SUNDAY",
+            ],
+            |s| match s {
+                "MONDAY" => ::core::option::Option::Some(Self::Monday),
+                "TUESDAY" => ::core::option::Option::Some(Self::Tuesday),
+                "WEDNESDAY" => ::core::option::Option::Some(Self::Wednesday),
+                "THURSDAY" => ::core::option::Option::Some(Self::Thursday),
+                "FRIDAY" => ::core::option::Option::Some(Self::Friday),
+                "SATURDAY" => ::core::option::Option::Some(Self::Saturday),
+                "SUNDAY" => ::core::option::Option::Some(Self::Sunday),
+                _ => ::core::option::Option::None,
+            },
+        )
     }
 }
 impl ::alexa_proactive_events::EventPayload for TrashCollectionAlertActivated {

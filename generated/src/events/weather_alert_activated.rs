@@ -11,7 +11,7 @@
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct WeatherAlertActivated {
     /// The alert Alexa announces, with its kind and its issuer.
     ///
@@ -19,6 +19,7 @@ pub struct WeatherAlertActivated {
     #[serde(rename = "weatherAlert")]
     pub weather_alert: WeatherAlert,
 }
+::alexa_proactive_events::__object_serde!(WeatherAlertActivated);
 /// The alert Alexa announces, with its kind and its issuer.
 #[derive(
     ::core::fmt::Debug,
@@ -27,7 +28,7 @@ pub struct WeatherAlertActivated {
     ::serde::Serialize,
     ::serde::Deserialize
 )]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct WeatherAlert {
     /// Who issued the alert, spoken after "Provided by"; may be a localizedattribute:<key> reference (samples use localizedattribute:source).
     ///
@@ -39,6 +40,7 @@ pub struct WeatherAlert {
     #[serde(rename = "alertType")]
     pub alert_type: AlertType,
 }
+::alexa_proactive_events::__object_serde!(WeatherAlert);
 /// The kind of extreme weather, spoken before the word "alert".
 #[derive(
     ::core::fmt::Debug,
@@ -49,8 +51,7 @@ pub struct WeatherAlert {
     ::core::hash::Hash,
     ::core::cmp::PartialOrd,
     ::core::cmp::Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
+    ::serde::Serialize
 )]
 pub enum AlertType {
     /// `TORNADO`, spoken "tornado".
@@ -98,6 +99,23 @@ impl AlertType {
 impl ::core::fmt::Display for AlertType {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for AlertType {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::core::result::Result<Self, D::Error> {
+        ::alexa_proactive_events::__private::enum_from_str(
+            d,
+            &["TORNADO", "HURRICANE", "SNOW_STORM", "THUNDER_STORM"],
+            |s| match s {
+                "TORNADO" => ::core::option::Option::Some(Self::Tornado),
+                "HURRICANE" => ::core::option::Option::Some(Self::Hurricane),
+                "SNOW_STORM" => ::core::option::Option::Some(Self::SnowStorm),
+                "THUNDER_STORM" => ::core::option::Option::Some(Self::ThunderStorm),
+                _ => ::core::option::Option::None,
+            },
+        )
     }
 }
 impl ::alexa_proactive_events::EventPayload for WeatherAlertActivated {
