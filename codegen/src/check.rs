@@ -433,10 +433,13 @@ fn check_templates(r: &mut Reporter<'_>, doc: &SchemaDoc) {
                     match field_at(doc, path) {
                         Err(e) => {
                             r.error(&tp.key("text"), false, format!("template placeholder `{{{path}}}`: {e}"))
+                                .narrow_to(&format!("{{{path}"))
+                                .label("no such field")
                                 .help("placeholders name payload fields by their JSON names, joined with dots");
                         }
                         Ok(node) if plural && node.ty != "integer" => {
-                            r.error(&tp.key("text"), false, format!("`{{{path}|…}}` chooses a word by a count, but `{path}` is `{}`, not `integer`", node.ty));
+                            r.error(&tp.key("text"), false, format!("`{{{path}|…}}` chooses a word by a count, but `{path}` is `{}`, not `integer`", node.ty))
+                                .narrow_to(&format!("{{{path}|"));
                         }
                         Ok(_) => {}
                     }

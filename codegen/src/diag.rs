@@ -22,6 +22,8 @@ pub struct Diagnostic {
     pub message: String,
     /// Text printed under the caret.
     pub label: Option<String>,
+    /// Caret width, when it is not the YAML token at `location`.
+    pub width: Option<usize>,
     pub help: Option<String>,
 }
 
@@ -34,6 +36,7 @@ impl Diagnostic {
             source_line: None,
             message: message.into(),
             label: None,
+            width: None,
             help: None,
         }
     }
@@ -45,6 +48,17 @@ impl Diagnostic {
 
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Points the caret at `needle` on the located line, if it is there.
+    pub fn narrow_to(&mut self, needle: &str) -> &mut Self {
+        if let (Some(loc), Some(line)) = (&mut self.location, &self.source_line)
+            && let Some(byte) = line.find(needle)
+        {
+            loc.column = line[..byte].chars().count() + 1;
+            self.width = Some(needle.chars().count());
+        }
         self
     }
 
@@ -75,7 +89,7 @@ impl fmt::Display for Diagnostic {
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{number} | {line}")?;
                 let start = loc.column.saturating_sub(1);
-                let width = token_width(line, start);
+                let width = self.width.unwrap_or_else(|| token_width(line, start));
                 let indent: String = line
                     .chars()
                     .take(start)

@@ -180,8 +180,11 @@ fn parse_error(source: &Source, e: &serde_yaml::Error) -> Diagnostic {
             None => format!("expected one of: {}", expected.join(", ")),
         };
         d.help(hint);
-    } else if message.starts_with("invalid type") {
-        d.message = format!("wrong value type: {message}");
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        d.message = match rest.split_once(", expected ") {
+            Some((found, expected)) => format!("wrong value type: expected {expected}, found {found}"),
+            None => format!("wrong value type: {rest}"),
+        };
     } else if message.starts_with("missing field") {
         d.help("add the key; see schemas/README.md for what each place needs");
     }

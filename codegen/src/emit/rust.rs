@@ -245,10 +245,10 @@ fn field_doc(f: &Field) -> String {
         }
         Ty::Array { min_items, max_items, unique, .. } => {
             if let Some(m) = min_items {
-                notes.push(format!("at least {m} items"));
+                notes.push(format!("at least {m} item{}", if *m == 1 { "" } else { "s" }));
             }
             if let Some(m) = max_items {
-                notes.push(format!("at most {m} items"));
+                notes.push(format!("at most {m} item{}", if *m == 1 { "" } else { "s" }));
             }
             if *unique {
                 notes.push("items distinct".to_owned());
@@ -376,7 +376,7 @@ pub fn catalog_module(catalog: &Catalog) -> String {
     let roots: Vec<Ident> = catalog.events.iter().map(|e| ident(&e.root().rust_name)).collect();
     let names: Vec<&str> = catalog.events.iter().map(|e| e.name.as_str()).collect();
     let variant_docs = catalog.events.iter().map(|e| docs(&format!("`{}`: {}", e.name, e.description)));
-    let count = catalog.events.len();
+    let count = proc_macro2::Literal::usize_unsuffixed(catalog.events.len());
     let tokens = quote! {
         #![doc = " Every `AMAZON.*` event, one module each, generated from `schemas/*.yaml`."]
         #( #[rustfmt::skip] pub mod #modules; )*

@@ -142,7 +142,7 @@ for Event {
     }
 }
 /// Every event name, sorted.
-pub const EVENT_NAMES: [&str; 8usize] = [
+pub const EVENT_NAMES: [&str; 8] = [
     "AMAZON.MediaContent.Available",
     "AMAZON.MessageAlert.Activated",
     "AMAZON.Occasion.Updated",
@@ -153,7 +153,7 @@ pub const EVENT_NAMES: [&str; 8usize] = [
     "AMAZON.WeatherAlert.Activated",
 ];
 /// Every event's schema metadata, in the order of [`EVENT_NAMES`].
-pub static SCHEMAS: [&::alexa_proactive_events::schema::EventSchema; 8usize] = [
+pub static SCHEMAS: [&::alexa_proactive_events::schema::EventSchema; 8] = [
     &self::media_content_available::SCHEMA,
     &self::message_alert_activated::SCHEMA,
     &self::occasion_updated::SCHEMA,
