@@ -15,15 +15,25 @@ impl Judges {
     fn new() -> Self {
         let per_event = alexa_proactive_events::EVENT_NAMES
             .iter()
-            .map(|n| ((*n).to_owned(), validator(&schema_file(&format!("{n}.schema.json")))))
+            .map(|n| {
+                (
+                    (*n).to_owned(),
+                    validator(&schema_file(&format!("{n}.schema.json"))),
+                )
+            })
             .collect();
-        Self { per_event, any: validator(&schema_file("proactive-event.schema.json")) }
+        Self {
+            per_event,
+            any: validator(&schema_file("proactive-event.schema.json")),
+        }
     }
 
     /// (per-event schema, any-event schema, serde) verdicts.
     fn verdicts(&self, event_name: Option<&str>, body: &Value) -> (bool, bool, bool) {
         let any = self.any.is_valid(body);
-        let own = event_name.and_then(|n| self.per_event.get(n)).map_or(any, |v| v.is_valid(body));
+        let own = event_name
+            .and_then(|n| self.per_event.get(n))
+            .map_or(any, |v| v.is_valid(body));
         let rust = serde_json::from_value::<ProactiveEventRequest>(body.clone()).is_ok();
         (own, any, rust)
     }
@@ -37,7 +47,11 @@ fn event_name(body: &Value) -> Option<&str> {
 fn schemas_accept_what_rust_serializes() {
     let judges = Judges::new();
     let valid = bodies("valid");
-    assert!(valid.len() >= 16, "the bank has {} valid bodies", valid.len());
+    assert!(
+        valid.len() >= 16,
+        "the bank has {} valid bodies",
+        valid.len()
+    );
     let mut seen_events = std::collections::BTreeSet::new();
     for (file, body) in valid {
         let request: ProactiveEventRequest =
@@ -45,11 +59,18 @@ fn schemas_accept_what_rust_serializes() {
         seen_events.insert(request.event.name());
         let written = serde_json::to_value(&request).expect("serialize");
         let (own, any, _) = judges.verdicts(Some(request.event.name()), &written);
-        assert!(own && any, "{file}: the schema rejects what Rust wrote: {written}");
+        assert!(
+            own && any,
+            "{file}: the schema rejects what Rust wrote: {written}"
+        );
         let again: ProactiveEventRequest = serde_json::from_value(written).expect("re-read");
         assert_eq!(again, request, "{file}: round trip changed the value");
     }
-    assert_eq!(seen_events.len(), 8, "every event has a valid body: {seen_events:?}");
+    assert_eq!(
+        seen_events.len(),
+        8,
+        "every event has a valid body: {seen_events:?}"
+    );
 }
 
 #[test]
@@ -84,13 +105,23 @@ fn mutated_bodies_get_the_same_verdict_from_schema_and_rust() {
             tried += 1;
             rejected += usize::from(!rust);
             if own != rust || any != rust {
-                disagreements.push(format!("{file}: {what}: event schema {own}, any-event schema {any}, Rust {rust}"));
+                disagreements.push(format!(
+                    "{file}: {what}: event schema {own}, any-event schema {any}, Rust {rust}"
+                ));
             }
         }
     }
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
     assert!(tried > 2000, "only {tried} mutations");
-    assert!(rejected * 2 > tried, "most mutations should break the body: {rejected} of {tried}");
+    assert!(
+        rejected * 2 > tried,
+        "most mutations should break the body: {rejected} of {tried}"
+    );
 }
 
 /// Mutations at every place in the tree: null, removal, extra field, wrong type,
@@ -98,7 +129,10 @@ fn mutated_bodies_get_the_same_verdict_from_schema_and_rust() {
 fn mutations(body: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     if let Value::Object(o) = body {
-        out.push(("whole body as an array".to_owned(), Value::Array(o.values().cloned().collect())));
+        out.push((
+            "whole body as an array".to_owned(),
+            Value::Array(o.values().cloned().collect()),
+        ));
     }
     let mut pointers = Vec::new();
     collect_pointers(body, String::new(), &mut pointers);
@@ -162,7 +196,11 @@ fn collect_pointers(v: &Value, at: String, out: &mut Vec<String>) {
     match v {
         Value::Object(o) => {
             for (k, child) in o {
-                collect_pointers(child, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                collect_pointers(
+                    child,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(a) => {

@@ -6,16 +6,24 @@ use pipeline_tests::root;
 #[test]
 fn every_bad_schema_gets_its_pinned_diagnostic() {
     let dir = root().join("tests/fixtures/invalid");
-    let mut cases: Vec<_> = std::fs::read_dir(&dir).expect("fixtures").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut cases: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     cases.sort();
     assert!(cases.len() >= 15, "only {} negative fixtures", cases.len());
     let update = std::env::var_os("UPDATE_DIAGNOSTICS").is_some();
     let mut failures = Vec::new();
     for case in cases {
-        let name = case.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = case
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let shown = format!("tests/fixtures/invalid/{name}");
         let got = match codegen::compile_dir(&case, &shown) {
-            Ok(_) => format!("(compiled without errors)\n"),
+            Ok(_) => "(compiled without errors)\n".to_owned(),
             Err(d) => format!("{d}\n"),
         };
         let expected_path = case.join("expected.txt");
@@ -28,5 +36,9 @@ fn every_bad_schema_gets_its_pinned_diagnostic() {
             failures.push(format!("--- {name}: expected\n{want}--- got\n{got}"));
         }
     }
-    assert!(failures.is_empty(), "{}\nrerun with UPDATE_DIAGNOSTICS=1 if the change is intended", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\nrerun with UPDATE_DIAGNOSTICS=1 if the change is intended",
+        failures.join("\n")
+    );
 }

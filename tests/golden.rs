@@ -20,5 +20,9 @@ fn emitters_match_the_golden_files() {
         plan.write,
         plan.remove
     );
-    assert_eq!(plan.unchanged.len(), 9, "3 Rust files, 3 JSON Schemas, 3 manifests");
+    assert_eq!(
+        plan.unchanged.len(),
+        9,
+        "3 Rust files, 3 JSON Schemas, 3 manifests"
+    );
 }

@@ -11,7 +11,12 @@ fn check_dir(dir: &std::path::Path) -> usize {
             continue;
         }
         let schema = read_json(&path);
-        assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{}", path.display());
+        assert_eq!(
+            schema["$schema"],
+            "https://json-schema.org/draft/2020-12/schema",
+            "{}",
+            path.display()
+        );
         if let Err(e) = jsonschema::meta::validate(&schema) {
             panic!("{} fails its meta-schema: {e}", path.display());
         }

@@ -7,8 +7,9 @@ use crate::template;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The scalar field types; anything starting upper-case names a type under `types:`.
-pub const BUILTIN_TYPES: &[&str] =
-    &["string", "integer", "boolean", "datetime", "enum", "object", "array"];
+pub const BUILTIN_TYPES: &[&str] = &[
+    "string", "integer", "boolean", "datetime", "enum", "object", "array",
+];
 
 /// Where a node sits decides which keys it may have.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -26,7 +27,10 @@ pub(crate) struct Reporter<'a> {
 
 impl<'a> Reporter<'a> {
     pub fn new(file: &'a Loaded) -> Self {
-        Self { file, out: Vec::new() }
+        Self {
+            file,
+            out: Vec::new(),
+        }
     }
 
     /// Reports at the value of `path` (or at its key with `at_key`).
@@ -49,8 +53,14 @@ pub fn check(files: &[Loaded]) -> Vec<Diagnostic> {
         check_file(&mut r, &file.doc);
         let event = file.doc.event.as_str();
         if let Some(first) = seen.insert(event, &file.source.path) {
-            r.error(&YamlPath::default().key("event"), false, format!("event `{event}` is declared twice"))
-                .help(format!("it is already declared in {first}; remove one of the files"));
+            r.error(
+                &YamlPath::default().key("event"),
+                false,
+                format!("event `{event}` is declared twice"),
+            )
+            .help(format!(
+                "it is already declared in {first}; remove one of the files"
+            ));
         }
         out.extend(r.out);
     }
@@ -61,20 +71,32 @@ fn check_file(r: &mut Reporter<'_>, doc: &SchemaDoc) {
     let root = YamlPath::default();
     check_event_name(r, doc);
     if doc.description.trim().is_empty() {
-        r.error(&root.key("description"), false, "the event description is empty".into());
+        r.error(
+            &root.key("description"),
+            false,
+            "the event description is empty".into(),
+        );
     }
     check_locales(r, doc, &root.key("locales"));
     for (name, node) in doc.types.iter() {
         let path = root.key("types").key(name);
         if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
-            r.error(&path, true, format!("type name `{name}` must start with an upper-case letter"))
-                .help("field types are lower-case words; named types are written like `TeamStatistic`");
+            r.error(
+                &path,
+                true,
+                format!("type name `{name}` must start with an upper-case letter"),
+            )
+            .help("field types are lower-case words; named types are written like `TeamStatistic`");
         }
         check_node(r, doc, node, &path, Place::Named);
     }
     check_cycles(r, doc);
     if doc.payload.is_empty() {
-        r.error(&root.key("payload"), false, "the payload has no fields".into());
+        r.error(
+            &root.key("payload"),
+            false,
+            "the payload has no fields".into(),
+        );
     }
     for (name, node) in doc.payload.iter() {
         check_node(r, doc, node, &root.key("payload").key(name), Place::Field);
@@ -86,9 +108,11 @@ fn check_event_name(r: &mut Reporter<'_>, doc: &SchemaDoc) {
     let path = YamlPath::default().key("event");
     let parts: Vec<&str> = doc.event.split('.').collect();
     let pascal = |s: &str| {
-        s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+        s.starts_with(|c: char| c.is_ascii_uppercase())
+            && s.chars().all(|c| c.is_ascii_alphanumeric())
     };
-    let well_formed = parts.len() == 3 && parts[0] == "AMAZON" && pascal(parts[1]) && pascal(parts[2]);
+    let well_formed =
+        parts.len() == 3 && parts[0] == "AMAZON" && pascal(parts[1]) && pascal(parts[2]);
     if !well_formed {
         r.error(&path, false, format!("event name `{}` is not of the form `AMAZON.<Type>.<State>`", doc.event))
             .help("for example `AMAZON.OrderStatus.Updated`: the AMAZON namespace, then the type and the state in PascalCase");
@@ -103,13 +127,22 @@ fn check_event_name(r: &mut Reporter<'_>, doc: &SchemaDoc) {
         .unwrap_or_default()
         .to_owned();
     if file_stem != doc.event {
-        r.error(&path, false, format!("the file name does not match the event `{}`", doc.event))
-            .help(format!("rename the file to `{}.yaml`, or correct the event name", doc.event));
+        r.error(
+            &path,
+            false,
+            format!("the file name does not match the event `{}`", doc.event),
+        )
+        .help(format!(
+            "rename the file to `{}.yaml`, or correct the event name",
+            doc.event
+        ));
     }
 }
 
 fn check_locales(r: &mut Reporter<'_>, doc: &SchemaDoc, path: &YamlPath) {
-    let Locales::Only(list) = &doc.locales else { return };
+    let Locales::Only(list) = &doc.locales else {
+        return;
+    };
     if list.is_empty() {
         r.error(path, false, "the locale list is empty".into())
             .help("write `locales: any` when Amazon documents no restriction");
@@ -117,16 +150,25 @@ fn check_locales(r: &mut Reporter<'_>, doc: &SchemaDoc, path: &YamlPath) {
     let mut seen = BTreeSet::new();
     for (i, locale) in list.iter().enumerate() {
         let mut subtags = locale.split('-');
-        let language_ok = subtags
-            .next()
-            .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()));
-        let rest_ok = subtags.all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()));
+        let language_ok = subtags.next().is_some_and(|l| {
+            (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase())
+        });
+        let rest_ok = subtags
+            .all(|s| (1..=8).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric()));
         if !(language_ok && rest_ok) {
-            r.error(&path.index(i), false, format!("`{locale}` is not a BCP 47 locale"))
-                .help("write locales like `en-US` or `ja-JP`");
+            r.error(
+                &path.index(i),
+                false,
+                format!("`{locale}` is not a BCP 47 locale"),
+            )
+            .help("write locales like `en-US` or `ja-JP`");
         }
         if !seen.insert(locale.as_str()) {
-            r.error(&path.index(i), false, format!("locale `{locale}` is listed twice"));
+            r.error(
+                &path.index(i),
+                false,
+                format!("locale `{locale}` is listed twice"),
+            );
         }
     }
 }
@@ -155,7 +197,11 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
         Resolved::Builtin(b) => b,
         Resolved::Named(_, target) => {
             if place == Place::Named {
-                r.error(&path.key("type"), false, "a named type must be an `object` or an `enum`".into());
+                r.error(
+                    &path.key("type"),
+                    false,
+                    "a named type must be an `object` or an `enum`".into(),
+                );
             }
             match resolve(doc, &target.ty) {
                 Resolved::Builtin(b) => b,
@@ -165,7 +211,11 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
         Resolved::Undefined => {
             let names: Vec<&str> = doc.types.0.iter().map(|(k, _)| k.as_str()).collect();
             let d = r
-                .error(&path.key("type"), false, format!("reference to an undefined type `{}`", node.ty))
+                .error(
+                    &path.key("type"),
+                    false,
+                    format!("reference to an undefined type `{}`", node.ty),
+                )
                 .label("no such type under `types:`");
             match did_you_mean(&node.ty, names.iter().copied()) {
                 Some(s) => d.help = Some(format!("did you mean `{s}`?")),
@@ -179,18 +229,29 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
             let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
             candidates.extend(doc.types.0.iter().map(|(k, _)| k.as_str()));
             let d = r
-                .error(&path.key("type"), false, format!("unknown field type `{}`", node.ty))
+                .error(
+                    &path.key("type"),
+                    false,
+                    format!("unknown field type `{}`", node.ty),
+                )
                 .label(format!("expected one of: {}", BUILTIN_TYPES.join(", ")));
             d.help = Some(match did_you_mean(&node.ty, candidates) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "named types start with an upper-case letter and are defined under `types:`".into(),
+                None => {
+                    "named types start with an upper-case letter and are defined under `types:`"
+                        .into()
+                }
             });
             return;
         }
     };
     let is_named_ref = !BUILTIN_TYPES.contains(&node.ty.as_str());
     if place == Place::Named && !matches!(kind, "object" | "enum") {
-        r.error(&path.key("type"), false, format!("a named type must be an `object` or an `enum`, not `{kind}`"));
+        r.error(
+            &path.key("type"),
+            false,
+            format!("a named type must be an `object` or an `enum`, not `{kind}`"),
+        );
     }
 
     // Keys that depend on the place.
@@ -202,18 +263,33 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
             }
         }
         Place::Item | Place::Named => {
-            for (key, set) in [("required", node.required.is_some()), ("localizable", node.localizable.is_some())] {
+            for (key, set) in [
+                ("required", node.required.is_some()),
+                ("localizable", node.localizable.is_some()),
+            ] {
                 if set {
-                    let what = if place == Place::Item { "array items" } else { "named types" };
-                    r.error(&path.key(key), true, format!("`{key}` does not apply to {what}"))
-                        .help("put it on the field that uses this type");
+                    let what = if place == Place::Item {
+                        "array items"
+                    } else {
+                        "named types"
+                    };
+                    r.error(
+                        &path.key(key),
+                        true,
+                        format!("`{key}` does not apply to {what}"),
+                    )
+                    .help("put it on the field that uses this type");
                 }
             }
         }
     }
     match (&node.description, place) {
         (Some(d), _) if d.trim().is_empty() => {
-            r.error(&path.key("description"), false, "the description is empty".into());
+            r.error(
+                &path.key("description"),
+                false,
+                "the description is empty".into(),
+            );
         }
         (None, Place::Field | Place::Named) => {
             r.error(path, false, "the description is missing".into())
@@ -222,44 +298,91 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
         _ => {}
     }
     if node.localizable == Some(true) && kind != "string" {
-        r.error(&path.key("localizable"), true, format!("`localizable` is only allowed on string fields, and this field is `{}`", node.ty))
-            .help("only text that Alexa speaks, such as a name, can be localized");
+        r.error(
+            &path.key("localizable"),
+            true,
+            format!(
+                "`localizable` is only allowed on string fields, and this field is `{}`",
+                node.ty
+            ),
+        )
+        .help("only text that Alexa speaks, such as a name, can be localized");
     }
     if let Some(name) = &node.name {
         if is_named_ref || !matches!(kind, "object" | "enum") || place == Place::Named {
-            r.error(&path.key("name"), true, "`name` applies only to an inline `object` or `enum`".into());
+            r.error(
+                &path.key("name"),
+                true,
+                "`name` applies only to an inline `object` or `enum`".into(),
+            );
         } else if !(name.starts_with(|c: char| c.is_ascii_uppercase())
             && name.chars().all(|c| c.is_ascii_alphanumeric()))
         {
-            r.error(&path.key("name"), false, format!("type name `{name}` must be PascalCase letters and digits"));
+            r.error(
+                &path.key("name"),
+                false,
+                format!("type name `{name}` must be PascalCase letters and digits"),
+            );
         }
     }
 
     // Keys that depend on the type.
     let only = |r: &mut Reporter<'_>, key: &str, set: bool, owner: &str| {
         if set {
-            r.error(&path.key(key), true, format!("`{key}` applies only to `{owner}`, and this is `{}`", node.ty));
+            r.error(
+                &path.key(key),
+                true,
+                format!(
+                    "`{key}` applies only to `{owner}`, and this is `{}`",
+                    node.ty
+                ),
+            );
         }
     };
     let own = !is_named_ref;
-    only(r, "fields", node.fields.is_some() && !(own && kind == "object"), "object");
-    only(r, "values", node.values.is_some() && !(own && kind == "enum"), "enum");
+    only(
+        r,
+        "fields",
+        node.fields.is_some() && !(own && kind == "object"),
+        "object",
+    );
+    only(
+        r,
+        "values",
+        node.values.is_some() && !(own && kind == "enum"),
+        "enum",
+    );
     only(r, "items", node.items.is_some() && kind != "array", "array");
-    for (key, set) in [("minItems", node.min_items.is_some()), ("maxItems", node.max_items.is_some()), ("uniqueItems", node.unique_items.is_some())] {
+    for (key, set) in [
+        ("minItems", node.min_items.is_some()),
+        ("maxItems", node.max_items.is_some()),
+        ("uniqueItems", node.unique_items.is_some()),
+    ] {
         only(r, key, set && kind != "array", "array");
     }
-    for (key, set) in [("minimum", node.minimum.is_some()), ("maximum", node.maximum.is_some())] {
+    for (key, set) in [
+        ("minimum", node.minimum.is_some()),
+        ("maximum", node.maximum.is_some()),
+    ] {
         only(r, key, set && kind != "integer", "integer");
         if set && kind == "integer" && place == Place::Item {
-            r.error(&path.key(key), true, format!("`{key}` on array items is not supported"))
-                .help("bound the items with an enum, or wrap them in an object with a bounded field");
+            r.error(
+                &path.key(key),
+                true,
+                format!("`{key}` on array items is not supported"),
+            )
+            .help("bound the items with an enum, or wrap them in an object with a bounded field");
         }
     }
     if let (Some(min), Some(max)) = (node.minimum, node.maximum)
         && max < min
     {
-        r.error(&path.key("maximum"), false, format!("maximum {max} is below minimum {min}"))
-            .help("no integer could satisfy both bounds");
+        r.error(
+            &path.key("maximum"),
+            false,
+            format!("maximum {max} is below minimum {min}"),
+        )
+        .help("no integer could satisfy both bounds");
     }
 
     match kind {
@@ -268,7 +391,11 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
                 r.error(path, false, "an `object` needs `fields`".into());
             }
             Some(fields) if fields.is_empty() => {
-                r.error(&path.key("fields"), false, "an `object` needs at least one field".into());
+                r.error(
+                    &path.key("fields"),
+                    false,
+                    "an `object` needs at least one field".into(),
+                );
             }
             Some(fields) => {
                 for (name, child) in fields.iter() {
@@ -289,8 +416,12 @@ fn check_enum(r: &mut Reporter<'_>, node: &Node, path: &YamlPath) {
         return;
     };
     if values.is_empty() {
-        r.error(&path.key("values"), false, "empty enum: `values` has no entries".into())
-            .help("an enum needs at least one value, spelt exactly as Amazon spells it");
+        r.error(
+            &path.key("values"),
+            false,
+            "empty enum: `values` has no entries".into(),
+        )
+        .help("an enum needs at least one value, spelt exactly as Amazon spells it");
     }
     let mut seen = BTreeSet::new();
     for (i, v) in values.iter().enumerate() {
@@ -298,12 +429,20 @@ fn check_enum(r: &mut Reporter<'_>, node: &Node, path: &YamlPath) {
         if v.value.is_empty() {
             r.error(&vp.key("value"), false, "an enum value is empty".into());
         } else if !seen.insert(v.value.as_str()) {
-            r.error(&vp.key("value"), false, format!("duplicate enum value `{}`", v.value))
-                .label("already listed above")
-                .help("each value may appear once; remove the repeat");
+            r.error(
+                &vp.key("value"),
+                false,
+                format!("duplicate enum value `{}`", v.value),
+            )
+            .label("already listed above")
+            .help("each value may appear once; remove the repeat");
         }
         if v.spoken.trim().is_empty() {
-            r.error(&vp.key("spoken"), false, format!("the spoken form of `{}` is empty", v.value));
+            r.error(
+                &vp.key("spoken"),
+                false,
+                format!("the spoken form of `{}` is empty", v.value),
+            );
         }
     }
 }
@@ -315,19 +454,31 @@ fn check_array(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPa
                 .help("say what each element is, e.g. `items: {type: string}`");
         }
         Some(items) if items.ty == "array" => {
-            r.error(&path.key("items").key("type"), false, "arrays of arrays are not supported".into())
-                .help("Amazon's schemas only use arrays of scalars, enums or objects");
+            r.error(
+                &path.key("items").key("type"),
+                false,
+                "arrays of arrays are not supported".into(),
+            )
+            .help("Amazon's schemas only use arrays of scalars, enums or objects");
         }
         Some(items) => check_node(r, doc, items, &path.key("items"), Place::Item),
     }
     if let (Some(min), Some(max)) = (node.min_items, node.max_items)
         && max < min
     {
-        r.error(&path.key("maxItems"), false, format!("maxItems {max} is below minItems {min}"))
-            .help("no list could satisfy both limits");
+        r.error(
+            &path.key("maxItems"),
+            false,
+            format!("maxItems {max} is below minItems {min}"),
+        )
+        .help("no list could satisfy both limits");
     }
     if node.max_items == Some(0) {
-        r.error(&path.key("maxItems"), false, "maxItems 0 allows only an empty list".into());
+        r.error(
+            &path.key("maxItems"),
+            false,
+            "maxItems 0 allows only an empty list".into(),
+        );
     }
 }
 
@@ -352,8 +503,12 @@ fn check_cycles(r: &mut Reporter<'_>, doc: &SchemaDoc) {
             refs(doc, n, &mut next);
             for name in next {
                 if name == start {
-                    r.error(&YamlPath::default().key("types").key(start), true, format!("type `{start}` contains itself"))
-                        .help("a proactive event payload is a finite tree; break the cycle");
+                    r.error(
+                        &YamlPath::default().key("types").key(start),
+                        true,
+                        format!("type `{start}` contains itself"),
+                    )
+                    .help("a proactive event payload is a finite tree; break the cycle");
                     return;
                 }
                 if visited.insert(name)
@@ -373,7 +528,11 @@ pub(crate) fn field_at<'d>(doc: &'d SchemaDoc, dotted: &str) -> Result<&'d Node,
     let mut steps = dotted.split('.').peekable();
     while let Some(step) = steps.next() {
         let Some(node) = fields.get(step) else {
-            let here = if walked.is_empty() { "the payload".to_owned() } else { format!("`{walked}`") };
+            let here = if walked.is_empty() {
+                "the payload".to_owned()
+            } else {
+                format!("`{walked}`")
+            };
             let names: Vec<&str> = fields.iter().map(|(k, _)| k).collect();
             let mut msg = format!("`{dotted}` names no field: {here} has no field `{step}`");
             if let Some(s) = did_you_mean(step, names) {
@@ -394,7 +553,11 @@ pub(crate) fn field_at<'d>(doc: &'d SchemaDoc, dotted: &str) -> Result<&'d Node,
         };
         match &object.fields {
             Some(f) => fields = f,
-            None => return Err(format!("`{dotted}` names no field: `{walked}` has no fields")),
+            None => {
+                return Err(format!(
+                    "`{dotted}` names no field: `{walked}` has no fields"
+                ));
+            }
         }
     }
     Err(format!("`{dotted}` names no field"))
@@ -407,7 +570,12 @@ pub(crate) fn enum_values<'d>(doc: &'d SchemaDoc, node: &'d Node) -> Option<Vec<
         _ => node,
     };
     (target.ty == "enum").then(|| {
-        target.values.iter().flatten().map(|v| v.value.as_str()).collect()
+        target
+            .values
+            .iter()
+            .flatten()
+            .map(|v| v.value.as_str())
+            .collect()
     })
 }
 
@@ -460,7 +628,10 @@ fn check_templates(r: &mut Reporter<'_>, doc: &SchemaDoc) {
                         Some(values) if values.contains(&want.as_str()) => {}
                         Some(values) => {
                             r.error(&cp, false, format!("`{want}` is not a value of `{path}`"))
-                                .help(format!("expected `present`, `absent` or one of: {}", values.join(", ")));
+                                .help(format!(
+                                    "expected `present`, `absent` or one of: {}",
+                                    values.join(", ")
+                                ));
                         }
                         None => {
                             r.error(&cp, false, format!("`{path}` is not an enum, so the condition can only be `present` or `absent`"));

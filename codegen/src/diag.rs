@@ -72,7 +72,10 @@ impl Diagnostic {
     pub fn at(mut self, source: &str, location: Option<Location>) -> Self {
         if let Some(loc) = location {
             self.location = Some(loc);
-            self.source_line = source.lines().nth(loc.line.saturating_sub(1)).map(str::to_owned);
+            self.source_line = source
+                .lines()
+                .nth(loc.line.saturating_sub(1))
+                .map(str::to_owned);
         }
         self
     }
@@ -175,10 +178,18 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// "did you mean" for a misspelt word among `candidates`.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)

@@ -11,6 +11,7 @@ pub mod locate;
 pub mod model;
 pub mod names;
 pub mod output;
+pub mod regenerate;
 pub mod template;
 
 use diag::{Diagnostic, Diagnostics};
@@ -21,10 +22,12 @@ use std::path::Path;
 /// Reads every `*.yaml` in `dir`, sorted by name; `shown_as` prefixes paths in diagnostics.
 pub fn read_sources(dir: &Path, shown_as: &str) -> Result<Vec<Source>, Diagnostics> {
     let fail = |path: &str, msg: String| Diagnostics(vec![Diagnostic::new(path, "", msg)]);
-    let entries = std::fs::read_dir(dir).map_err(|e| fail(shown_as, format!("cannot read the schema folder: {e}")))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| fail(shown_as, format!("cannot read the schema folder: {e}")))?;
     let mut names = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| fail(shown_as, format!("cannot read the schema folder: {e}")))?;
+        let entry =
+            entry.map_err(|e| fail(shown_as, format!("cannot read the schema folder: {e}")))?;
         names.push(entry.file_name().to_string_lossy().into_owned());
     }
     names.sort();
@@ -33,8 +36,14 @@ pub fn read_sources(dir: &Path, shown_as: &str) -> Result<Vec<Source>, Diagnosti
     for name in names {
         let shown = format!("{}/{name}", shown_as.trim_end_matches('/'));
         if name.ends_with(".yml") {
-            errors.push(Diagnostic::new(&shown, "", "schema files end in `.yaml`; this one would be ignored")
-                .with_help(format!("rename it to `{}`", name.replace(".yml", ".yaml"))));
+            errors.push(
+                Diagnostic::new(
+                    &shown,
+                    "",
+                    "schema files end in `.yaml`; this one would be ignored",
+                )
+                .with_help(format!("rename it to `{}`", name.replace(".yml", ".yaml"))),
+            );
             continue;
         }
         if !name.ends_with(".yaml") {
@@ -42,24 +51,34 @@ pub fn read_sources(dir: &Path, shown_as: &str) -> Result<Vec<Source>, Diagnosti
         }
         match std::fs::read_to_string(dir.join(&name)) {
             Ok(text) => sources.push(Source { path: shown, text }),
-            Err(e) => errors.push(Diagnostic::new(&shown, "", format!("cannot read the file: {e}"))),
+            Err(e) => errors.push(Diagnostic::new(
+                &shown,
+                "",
+                format!("cannot read the file: {e}"),
+            )),
         }
     }
-    if errors.is_empty() { Ok(sources) } else { Err(Diagnostics(errors)) }
+    if errors.is_empty() {
+        Ok(sources)
+    } else {
+        Err(Diagnostics(errors))
+    }
 }
 
 /// Compiles sources to the model, collecting every diagnostic of every file.
 pub fn build_catalog(sources: Vec<Source>) -> Result<model::Catalog, Diagnostics> {
     if sources.is_empty() {
-        return Err(Diagnostics(vec![Diagnostic::new("schemas", "", "no schema files (`*.yaml`) found")
-            .with_help("add one file per AMAZON.* event; see schemas/README.md")]));
+        return Err(Diagnostics(vec![
+            Diagnostic::new("schemas", "", "no schema files (`*.yaml`) found")
+                .with_help("add one file per AMAZON.* event; see schemas/README.md"),
+        ]));
     }
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
     for source in sources {
         match load::load(source) {
             Ok(l) => loaded.push(l),
-            Err(d) => errors.push(d),
+            Err(d) => errors.push(*d),
         }
     }
     let checked = check::check(&loaded);

@@ -1,8 +1,8 @@
 //! Stage 1, load: YAML text into input structs. Strict: unknown keys are errors.
 
 use crate::diag::{Diagnostic, Location, did_you_mean};
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::fmt;
 
 /// One schema file as read from disk.
@@ -150,15 +150,18 @@ impl<'de> Deserialize<'de> for Locales {
 }
 
 /// Parses one file; a YAML or shape error becomes a located diagnostic.
-pub fn load(source: Source) -> Result<Loaded, Diagnostic> {
+pub fn load(source: Source) -> Result<Loaded, Box<Diagnostic>> {
     match serde_yaml::from_str::<SchemaDoc>(&source.text) {
         Ok(doc) => Ok(Loaded { source, doc }),
-        Err(e) => Err(parse_error(&source, &e)),
+        Err(e) => Err(Box::new(parse_error(&source, &e))),
     }
 }
 
 fn parse_error(source: &Source, e: &serde_yaml::Error) -> Diagnostic {
-    let location = e.location().map(|l| Location { line: l.line(), column: l.column() });
+    let location = e.location().map(|l| Location {
+        line: l.line(),
+        column: l.column(),
+    });
     let mut text = e.to_string();
     if let Some(l) = &location {
         let suffix = format!(" at line {} column {}", l.line, l.column);
@@ -176,13 +179,18 @@ fn parse_error(source: &Source, e: &serde_yaml::Error) -> Diagnostic {
         d.message = format!("unknown key `{word}`");
         d.label("not a key here");
         let hint = match did_you_mean(word, expected.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`? expected one of: {}", expected.join(", ")),
+            Some(s) => format!(
+                "did you mean `{s}`? expected one of: {}",
+                expected.join(", ")
+            ),
             None => format!("expected one of: {}", expected.join(", ")),
         };
         d.help(hint);
     } else if let Some(rest) = message.strip_prefix("invalid type: ") {
         d.message = match rest.split_once(", expected ") {
-            Some((found, expected)) => format!("wrong value type: expected {expected}, found {found}"),
+            Some((found, expected)) => {
+                format!("wrong value type: expected {expected}, found {found}")
+            }
             None => format!("wrong value type: {rest}"),
         };
     } else if message.starts_with("missing field") {
@@ -195,10 +203,6 @@ fn parse_error(source: &Source, e: &serde_yaml::Error) -> Diagnostic {
 fn unknown_field(message: &str) -> Option<(&str, Vec<&str>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (word, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .collect::<Vec<_>>();
+    let expected = rest.split('`').skip(1).step_by(2).collect::<Vec<_>>();
     Some((word, expected))
 }

@@ -50,7 +50,12 @@ impl fmt::Display for YamlPath {
 /// Where the value at `path` starts; with `at_key`, where its key starts.
 pub fn locate(source: &str, path: &YamlPath, at_key: bool) -> Option<Location> {
     let de = serde_yaml::Deserializer::from_str(source);
-    match (Seek { path: &path.0, at_key }).deserialize(de) {
+    match (Seek {
+        path: &path.0,
+        at_key,
+    })
+    .deserialize(de)
+    {
         Err(e) if e.to_string().contains(MARKER) => e.location().map(|l| Location {
             line: l.line(),
             column: l.column(),
@@ -86,9 +91,15 @@ impl<'de> Visitor<'de> for Seek<'_> {
             return Ok(());
         };
         let fail_on_key = rest.is_empty() && self.at_key;
-        while let Some(hit) = map.next_key_seed(KeyIs { want, fail: fail_on_key })? {
+        while let Some(hit) = map.next_key_seed(KeyIs {
+            want,
+            fail: fail_on_key,
+        })? {
             if hit {
-                return map.next_value_seed(Seek { path: rest, at_key: self.at_key });
+                return map.next_value_seed(Seek {
+                    path: rest,
+                    at_key: self.at_key,
+                });
             }
             map.next_value::<IgnoredAny>()?;
         }
@@ -103,7 +114,10 @@ impl<'de> Visitor<'de> for Seek<'_> {
         loop {
             if i == *want {
                 return seq
-                    .next_element_seed(Seek { path: rest, at_key: self.at_key })
+                    .next_element_seed(Seek {
+                        path: rest,
+                        at_key: self.at_key,
+                    })
                     .map(|_| ());
             }
             if seq.next_element::<IgnoredAny>()?.is_none() {
@@ -229,14 +243,22 @@ mod tests {
         assert_eq!((loc.line, loc.column), (4, 11));
         let loc = locate(DOC, &path(&["payload", "alert", "type"]), true).unwrap();
         assert_eq!((loc.line, loc.column), (4, 5));
-        let loc = locate(DOC, &path(&["payload", "alert", "values", "1", "value"]), false).unwrap();
+        let loc = locate(
+            DOC,
+            &path(&["payload", "alert", "values", "1", "value"]),
+            false,
+        )
+        .unwrap();
         assert_eq!((loc.line, loc.column), (7, 17));
     }
 
     #[test]
     fn missing_paths_give_none() {
         assert_eq!(locate(DOC, &path(&["payload", "nope"]), false), None);
-        assert_eq!(locate(DOC, &path(&["payload", "alert", "values", "9"]), false), None);
+        assert_eq!(
+            locate(DOC, &path(&["payload", "alert", "values", "9"]), false),
+            None
+        );
         assert_eq!(locate("{broken", &path(&["a"]), false), None);
     }
 }

@@ -50,7 +50,11 @@ impl Event {
     fn walk(&self, id: TypeId, prefix: &str, f: &mut dyn FnMut(&str, &Field)) {
         if let TypeKind::Object(fields) = &self.get(id).kind {
             for field in fields {
-                let path = if prefix.is_empty() { field.wire.clone() } else { format!("{prefix}.{}", field.wire) };
+                let path = if prefix.is_empty() {
+                    field.wire.clone()
+                } else {
+                    format!("{prefix}.{}", field.wire)
+                };
                 f(&path, field);
                 let mut ty = &field.ty;
                 let mut path = path;
@@ -100,11 +104,19 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ty {
     String,
-    Integer { minimum: Option<i64>, maximum: Option<i64> },
+    Integer {
+        minimum: Option<i64>,
+        maximum: Option<i64>,
+    },
     Boolean,
     DateTime,
     Named(TypeId),
-    Array { items: Box<Ty>, min_items: Option<u64>, max_items: Option<u64>, unique: bool },
+    Array {
+        items: Box<Ty>,
+        min_items: Option<u64>,
+        max_items: Option<u64>,
+        unique: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -143,15 +155,23 @@ pub fn build(files: &[Loaded]) -> Result<Catalog, Vec<crate::diag::Diagnostic>> 
     let mut modules: BTreeMap<&str, &Event> = BTreeMap::new();
     for e in &events {
         if let Some(other) = modules.insert(&e.module, e) {
-            let mut d = crate::diag::Diagnostic::new(&e.source_file, "event", format!(
-                "events `{}` and `{}` both become the Rust module `{}`",
-                other.name, e.name, e.module
-            ));
+            let mut d = crate::diag::Diagnostic::new(
+                &e.source_file,
+                "event",
+                format!(
+                    "events `{}` and `{}` both become the Rust module `{}`",
+                    other.name, e.name, e.module
+                ),
+            );
             d.help("rename one of the events");
             diags.push(d);
         }
     }
-    if diags.is_empty() { Ok(Catalog { events }) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(Catalog { events })
+    } else {
+        Err(diags)
+    }
 }
 
 struct Builder<'a, 'r> {
@@ -166,7 +186,14 @@ struct Builder<'a, 'r> {
 
 impl<'a, 'r> Builder<'a, 'r> {
     fn new(file: &'a Loaded, r: &'r mut Reporter<'a>) -> Self {
-        Self { file, r, types: Vec::new(), taken: BTreeMap::new(), named: BTreeMap::new(), prefix: String::new() }
+        Self {
+            file,
+            r,
+            types: Vec::new(),
+            taken: BTreeMap::new(),
+            named: BTreeMap::new(),
+            prefix: String::new(),
+        }
     }
 
     fn build(mut self) -> Event {
@@ -183,14 +210,28 @@ impl<'a, 'r> Builder<'a, 'r> {
         });
         let fields = self.fields(doc.payload.iter(), &root_path);
         self.types[0].kind = TypeKind::Object(fields);
-        let templates = doc.templates.iter().map(|t| Template {
-            when: t.when.iter().map(|(path, want)| match want.as_str() {
-                "present" | "absent" => Condition::Present { path: path.to_owned(), present: want == "present" },
-                value => Condition::Equals { path: path.to_owned(), value: value.to_owned() },
-            }).collect(),
-            text: t.text.clone(),
-            parts: template::parse(&t.text).unwrap_or_default(),
-        }).collect();
+        let templates = doc
+            .templates
+            .iter()
+            .map(|t| Template {
+                when: t
+                    .when
+                    .iter()
+                    .map(|(path, want)| match want.as_str() {
+                        "present" | "absent" => Condition::Present {
+                            path: path.to_owned(),
+                            present: want == "present",
+                        },
+                        value => Condition::Equals {
+                            path: path.to_owned(),
+                            value: value.to_owned(),
+                        },
+                    })
+                    .collect(),
+                text: t.text.clone(),
+                parts: template::parse(&t.text).unwrap_or_default(),
+            })
+            .collect();
         Event {
             name: doc.event.clone(),
             source_file: self.file.source.path.clone(),
@@ -210,23 +251,42 @@ impl<'a, 'r> Builder<'a, 'r> {
         if let Some(first) = self.taken.get(rust) {
             let first = first.to_string();
             self.r
-                .error(path, true, format!("two types are both named `{rust}` in Rust"))
-                .help(format!("the first is at `{first}`; give one of them another `name:`"));
+                .error(
+                    path,
+                    true,
+                    format!("two types are both named `{rust}` in Rust"),
+                )
+                .help(format!(
+                    "the first is at `{first}`; give one of them another `name:`"
+                ));
             return false;
         }
         self.taken.insert(rust.to_owned(), path.clone());
         true
     }
 
-    fn fields<'n>(&mut self, fields: impl Iterator<Item = (&'n str, &'n Node)>, at: &YamlPath) -> Vec<Field> {
+    fn fields<'n>(
+        &mut self,
+        fields: impl Iterator<Item = (&'n str, &'n Node)>,
+        at: &YamlPath,
+    ) -> Vec<Field> {
         let mut out: Vec<Field> = Vec::new();
         for (wire, node) in fields {
             let path = at.key(wire);
             let rust = names::field(wire);
             if let Some(other) = out.iter().find(|f| f.rust == rust) {
                 self.r
-                    .error(&path, true, format!("fields `{}` and `{wire}` both become the Rust field `{rust}`", other.wire))
-                    .help("JSON names that differ only in case or separators cannot share an object");
+                    .error(
+                        &path,
+                        true,
+                        format!(
+                            "fields `{}` and `{wire}` both become the Rust field `{rust}`",
+                            other.wire
+                        ),
+                    )
+                    .help(
+                        "JSON names that differ only in case or separators cannot share an object",
+                    );
             }
             let ty = self.ty(node, wire, &path);
             out.push(Field {
@@ -234,7 +294,12 @@ impl<'a, 'r> Builder<'a, 'r> {
                 rust,
                 required: node.required.unwrap_or(true),
                 localizable: node.localizable.unwrap_or(false),
-                description: node.description.as_deref().unwrap_or_default().trim().to_owned(),
+                description: node
+                    .description
+                    .as_deref()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
                 ty,
             });
         }
@@ -244,7 +309,10 @@ impl<'a, 'r> Builder<'a, 'r> {
     fn ty(&mut self, node: &Node, field_name: &str, path: &YamlPath) -> Ty {
         match node.ty.as_str() {
             "string" => Ty::String,
-            "integer" => Ty::Integer { minimum: node.minimum, maximum: node.maximum },
+            "integer" => Ty::Integer {
+                minimum: node.minimum,
+                maximum: node.maximum,
+            },
             "boolean" => Ty::Boolean,
             "datetime" => Ty::DateTime,
             "array" => {
@@ -261,7 +329,11 @@ impl<'a, 'r> Builder<'a, 'r> {
             }
             "object" | "enum" => {
                 let name = node.name.clone().unwrap_or_else(|| field_name.to_owned());
-                let at = if node.name.is_some() { path.key("name") } else { path.clone() };
+                let at = if node.name.is_some() {
+                    path.key("name")
+                } else {
+                    path.clone()
+                };
                 Ty::Named(self.define(&name, node, &at, path))
             }
             named => match resolve(&self.file.doc, named) {
@@ -280,40 +352,58 @@ impl<'a, 'r> Builder<'a, 'r> {
     }
 
     /// Adds an object or enum to the type space.
-    fn define(&mut self, name: &str, node: &Node, name_at: &YamlPath, node_at: &YamlPath) -> TypeId {
+    fn define(
+        &mut self,
+        name: &str,
+        node: &Node,
+        name_at: &YamlPath,
+        node_at: &YamlPath,
+    ) -> TypeId {
         let rust_name = names::type_name(name);
         self.claim(&rust_name, name_at);
         let id = TypeId(self.types.len());
         self.types.push(TypeDef {
             defs_key: format!("{}.{rust_name}", self.prefix),
             rust_name,
-            description: node.description.as_deref().unwrap_or_default().trim().to_owned(),
+            description: node
+                .description
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
             kind: TypeKind::Enum(Vec::new()),
         });
-        let kind = if node.ty == "enum" {
-            let mut variants: Vec<Variant> = Vec::new();
-            for (i, v) in node.values.iter().flatten().enumerate() {
-                let rust = names::variant(&v.value);
-                if let Some(other) = variants.iter().find(|o| o.rust == rust && o.wire != v.value) {
-                    self.r
+        let kind =
+            if node.ty == "enum" {
+                let mut variants: Vec<Variant> = Vec::new();
+                for (i, v) in node.values.iter().flatten().enumerate() {
+                    let rust = names::variant(&v.value);
+                    if let Some(other) = variants
+                        .iter()
+                        .find(|o| o.rust == rust && o.wire != v.value)
+                    {
+                        self.r
                         .error(&node_at.key("values").index(i).key("value"), false, format!(
                             "enum values `{}` and `{}` both become the Rust variant `{rust}`",
                             other.wire, v.value
                         ))
                         .help("values that differ only in case or separators cannot share an enum");
+                    }
+                    variants.push(Variant {
+                        wire: v.value.clone(),
+                        rust,
+                        spoken: v.spoken.trim().to_owned(),
+                        description: v.description.as_ref().map(|d| d.trim().to_owned()),
+                    });
                 }
-                variants.push(Variant {
-                    wire: v.value.clone(),
-                    rust,
-                    spoken: v.spoken.trim().to_owned(),
-                    description: v.description.as_ref().map(|d| d.trim().to_owned()),
-                });
-            }
-            TypeKind::Enum(variants)
-        } else {
-            let fields = node.fields.as_ref().map(|f| self.fields(f.iter(), &node_at.key("fields")));
-            TypeKind::Object(fields.unwrap_or_default())
-        };
+                TypeKind::Enum(variants)
+            } else {
+                let fields = node
+                    .fields
+                    .as_ref()
+                    .map(|f| self.fields(f.iter(), &node_at.key("fields")));
+                TypeKind::Object(fields.unwrap_or_default())
+            };
         self.types[id.0].kind = kind;
         id
     }

@@ -22,7 +22,13 @@ pub fn is_keyword(word: &str) -> bool {
 /// Keeps ASCII letters, digits and `_`; anything else becomes `_`.
 fn ascii_ident_chars(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -88,7 +94,7 @@ mod tests {
             (field("enterTimestamp"), "enter_timestamp"),
             (field("ScoreEarned"), "score_earned"),
             (field("a-b c"), "a_b_c"),
-            (field("é"), "_"),
+            (field("é"), "__"),
             (type_name("Self"), "Self_"),
             (type_name("self"), "Self_"),
             (type_name("Option"), "Option"),
@@ -107,9 +113,15 @@ mod tests {
     fn event_names_split_type_and_state() {
         assert_eq!(
             event_names("AMAZON.WeatherAlert.Activated"),
-            ("WeatherAlertActivated".to_owned(), "weather_alert_activated".to_owned())
+            (
+                "WeatherAlertActivated".to_owned(),
+                "weather_alert_activated".to_owned()
+            )
         );
-        assert_eq!(constant("weather_alert_activated"), "WEATHER_ALERT_ACTIVATED");
+        assert_eq!(
+            constant("weather_alert_activated"),
+            "WEATHER_ALERT_ACTIVATED"
+        );
     }
 
     #[test]

@@ -73,9 +73,19 @@ pub fn apply(plan: &Plan, outputs: &Outputs, root: &Path) -> io::Result<()> {
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent)?;
             }
-            let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let tmp = target.with_file_name(format!(".{name}.regenerate-tmp"));
-            fs::write(&tmp, outputs.files.get(rel).map(String::as_bytes).unwrap_or_default())?;
+            fs::write(
+                &tmp,
+                outputs
+                    .files
+                    .get(rel)
+                    .map(String::as_bytes)
+                    .unwrap_or_default(),
+            )?;
             staged.push((tmp, target));
         }
         Ok(())
@@ -100,7 +110,12 @@ mod tests {
     use super::*;
 
     fn outputs(files: &[(&str, &str)]) -> Outputs {
-        Outputs { files: files.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect() }
+        Outputs {
+            files: files
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
     }
 
     #[test]

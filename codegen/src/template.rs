@@ -7,7 +7,11 @@ pub enum Part {
     /// A payload value, by its dotted JSON path.
     Field(String),
     /// A word chosen by the integer at `path`.
-    Plural { path: String, one: String, other: String },
+    Plural {
+        path: String,
+        one: String,
+        other: String,
+    },
 }
 
 /// Parses a template; the error says what is wrong and at which character.
@@ -25,7 +29,12 @@ pub fn parse(text: &str) -> Result<Vec<Part>, String> {
                 chars.next();
                 literal.push('}');
             }
-            '}' => return Err(format!("unmatched `}}` at character {}; write `}}}}` for a brace", at + 1)),
+            '}' => {
+                return Err(format!(
+                    "unmatched `}}` at character {}; write `}}}}` for a brace",
+                    at + 1
+                ));
+            }
             '{' => {
                 let mut inner = String::new();
                 let mut closed = false;
@@ -40,7 +49,10 @@ pub fn parse(text: &str) -> Result<Vec<Part>, String> {
                     inner.push(c);
                 }
                 if !closed {
-                    return Err(format!("unclosed placeholder starting at character {}", at + 1));
+                    return Err(format!(
+                        "unclosed placeholder starting at character {}",
+                        at + 1
+                    ));
                 }
                 if !literal.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut literal)));
@@ -60,7 +72,9 @@ fn placeholder(inner: &str) -> Result<Part, String> {
     let pieces: Vec<&str> = inner.split('|').map(str::trim).collect();
     let path = pieces[0];
     if path.is_empty() || path.split('.').any(str::is_empty) {
-        return Err(format!("`{{{inner}}}` does not name a field (write `{{dotted.field.path}}`)"));
+        return Err(format!(
+            "`{{{inner}}}` does not name a field (write `{{dotted.field.path}}`)"
+        ));
     }
     match pieces.as_slice() {
         [_] => Ok(Part::Field(path.to_owned())),
@@ -69,7 +83,9 @@ fn placeholder(inner: &str) -> Result<Part, String> {
             one: (*one).to_owned(),
             other: (*other).to_owned(),
         }),
-        _ => Err(format!("`{{{inner}}}`: a plural placeholder is `{{count.path|singular|plural}}`")),
+        _ => Err(format!(
+            "`{{{inner}}}`: a plural placeholder is `{{count.path|singular|plural}}`"
+        )),
     }
 }
 
@@ -94,7 +110,11 @@ mod tests {
                 Part::Text("You have ".into()),
                 Part::Field("a.count".into()),
                 Part::Text(" ".into()),
-                Part::Plural { path: "a.count".into(), one: "message".into(), other: "messages".into() },
+                Part::Plural {
+                    path: "a.count".into(),
+                    one: "message".into(),
+                    other: "messages".into()
+                },
                 Part::Text(" {x}.".into()),
             ]
         );
@@ -104,8 +124,16 @@ mod tests {
     fn rejects_malformed_templates() {
         assert!(parse("a {b").unwrap_err().contains("unclosed"));
         assert!(parse("a } b").unwrap_err().contains("unmatched"));
-        assert!(parse("a {} b").unwrap_err().contains("does not name a field"));
+        assert!(
+            parse("a {} b")
+                .unwrap_err()
+                .contains("does not name a field")
+        );
         assert!(parse("{a.b|one}").unwrap_err().contains("plural"));
-        assert!(parse("{a..b}").unwrap_err().contains("does not name a field"));
+        assert!(
+            parse("{a..b}")
+                .unwrap_err()
+                .contains("does not name a field")
+        );
     }
 }

@@ -4,42 +4,60 @@ use serde::de::{Deserialize, Deserializer, Error};
 
 /// An optional field: absent is `None`, but an explicit `null` is an error
 /// (Amazon rejects nulls).
-pub fn non_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+pub fn non_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
 }
 
 /// An integer within `MIN..=MAX`.
-pub fn int_range<'de, D: Deserializer<'de>, const MIN: i64, const MAX: i64>(d: D) -> Result<i64, D::Error> {
+pub fn int_range<'de, D: Deserializer<'de>, const MIN: i64, const MAX: i64>(
+    d: D,
+) -> Result<i64, D::Error> {
     let v = i64::deserialize(d)?;
     if (MIN..=MAX).contains(&v) {
         Ok(v)
     } else {
-        Err(D::Error::custom(format_args!("{v} is outside {MIN}..={MAX}")))
+        Err(D::Error::custom(format_args!(
+            "{v} is outside {MIN}..={MAX}"
+        )))
     }
 }
 
 /// [`int_range`] for an optional field.
-pub fn opt_int_range<'de, D: Deserializer<'de>, const MIN: i64, const MAX: i64>(d: D) -> Result<Option<i64>, D::Error> {
+pub fn opt_int_range<'de, D: Deserializer<'de>, const MIN: i64, const MAX: i64>(
+    d: D,
+) -> Result<Option<i64>, D::Error> {
     int_range::<D, MIN, MAX>(d).map(Some)
 }
 
 /// A list with `MIN..=MAX` items, all distinct when `UNIQUE`.
-pub fn list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: bool>(d: D) -> Result<Vec<T>, D::Error>
+pub fn list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: bool>(
+    d: D,
+) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + PartialEq,
 {
     let v = Vec::<T>::deserialize(d)?;
     if v.len() < MIN {
-        return Err(D::Error::custom(format_args!("{} items, fewer than the {MIN} required", v.len())));
+        return Err(D::Error::custom(format_args!(
+            "{} items, fewer than the {MIN} required",
+            v.len()
+        )));
     }
     if v.len() > MAX {
-        return Err(D::Error::custom(format_args!("{} items, more than the {MAX} allowed", v.len())));
+        return Err(D::Error::custom(format_args!(
+            "{} items, more than the {MAX} allowed",
+            v.len()
+        )));
     }
     if UNIQUE {
         for (i, item) in v.iter().enumerate() {
             if v[..i].contains(item) {
-                return Err(D::Error::custom(format_args!("item {i} repeats an earlier item; items must be distinct")));
+                return Err(D::Error::custom(format_args!(
+                    "item {i} repeats an earlier item; items must be distinct"
+                )));
             }
         }
     }
@@ -47,7 +65,9 @@ where
 }
 
 /// [`list`] for an optional field.
-pub fn opt_list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: bool>(d: D) -> Result<Option<Vec<T>>, D::Error>
+pub fn opt_list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: bool>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de> + PartialEq,
@@ -58,15 +78,21 @@ where
 /// A string that is not empty.
 pub fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let s = String::deserialize(d)?;
-    if s.is_empty() { Err(D::Error::custom("an empty string (Amazon requires a value)")) } else { Ok(s) }
+    if s.is_empty() {
+        Err(D::Error::custom(
+            "an empty string (Amazon requires a value)",
+        ))
+    } else {
+        Ok(s)
+    }
 }
 
 /// Date-times: RFC 3339 with a zone, upper-case `T` and `Z` (the profile every
 /// JSON Schema validator agrees on), parsed by jiff; written in UTC.
 pub mod datetime {
     use crate::DateTime;
-    use serde::de::{Deserialize, Deserializer, Error};
     use serde::Serializer;
+    use serde::de::{Deserialize, Deserializer, Error};
 
     pub fn serialize<S: Serializer>(t: &DateTime, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(t)
@@ -80,17 +106,31 @@ pub mod datetime {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
     pub fn parse(s: &str) -> Result<DateTime, String> {
         if !rfc3339_shape(s.as_bytes()) {
-            return Err(format!("`{s}` is not an ISO 8601 date-time with a zone, like 2024-05-01T10:00:00Z"));
+            return Err(format!(
+                "`{s}` is not an ISO 8601 date-time with a zone, like 2024-05-01T10:00:00Z"
+            ));
         }
-        s.parse::<DateTime>().map_err(|e| format!("`{s}` is not a valid date-time: {e}"))
+        s.parse::<DateTime>()
+            .map_err(|e| format!("`{s}` is not a valid date-time: {e}"))
     }
 
     fn rfc3339_shape(b: &[u8]) -> bool {
-        let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+        let digits =
+            |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
         let head = b.len() >= 20
-            && digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)
-            && b[10] == b'T' && digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':'
-            && digits(17..19) && b[14] <= b'5' && b[17] <= b'5';
+            && digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10)
+            && b[10] == b'T'
+            && digits(11..13)
+            && b[13] == b':'
+            && digits(14..16)
+            && b[16] == b':'
+            && digits(17..19)
+            && b[14] <= b'5'
+            && b[17] <= b'5';
         if !head {
             return false;
         }
@@ -132,11 +172,25 @@ pub mod datetime {
 
         #[test]
         fn accepts_the_rfc3339_profile_only() {
-            for ok in ["2024-05-01T10:00:00Z", "2018-12-14T23:32:00.463Z", "2018-06-18T22:10:01.00Z", "2024-05-01T12:00:00+02:00"] {
+            for ok in [
+                "2024-05-01T10:00:00Z",
+                "2018-12-14T23:32:00.463Z",
+                "2018-06-18T22:10:01.00Z",
+                "2024-05-01T12:00:00+02:00",
+            ] {
                 assert!(parse(ok).is_ok(), "{ok}");
             }
-            for bad in ["2024-05-01T10:00:00", "2024-05-01 10:00:00Z", "2024-05-01t10:00:00z", "2024-05-01T10:00:00+0200",
-                "2024-02-30T10:00:00Z", "2024-05-01T10:00:60Z", "2024-05-01T10:00:00.Z", "tomorrow", ""] {
+            for bad in [
+                "2024-05-01T10:00:00",
+                "2024-05-01 10:00:00Z",
+                "2024-05-01t10:00:00z",
+                "2024-05-01T10:00:00+0200",
+                "2024-02-30T10:00:00Z",
+                "2024-05-01T10:00:60Z",
+                "2024-05-01T10:00:00.Z",
+                "tomorrow",
+                "",
+            ] {
                 assert!(parse(bad).is_err(), "{bad}");
             }
         }
@@ -187,12 +241,17 @@ pub fn enum_from_str<'de, D: Deserializer<'de>, T>(
 macro_rules! __object_serde {
     ($ty:ty) => {
         impl ::serde::Serialize for $ty {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                s: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
                 <$ty>::serialize(self, s)
             }
         }
         impl<'de> ::serde::Deserialize<'de> for $ty {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                d: D,
+            ) -> ::core::result::Result<Self, D::Error> {
                 <$ty>::deserialize($crate::__private::MapOnly(d))
             }
         }

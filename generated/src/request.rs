@@ -1,7 +1,7 @@
 //! The request body of `POST /v1/proactiveEvents`: the envelope around an event.
 
-use crate::events::Event;
 use crate::DateTime;
+use crate::events::Event;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,10 @@ impl ReferenceId {
         if id.is_empty() || id.len() > Self::MAX_LEN {
             return Err(InvalidReferenceId::Length(id.chars().count()));
         }
-        if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '~')) {
+        if let Some(c) = id
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '~'))
+        {
             return Err(InvalidReferenceId::Character(c));
         }
         Ok(Self(id))
@@ -65,7 +68,10 @@ impl fmt::Display for InvalidReferenceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Length(n) => write!(f, "referenceId is {n} characters long; it must be 1 to 100"),
-            Self::Character(c) => write!(f, "referenceId contains {c:?}; only A-Z, a-z, 0-9 and ~ are allowed"),
+            Self::Character(c) => write!(
+                f,
+                "referenceId contains {c:?}; only A-Z, a-z, 0-9 and ~ are allowed"
+            ),
         }
     }
 }
@@ -119,7 +125,10 @@ pub struct LocalizedAttributes {
 
 impl LocalizedAttributes {
     pub fn new(locale: Locale) -> Self {
-        Self { locale, values: BTreeMap::new() }
+        Self {
+            locale,
+            values: BTreeMap::new(),
+        }
     }
 }
 
@@ -154,7 +163,9 @@ impl<'de> Deserialize<'de> for LocalizedAttributes {
                     } else {
                         let text: String = map.next_value()?;
                         if text.is_empty() {
-                            return Err(de::Error::custom(format_args!("`{key}` is empty; Amazon requires a value")));
+                            return Err(de::Error::custom(format_args!(
+                                "`{key}` is empty; Amazon requires a value"
+                            )));
                         }
                         values.insert(key, text);
                     }
@@ -169,7 +180,12 @@ impl<'de> Deserialize<'de> for LocalizedAttributes {
 
 /// Who receives the event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(remote = "Self", tag = "type", content = "payload", deny_unknown_fields)]
+#[serde(
+    remote = "Self",
+    tag = "type",
+    content = "payload",
+    deny_unknown_fields
+)]
 pub enum Audience {
     /// One user: `{"type": "Unicast", "payload": {"user": "amzn1.ask.account.…"}}`.
     Unicast(UnicastPayload),

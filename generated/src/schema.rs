@@ -38,12 +38,20 @@ pub struct FieldShape {
 #[derive(Debug)]
 pub enum Shape {
     String,
-    Integer { minimum: Option<i64>, maximum: Option<i64> },
+    Integer {
+        minimum: Option<i64>,
+        maximum: Option<i64>,
+    },
     Boolean,
     DateTime,
     Enum(&'static EnumShape),
     Object(&'static ObjectShape),
-    Array { items: &'static Shape, min_items: Option<u64>, max_items: Option<u64>, unique: bool },
+    Array {
+        items: &'static Shape,
+        min_items: Option<u64>,
+        max_items: Option<u64>,
+        unique: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -74,7 +82,10 @@ pub enum Condition {
     /// The field at `path` is present (or absent).
     Present { path: &'static str, present: bool },
     /// The enum field at `path` has `value`.
-    Equals { path: &'static str, value: &'static str },
+    Equals {
+        path: &'static str,
+        value: &'static str,
+    },
 }
 
 #[derive(Debug)]
@@ -83,7 +94,11 @@ pub enum Part {
     /// The value at a dotted payload path.
     Field(&'static str),
     /// `one` or `other`, by the integer at `path`.
-    Plural { path: &'static str, one: &'static str, other: &'static str },
+    Plural {
+        path: &'static str,
+        one: &'static str,
+        other: &'static str,
+    },
 }
 
 impl ObjectShape {

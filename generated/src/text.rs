@@ -92,7 +92,9 @@ impl PlainText {
         if s.is_empty() {
             Err("an empty string (Amazon requires a value)")
         } else if s.starts_with(LOCALIZED_ATTRIBUTE_PREFIX) {
-            Err("literal text: this field is not localizable, so `localizedattribute:` is not resolved here")
+            Err(
+                "literal text: this field is not localizable, so `localizedattribute:` is not resolved here",
+            )
         } else {
             Ok(())
         }
@@ -157,6 +159,11 @@ mod tests {
         assert!(serde_json::from_str::<PlainText>("\"\"").is_err());
         let err = serde_json::from_str::<PlainText>("\"localizedattribute:x\"").unwrap_err();
         assert!(err.to_string().contains("not localizable"), "{err}");
-        assert_eq!(serde_json::from_str::<PlainText>("\"Max\"").unwrap().as_str(), "Max");
+        assert_eq!(
+            serde_json::from_str::<PlainText>("\"Max\"")
+                .unwrap()
+                .as_str(),
+            "Max"
+        );
     }
 }

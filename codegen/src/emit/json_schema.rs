@@ -15,8 +15,7 @@ pub const ANY_EVENT_FILE: &str = "proactive-event.schema.json";
 pub const LOCALE_PATTERN: &str = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$";
 /// RFC 3339 with upper-case `T`/`Z`: the profile Python's and Ajv's `date-time`
 /// formats (and the Rust types) all agree on.
-pub const DATE_TIME_PATTERN: &str =
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
+pub const DATE_TIME_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
 pub const REFERENCE_ID_PATTERN: &str = "^[A-Za-z0-9~]{1,100}$";
 const LOCALIZED_PREFIX: &str = "localizedattribute:";
 
@@ -31,7 +30,10 @@ pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
         .iter()
         .map(|e| (file_name(e), to_text(&event_schema(e))))
         .collect();
-    out.push((ANY_EVENT_FILE.to_owned(), to_text(&any_event_schema(catalog))));
+    out.push((
+        ANY_EVENT_FILE.to_owned(),
+        to_text(&any_event_schema(catalog)),
+    ));
     out
 }
 
@@ -56,7 +58,10 @@ pub fn event_schema(event: &Event) -> Value {
     envelope(
         &file_name(event),
         &format!("{} request", event.name),
-        &format!("A Proactive Events API request body carrying a `{}` event: {} {UNEXPRESSIBLE}", event.name, event.description),
+        &format!(
+            "A Proactive Events API request body carrying a `{}` event: {} {UNEXPRESSIBLE}",
+            event.name, event.description
+        ),
         &event.source_file,
         event_ref,
         defs,
@@ -95,14 +100,24 @@ pub fn any_event_schema(catalog: &Catalog) -> Value {
     envelope(
         ANY_EVENT_FILE,
         "Proactive event request",
-        &format!("A Proactive Events API request body carrying any of the {} AMAZON.* events. {UNEXPRESSIBLE}", catalog.events.len()),
+        &format!(
+            "A Proactive Events API request body carrying any of the {} AMAZON.* events. {UNEXPRESSIBLE}",
+            catalog.events.len()
+        ),
         "schemas/*.yaml",
         event,
         defs,
     )
 }
 
-fn envelope(file: &str, title: &str, description: &str, source: &str, event: Value, defs: Map<String, Value>) -> Value {
+fn envelope(
+    file: &str,
+    title: &str,
+    description: &str,
+    source: &str,
+    event: Value,
+    defs: Map<String, Value>,
+) -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": format!("{ID_BASE}{file}"),
@@ -218,9 +233,15 @@ fn add_event_defs(event: &Event, defs: &mut Map<String, Value>) {
 fn type_def(event: &Event, t: &TypeDef) -> Value {
     match &t.kind {
         TypeKind::Object(fields) => {
-            let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.wire.as_str()).collect();
-            let properties: Map<String, Value> =
-                fields.iter().map(|f| (f.wire.clone(), field_schema(event, f))).collect();
+            let required: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.wire.as_str())
+                .collect();
+            let properties: Map<String, Value> = fields
+                .iter()
+                .map(|f| (f.wire.clone(), field_schema(event, f)))
+                .collect();
             let mut v = json!({
                 "title": t.rust_name.trim_start_matches("r#"),
                 "description": t.description,
@@ -237,8 +258,10 @@ fn type_def(event: &Event, t: &TypeDef) -> Value {
         }
         TypeKind::Enum(variants) => {
             let values: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
-            let spoken: Map<String, Value> =
-                variants.iter().map(|v| (v.wire.clone(), Value::String(v.spoken.clone()))).collect();
+            let spoken: Map<String, Value> = variants
+                .iter()
+                .map(|v| (v.wire.clone(), Value::String(v.spoken.clone())))
+                .collect();
             json!({
                 "title": t.rust_name.trim_start_matches("r#"),
                 "description": format!("{} One of: {}.", t.description, values.join(", ")).trim().to_owned(),
@@ -276,7 +299,9 @@ fn value_schema(event: &Event, ty: &Ty, localizable: bool) -> Value {
             "not": {"pattern": format!("^{LOCALIZED_PREFIX}")}
         }),
         Ty::Boolean => json!({"type": "boolean"}),
-        Ty::DateTime => json!({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN}),
+        Ty::DateTime => {
+            json!({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})
+        }
         Ty::Integer { minimum, maximum } => {
             let mut v = json!({"type": "integer"});
             if let Some(o) = v.as_object_mut() {
@@ -290,7 +315,12 @@ fn value_schema(event: &Event, ty: &Ty, localizable: bool) -> Value {
             v
         }
         Ty::Named(id) => json!({"$ref": format!("#/$defs/{}", event.get(*id).defs_key)}),
-        Ty::Array { items, min_items, max_items, unique } => {
+        Ty::Array {
+            items,
+            min_items,
+            max_items,
+            unique,
+        } => {
             let mut v = json!({"type": "array", "items": value_schema(event, items, false)});
             if let Some(o) = v.as_object_mut() {
                 if let Some(m) = min_items {

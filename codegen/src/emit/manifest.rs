@@ -45,7 +45,11 @@ pub fn event_fragment(event: &Event) -> Value {
 
 /// Publications of every event, the notifications permission and the subscription event.
 pub fn all_events(catalog: &Catalog) -> Value {
-    let publications: Vec<Value> = catalog.events.iter().map(|e| json!({"eventName": e.name})).collect();
+    let publications: Vec<Value> = catalog
+        .events
+        .iter()
+        .map(|e| json!({"eventName": e.name}))
+        .collect();
     json!({
         "$comment": comment("schemas/*.yaml"),
         "manifest": {

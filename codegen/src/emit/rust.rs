@@ -11,12 +11,32 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 /// `pub mod` name -> file contents, plus `mod.rs`.
+///
+/// Modules are rendered on every core: syn's parse before prettyplease is the
+/// compiler's most expensive step, and each module is independent. The output
+/// order (and so every byte) does not depend on the threads.
 pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = catalog
-        .events
-        .iter()
-        .map(|e| (format!("{}.rs", e.module), event_module(e)))
-        .collect();
+    let events = &catalog.events;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(events.len().max(1));
+    let chunk = events.len().div_ceil(workers).max(1);
+    let mut out: Vec<(String, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = events
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|e| (format!("{}.rs", e.module), event_module(e)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
     out.push(("mod.rs".to_owned(), catalog_module(catalog)));
     out
 }
@@ -61,7 +81,11 @@ pub fn event_module(event: &Event) -> String {
     ));
     let types = event.types.iter().map(|t| type_item(event, t));
     let root = ident(&event.root().rust_name);
-    let shapes = event.types.iter().enumerate().map(|(i, t)| shape_static(event, i, t));
+    let shapes = event
+        .types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| shape_static(event, i, t));
     let schema = schema_static(event);
     let tokens = quote! {
         #module_doc
@@ -75,10 +99,16 @@ pub fn event_module(event: &Event) -> String {
         }
 
         /// What this event's schema says, as data for the runtime (validation, preview).
-        pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = #schema;
+        pub use self::__meta::SCHEMA;
 
+        // Metadata statics. No schema-named type lives in this module, so the
+        // glob import cannot clash, and it keeps the tables short.
         #[doc(hidden)]
-        mod __shapes {
+        mod __meta {
+            use ::alexa_proactive_events::schema::*;
+
+            pub static SCHEMA: EventSchema = #schema;
+
             #(#shapes)*
         }
     };
@@ -169,20 +199,39 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
         Ty::Boolean => (quote!(bool), None),
         Ty::DateTime => {
             let with = if optional { "opt" } else { "deserialize" };
-            (quote!(::alexa_proactive_events::DateTime), Some(format!("{private}::datetime::{with}")))
+            (
+                quote!(::alexa_proactive_events::DateTime),
+                Some(format!("{private}::datetime::{with}")),
+            )
         }
         Ty::Named(id) => {
             let name = ident(&event.get(*id).rust_name);
             (quote!(#name), None)
         }
-        Ty::Integer { minimum: Some(0), maximum: None } => (quote!(u64), None),
-        Ty::Integer { minimum: None, maximum: None } => (quote!(i64), None),
+        Ty::Integer {
+            minimum: Some(0),
+            maximum: None,
+        } => (quote!(u64), None),
+        Ty::Integer {
+            minimum: None,
+            maximum: None,
+        } => (quote!(i64), None),
         Ty::Integer { minimum, maximum } => {
             let min = minimum.unwrap_or(i64::MIN);
             let max = maximum.unwrap_or(i64::MAX);
-            (quote!(i64), Some(format!("{private}::{opt}int_range::<_, {{ {min} }}, {{ {max} }}>")))
+            (
+                quote!(i64),
+                Some(format!(
+                    "{private}::{opt}int_range::<_, {{ {min} }}, {{ {max} }}>"
+                )),
+            )
         }
-        Ty::Array { items, min_items, max_items, unique } => {
+        Ty::Array {
+            items,
+            min_items,
+            max_items,
+            unique,
+        } => {
             let (item, _) = match items.as_ref() {
                 Ty::String => (quote!(::alexa_proactive_events::PlainText), None),
                 other => rust_type(event, other, false),
@@ -218,7 +267,8 @@ fn field_item(event: &Event, f: &Field) -> TokenStream {
         let attr = (rename.is_some() || with.is_some()).then(|| quote!(#[serde(#rename #with)]));
         quote! { #doc #attr pub #name: #ty }
     } else {
-        let with = with.unwrap_or_else(|| "::alexa_proactive_events::__private::non_null".to_owned());
+        let with =
+            with.unwrap_or_else(|| "::alexa_proactive_events::__private::non_null".to_owned());
         quote! {
             #doc
             #[serde(#rename default, skip_serializing_if = "::core::option::Option::is_none", deserialize_with = #with)]
@@ -230,7 +280,11 @@ fn field_item(event: &Event, f: &Field) -> TokenStream {
 fn field_doc(f: &Field) -> String {
     let mut notes = Vec::new();
     notes.push(format!("`{}`", f.wire));
-    notes.push(if f.required { "required".to_owned() } else { "optional".to_owned() });
+    notes.push(if f.required {
+        "required".to_owned()
+    } else {
+        "optional".to_owned()
+    });
     if f.localizable {
         notes.push("localizable".to_owned());
     }
@@ -243,12 +297,23 @@ fn field_doc(f: &Field) -> String {
                 notes.push(format!("maximum {m}"));
             }
         }
-        Ty::Array { min_items, max_items, unique, .. } => {
+        Ty::Array {
+            min_items,
+            max_items,
+            unique,
+            ..
+        } => {
             if let Some(m) = min_items {
-                notes.push(format!("at least {m} item{}", if *m == 1 { "" } else { "s" }));
+                notes.push(format!(
+                    "at least {m} item{}",
+                    if *m == 1 { "" } else { "s" }
+                ));
             }
             if let Some(m) = max_items {
-                notes.push(format!("at most {m} item{}", if *m == 1 { "" } else { "s" }));
+                notes.push(format!(
+                    "at most {m} item{}",
+                    if *m == 1 { "" } else { "s" }
+                ));
             }
             if *unique {
                 notes.push("items distinct".to_owned());
@@ -259,10 +324,11 @@ fn field_doc(f: &Field) -> String {
     format!("{}\n\n{}.", f.description, notes.join(", "))
 }
 
+/// `Some(v)` / `None` inside `__meta` (where the prelude is not shadowed).
 fn opt<T: quote::ToTokens>(v: Option<T>) -> TokenStream {
     match v {
-        Some(v) => quote!(::core::option::Option::Some(#v)),
-        None => quote!(::core::option::Option::None),
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
     }
 }
 
@@ -270,9 +336,8 @@ fn shape_name(id: TypeId) -> Ident {
     format_ident!("T{}", id.0)
 }
 
-/// Metadata of one type, as a static in `__shapes`.
+/// Metadata of one type, as a static in `__meta`.
 fn shape_static(event: &Event, index: usize, t: &TypeDef) -> TokenStream {
-    let meta = quote!(::alexa_proactive_events::schema);
     let name = shape_name(TypeId(index));
     let rust_name = t.rust_name.trim_start_matches("r#");
     match &t.kind {
@@ -284,14 +349,14 @@ fn shape_static(event: &Event, index: usize, t: &TypeDef) -> TokenStream {
                 let description = &f.description;
                 let shape = shape_expr(event, &f.ty);
                 quote! {
-                    #meta::FieldShape {
+                    FieldShape {
                         name: #wire, required: #required, localizable: #localizable,
                         description: #description, shape: #shape,
                     }
                 }
             });
             quote! {
-                pub static #name: #meta::ObjectShape = #meta::ObjectShape {
+                pub static #name: ObjectShape = ObjectShape {
                     name: #rust_name,
                     fields: &[ #(#fields),* ],
                 };
@@ -301,10 +366,10 @@ fn shape_static(event: &Event, index: usize, t: &TypeDef) -> TokenStream {
             let values = variants.iter().map(|v| {
                 let (wire, spoken) = (&v.wire, &v.spoken);
                 let description = opt(v.description.as_deref());
-                quote!(#meta::EnumValue { value: #wire, spoken: #spoken, description: #description })
+                quote!(EnumValue { value: #wire, spoken: #spoken, description: #description })
             });
             quote! {
-                pub static #name: #meta::EnumShape = #meta::EnumShape {
+                pub static #name: EnumShape = EnumShape {
                     name: #rust_name,
                     values: &[ #(#values),* ],
                 };
@@ -314,32 +379,35 @@ fn shape_static(event: &Event, index: usize, t: &TypeDef) -> TokenStream {
 }
 
 fn shape_expr(event: &Event, ty: &Ty) -> TokenStream {
-    let meta = quote!(::alexa_proactive_events::schema);
     match ty {
-        Ty::String => quote!(#meta::Shape::String),
-        Ty::Boolean => quote!(#meta::Shape::Boolean),
-        Ty::DateTime => quote!(#meta::Shape::DateTime),
+        Ty::String => quote!(Shape::String),
+        Ty::Boolean => quote!(Shape::Boolean),
+        Ty::DateTime => quote!(Shape::DateTime),
         Ty::Integer { minimum, maximum } => {
             let (min, max) = (opt(*minimum), opt(*maximum));
-            quote!(#meta::Shape::Integer { minimum: #min, maximum: #max })
+            quote!(Shape::Integer { minimum: #min, maximum: #max })
         }
         Ty::Named(id) => {
             let name = shape_name(*id);
             match event.get(*id).kind {
-                TypeKind::Object(_) => quote!(#meta::Shape::Object(&#name)),
-                TypeKind::Enum(_) => quote!(#meta::Shape::Enum(&#name)),
+                TypeKind::Object(_) => quote!(Shape::Object(&#name)),
+                TypeKind::Enum(_) => quote!(Shape::Enum(&#name)),
             }
         }
-        Ty::Array { items, min_items, max_items, unique } => {
+        Ty::Array {
+            items,
+            min_items,
+            max_items,
+            unique,
+        } => {
             let items = shape_expr(event, items);
             let (min, max) = (opt(*min_items), opt(*max_items));
-            quote!(#meta::Shape::Array { items: &#items, min_items: #min, max_items: #max, unique: #unique })
+            quote!(Shape::Array { items: &#items, min_items: #min, max_items: #max, unique: #unique })
         }
     }
 }
 
 fn schema_static(event: &Event) -> TokenStream {
-    let meta = quote!(::alexa_proactive_events::schema);
     let name = &event.name;
     let description = &event.description;
     let locales = opt(event.locales.as_ref().map(|l| quote!(&[ #(#l),* ])));
@@ -348,22 +416,28 @@ fn schema_static(event: &Event) -> TokenStream {
     let templates = event.templates.iter().map(|t| {
         let text = &t.text;
         let when = t.when.iter().map(|c| match c {
-            Condition::Present { path, present } => quote!(#meta::Condition::Present { path: #path, present: #present }),
-            Condition::Equals { path, value } => quote!(#meta::Condition::Equals { path: #path, value: #value }),
+            Condition::Present { path, present } => {
+                quote!(Condition::Present { path: #path, present: #present })
+            }
+            Condition::Equals { path, value } => {
+                quote!(Condition::Equals { path: #path, value: #value })
+            }
         });
         let parts = t.parts.iter().map(|p| match p {
-            Part::Text(s) => quote!(#meta::Part::Text(#s)),
-            Part::Field(path) => quote!(#meta::Part::Field(#path)),
-            Part::Plural { path, one, other } => quote!(#meta::Part::Plural { path: #path, one: #one, other: #other }),
+            Part::Text(s) => quote!(Part::Text(#s)),
+            Part::Field(path) => quote!(Part::Field(#path)),
+            Part::Plural { path, one, other } => {
+                quote!(Part::Plural { path: #path, one: #one, other: #other })
+            }
         });
-        quote!(#meta::Template { when: &[ #(#when),* ], text: #text, parts: &[ #(#parts),* ] })
+        quote!(Template { when: &[ #(#when),* ], text: #text, parts: &[ #(#parts),* ] })
     });
     quote! {
-        #meta::EventSchema {
+        EventSchema {
             name: #name,
             description: #description,
             locales: #locales,
-            payload: &__shapes::#root,
+            payload: &#root,
             localizable_paths: &[ #(#localizable),* ],
             templates: &[ #(#templates),* ],
         }
@@ -373,9 +447,16 @@ fn schema_static(event: &Event) -> TokenStream {
 /// `mod.rs`: the module list, the event enum, the names and the schema table.
 pub fn catalog_module(catalog: &Catalog) -> String {
     let modules: Vec<Ident> = catalog.events.iter().map(|e| ident(&e.module)).collect();
-    let roots: Vec<Ident> = catalog.events.iter().map(|e| ident(&e.root().rust_name)).collect();
+    let roots: Vec<Ident> = catalog
+        .events
+        .iter()
+        .map(|e| ident(&e.root().rust_name))
+        .collect();
     let names: Vec<&str> = catalog.events.iter().map(|e| e.name.as_str()).collect();
-    let variant_docs = catalog.events.iter().map(|e| docs(&format!("`{}`: {}", e.name, e.description)));
+    let variant_docs = catalog
+        .events
+        .iter()
+        .map(|e| docs(&format!("`{}`: {}", e.name, e.description)));
     let count = proc_macro2::Literal::usize_unsuffixed(catalog.events.len());
     let tokens = quote! {
         #![doc = " Every `AMAZON.*` event, one module each, generated from `schemas/*.yaml`."]

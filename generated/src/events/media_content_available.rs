@@ -281,192 +281,188 @@ impl ::alexa_proactive_events::EventPayload for MediaContentAvailable {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.MediaContent.Available",
-    description: "An announcement that a book, episode, album, single, movie or game becomes available. Alexa names the content, how and when it becomes available and, if given, where, e.g. \"Example Show will air on November 20, 2018 on Example TV.\" (illustrative; Amazon's own example sentence was not retrieved).",
-    locales: ::core::option::Option::None,
-    payload: &__shapes::T0,
-    localizable_paths: &["availability.provider.name", "content.name"],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Present {
-                    path: "availability.provider",
-                    present: true,
-                },
-            ],
-            text: "{content.name} will {availability.method} on {availability.startTime} on {availability.provider.name}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Field("content.name"),
-                ::alexa_proactive_events::schema::Part::Text(" will "),
-                ::alexa_proactive_events::schema::Part::Field("availability.method"),
-                ::alexa_proactive_events::schema::Part::Text(" on "),
-                ::alexa_proactive_events::schema::Part::Field("availability.startTime"),
-                ::alexa_proactive_events::schema::Part::Text(" on "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "availability.provider.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[],
-            text: "{content.name} will {availability.method} on {availability.startTime}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Field("content.name"),
-                ::alexa_proactive_events::schema::Part::Text(" will "),
-                ::alexa_proactive_events::schema::Part::Field("availability.method"),
-                ::alexa_proactive_events::schema::Part::Text(" on "),
-                ::alexa_proactive_events::schema::Part::Field("availability.startTime"),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.MediaContent.Available",
+        description: "An announcement that a book, episode, album, single, movie or game becomes available. Alexa names the content, how and when it becomes available and, if given, where, e.g. \"Example Show will air on November 20, 2018 on Example TV.\" (illustrative; Amazon's own example sentence was not retrieved).",
+        locales: None,
+        payload: &T0,
+        localizable_paths: &["availability.provider.name", "content.name"],
+        templates: &[
+            Template {
+                when: &[
+                    Condition::Present {
+                        path: "availability.provider",
+                        present: true,
+                    },
+                ],
+                text: "{content.name} will {availability.method} on {availability.startTime} on {availability.provider.name}.",
+                parts: &[
+                    Part::Field("content.name"),
+                    Part::Text(" will "),
+                    Part::Field("availability.method"),
+                    Part::Text(" on "),
+                    Part::Field("availability.startTime"),
+                    Part::Text(" on "),
+                    Part::Field("availability.provider.name"),
+                    Part::Text("."),
+                ],
+            },
+            Template {
+                when: &[],
+                text: "{content.name} will {availability.method} on {availability.startTime}.",
+                parts: &[
+                    Part::Field("content.name"),
+                    Part::Text(" will "),
+                    Part::Field("availability.method"),
+                    Part::Text(" on "),
+                    Part::Field("availability.startTime"),
+                    Part::Text("."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "MediaContentAvailable",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "availability",
                 required: true,
                 localizable: false,
                 description: "When, how and where the content becomes available.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "content",
                 required: true,
                 localizable: false,
                 description: "The media content the announcement is about.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T4),
+                shape: Shape::Object(&T4),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "Availability",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "startTime",
                 required: true,
                 localizable: false,
                 description: "When the content becomes available, spoken as a date after the method.",
-                shape: ::alexa_proactive_events::schema::Shape::DateTime,
+                shape: Shape::DateTime,
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "provider",
                 required: false,
                 localizable: false,
                 description: "The service or channel that makes the content available; when absent Alexa does not say where.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T2),
+                shape: Shape::Object(&T2),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "method",
                 required: true,
                 localizable: false,
                 description: "How the content becomes available, spoken after \"will\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T3),
+                shape: Shape::Enum(&T3),
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T2: ObjectShape = ObjectShape {
         name: "Provider",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: true,
                 description: "The provider's name, spoken at the end after \"on\"; may be a localizedattribute:<key> reference (samples use localizedattribute:providerName).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };
-    pub static T3: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T3: EnumShape = EnumShape {
         name: "Method",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "STREAM",
                 spoken: "stream",
-                description: ::core::option::Option::Some("Available for streaming."),
+                description: Some("Available for streaming."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "AIR",
                 spoken: "air",
-                description: ::core::option::Option::Some("Broadcast on TV or radio."),
+                description: Some("Broadcast on TV or radio."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "RELEASE",
                 spoken: "be released",
-                description: ::core::option::Option::Some(
-                    "Released for sale or download.",
-                ),
+                description: Some("Released for sale or download."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "PREMIERE",
                 spoken: "premiere",
-                description: ::core::option::Option::Some("Shown for the first time."),
+                description: Some("Shown for the first time."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "DROP",
                 spoken: "drop",
-                description: ::core::option::Option::Some(
-                    "Released without prior announcement or all at once.",
-                ),
+                description: Some("Released without prior announcement or all at once."),
             },
         ],
     };
-    pub static T4: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T4: ObjectShape = ObjectShape {
         name: "Content",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: true,
                 description: "The content's title, spoken at the start of the sentence; may be a localizedattribute:<key> reference (samples use localizedattribute:contentName).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "contentType",
                 required: true,
                 localizable: false,
                 description: "The kind of media (not spoken in the sentence).",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T5),
+                shape: Shape::Enum(&T5),
             },
         ],
     };
-    pub static T5: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T5: EnumShape = EnumShape {
         name: "ContentType",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "BOOK",
                 spoken: "book",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "EPISODE",
                 spoken: "episode",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "ALBUM",
                 spoken: "album",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "SINGLE",
                 spoken: "single",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "MOVIE",
                 spoken: "movie",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "GAME",
                 spoken: "game",
-                description: ::core::option::Option::None,
+                description: None,
             },
         ],
     };

@@ -279,168 +279,158 @@ impl ::alexa_proactive_events::EventPayload for MessageAlertActivated {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.MessageAlert.Activated",
-    description: "A reminder about messages waiting for the user (Amazon's catalog: \"Message reminder\"). Alexa says how many messages there are, their state and who sent them, e.g. \"You have three new messages from Jane Doe.\" The schema has no localizable field.",
-    locales: ::core::option::Option::None,
-    payload: &__shapes::T0,
-    localizable_paths: &[],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[],
-            text: "You have {messageGroup.count} {state.freshness} {state.status} {messageGroup.urgency} {messageGroup.count|message|messages} from {messageGroup.creator.name}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("You have "),
-                ::alexa_proactive_events::schema::Part::Field("messageGroup.count"),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field("state.freshness"),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field("state.status"),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field("messageGroup.urgency"),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Plural {
-                    path: "messageGroup.count",
-                    one: "message",
-                    other: "messages",
-                },
-                ::alexa_proactive_events::schema::Part::Text(" from "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "messageGroup.creator.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.MessageAlert.Activated",
+        description: "A reminder about messages waiting for the user (Amazon's catalog: \"Message reminder\"). Alexa says how many messages there are, their state and who sent them, e.g. \"You have three new messages from Jane Doe.\" The schema has no localizable field.",
+        locales: None,
+        payload: &T0,
+        localizable_paths: &[],
+        templates: &[
+            Template {
+                when: &[],
+                text: "You have {messageGroup.count} {state.freshness} {state.status} {messageGroup.urgency} {messageGroup.count|message|messages} from {messageGroup.creator.name}.",
+                parts: &[
+                    Part::Text("You have "),
+                    Part::Field("messageGroup.count"),
+                    Part::Text(" "),
+                    Part::Field("state.freshness"),
+                    Part::Text(" "),
+                    Part::Field("state.status"),
+                    Part::Text(" "),
+                    Part::Field("messageGroup.urgency"),
+                    Part::Text(" "),
+                    Part::Plural {
+                        path: "messageGroup.count",
+                        one: "message",
+                        other: "messages",
+                    },
+                    Part::Text(" from "),
+                    Part::Field("messageGroup.creator.name"),
+                    Part::Text("."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "MessageAlertActivated",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "state",
                 required: true,
                 localizable: false,
                 description: "The state of the messages, spoken as adjectives before the word \"messages\".",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "messageGroup",
                 required: true,
                 localizable: false,
                 description: "The group of messages Alexa reports on, with its sender, size and urgency.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T4),
+                shape: Shape::Object(&T4),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "State",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "status",
                 required: true,
                 localizable: false,
                 description: "Whether the messages are unread or flagged.",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T2),
+                shape: Shape::Enum(&T2),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "freshness",
                 required: false,
                 localizable: false,
                 description: "How recent the messages are; when absent Alexa says nothing about it.",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T3),
+                shape: Shape::Enum(&T3),
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T2: EnumShape = EnumShape {
         name: "Status",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "UNREAD",
                 spoken: "unread",
-                description: ::core::option::Option::Some(
-                    "The user has not read the messages yet.",
-                ),
+                description: Some("The user has not read the messages yet."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "FLAGGED",
                 spoken: "flagged",
-                description: ::core::option::Option::Some(
-                    "The messages are flagged for follow-up.",
-                ),
+                description: Some("The messages are flagged for follow-up."),
             },
         ],
     };
-    pub static T3: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T3: EnumShape = EnumShape {
         name: "Freshness",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "NEW",
                 spoken: "new",
-                description: ::core::option::Option::Some(
-                    "The messages arrived recently.",
-                ),
+                description: Some("The messages arrived recently."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "OVERDUE",
                 spoken: "overdue",
-                description: ::core::option::Option::Some(
-                    "The messages have waited past their due time.",
-                ),
+                description: Some("The messages have waited past their due time."),
             },
         ],
     };
-    pub static T4: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T4: ObjectShape = ObjectShape {
         name: "MessageGroup",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "creator",
                 required: true,
                 localizable: false,
                 description: "The sender of the messages.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T5),
+                shape: Shape::Object(&T5),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "count",
                 required: true,
                 localizable: false,
                 description: "The number of messages, spoken as a number and used to choose \"message\" or \"messages\".",
-                shape: ::alexa_proactive_events::schema::Shape::Integer {
-                    minimum: ::core::option::Option::Some(0i64),
-                    maximum: ::core::option::Option::None,
+                shape: Shape::Integer {
+                    minimum: Some(0i64),
+                    maximum: None,
                 },
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "urgency",
                 required: false,
                 localizable: false,
                 description: "Whether the messages are urgent; when absent Alexa says nothing about it.",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T6),
+                shape: Shape::Enum(&T6),
             },
         ],
     };
-    pub static T5: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T5: ObjectShape = ObjectShape {
         name: "Creator",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: false,
                 description: "The sender's name, spoken literally after \"from\".",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };
-    pub static T6: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T6: EnumShape = EnumShape {
         name: "Urgency",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "URGENT",
                 spoken: "urgent",
-                description: ::core::option::Option::Some(
-                    "The only value; marks the messages as urgent.",
-                ),
+                description: Some("The only value; marks the messages as urgent."),
             },
         ],
     };

@@ -306,200 +306,192 @@ impl ::alexa_proactive_events::EventPayload for OccasionUpdated {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.Occasion.Updated",
-    description: "A change to a reservation or appointment the user booked (Amazon's catalog: \"Reservation confirmation\"). Alexa names the kind of booking, the provider, the subject, the date and the new status, e.g. \"Your appointment at Dental XYZ for a root canal on May 10, 2019 has been confirmed.\"",
-    locales: ::core::option::Option::None,
-    payload: &__shapes::T0,
-    localizable_paths: &[
-        "occasion.subject",
-        "occasion.provider.name",
-        "occasion.broker.name",
-    ],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[],
-            text: "Your {occasion.occasionType} at {occasion.provider.name} for {occasion.subject} on {occasion.bookingTime} has been {state.confirmationStatus}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your "),
-                ::alexa_proactive_events::schema::Part::Field("occasion.occasionType"),
-                ::alexa_proactive_events::schema::Part::Text(" at "),
-                ::alexa_proactive_events::schema::Part::Field("occasion.provider.name"),
-                ::alexa_proactive_events::schema::Part::Text(" for "),
-                ::alexa_proactive_events::schema::Part::Field("occasion.subject"),
-                ::alexa_proactive_events::schema::Part::Text(" on "),
-                ::alexa_proactive_events::schema::Part::Field("occasion.bookingTime"),
-                ::alexa_proactive_events::schema::Part::Text(" has been "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "state.confirmationStatus",
-                ),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.Occasion.Updated",
+        description: "A change to a reservation or appointment the user booked (Amazon's catalog: \"Reservation confirmation\"). Alexa names the kind of booking, the provider, the subject, the date and the new status, e.g. \"Your appointment at Dental XYZ for a root canal on May 10, 2019 has been confirmed.\"",
+        locales: None,
+        payload: &T0,
+        localizable_paths: &[
+            "occasion.subject",
+            "occasion.provider.name",
+            "occasion.broker.name",
+        ],
+        templates: &[
+            Template {
+                when: &[],
+                text: "Your {occasion.occasionType} at {occasion.provider.name} for {occasion.subject} on {occasion.bookingTime} has been {state.confirmationStatus}.",
+                parts: &[
+                    Part::Text("Your "),
+                    Part::Field("occasion.occasionType"),
+                    Part::Text(" at "),
+                    Part::Field("occasion.provider.name"),
+                    Part::Text(" for "),
+                    Part::Field("occasion.subject"),
+                    Part::Text(" on "),
+                    Part::Field("occasion.bookingTime"),
+                    Part::Text(" has been "),
+                    Part::Field("state.confirmationStatus"),
+                    Part::Text("."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "OccasionUpdated",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "state",
                 required: true,
                 localizable: false,
                 description: "The booking's current state.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "occasion",
                 required: true,
                 localizable: false,
                 description: "The reservation or appointment the update is about.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T3),
+                shape: Shape::Object(&T3),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "State",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "confirmationStatus",
                 required: true,
                 localizable: false,
                 description: "What happened to the booking, spoken at the end after \"has been\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T2),
+                shape: Shape::Enum(&T2),
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T2: EnumShape = EnumShape {
         name: "ConfirmationStatus",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CONFIRMED",
                 spoken: "confirmed",
-                description: ::core::option::Option::Some(
-                    "The provider confirmed the booking.",
-                ),
+                description: Some("The provider confirmed the booking."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CANCELED",
                 spoken: "canceled",
-                description: ::core::option::Option::Some("The booking was canceled."),
+                description: Some("The booking was canceled."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "RESCHEDULED",
                 spoken: "rescheduled",
-                description: ::core::option::Option::Some(
-                    "The booking moved to a new time.",
-                ),
+                description: Some("The booking moved to a new time."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "REQUESTED",
                 spoken: "requested",
-                description: ::core::option::Option::Some(
-                    "The booking was requested and awaits confirmation.",
-                ),
+                description: Some("The booking was requested and awaits confirmation."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CREATED",
                 spoken: "created",
-                description: ::core::option::Option::Some("The booking was created."),
+                description: Some("The booking was created."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "UPDATED",
                 spoken: "updated",
-                description: ::core::option::Option::Some(
-                    "Details of the booking changed.",
-                ),
+                description: Some("Details of the booking changed."),
             },
         ],
     };
-    pub static T3: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T3: ObjectShape = ObjectShape {
         name: "Occasion",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "occasionType",
                 required: true,
                 localizable: false,
                 description: "The kind of booking, spoken after \"Your\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T4),
+                shape: Shape::Enum(&T4),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "subject",
                 required: true,
                 localizable: true,
                 description: "What the booking is for, spoken after \"for\" (e.g. \"a root canal\"); may be a localizedattribute:<key> reference (samples use localizedattribute:subject).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "provider",
                 required: true,
                 localizable: false,
                 description: "The business that provides the booked service.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T5),
+                shape: Shape::Object(&T5),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "bookingTime",
                 required: true,
                 localizable: false,
                 description: "When the booked occasion takes place, spoken as a date after \"on\".",
-                shape: ::alexa_proactive_events::schema::Shape::DateTime,
+                shape: Shape::DateTime,
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "broker",
                 required: false,
                 localizable: false,
                 description: "The intermediary through which the booking was made, if any (not spoken in the sentence).",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T6),
+                shape: Shape::Object(&T6),
             },
         ],
     };
-    pub static T4: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T4: EnumShape = EnumShape {
         name: "OccasionType",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "RESERVATION_REQUEST",
                 spoken: "reservation request",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "RESERVATION",
                 spoken: "reservation",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "APPOINTMENT_REQUEST",
                 spoken: "appointment request",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "APPOINTMENT",
                 spoken: "appointment",
-                description: ::core::option::Option::None,
+                description: None,
             },
         ],
     };
-    pub static T5: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T5: ObjectShape = ObjectShape {
         name: "Provider",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: true,
                 description: "The provider's name, spoken after \"at\"; may be a localizedattribute:<key> reference (samples use localizedattribute:providerName).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };
-    pub static T6: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T6: ObjectShape = ObjectShape {
         name: "Broker",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: true,
                 description: "The broker's name (not spoken in the sentence); may be a localizedattribute:<key> reference (samples use localizedattribute:brokerName).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };

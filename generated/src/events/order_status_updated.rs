@@ -230,294 +230,276 @@ impl ::alexa_proactive_events::EventPayload for OrderStatusUpdated {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.OrderStatus.Updated",
-    description: "A status update for an order the user placed (Amazon's catalog: \"Order status update\"). Alexa names the seller and the order's new state, with the expected arrival date once the order has shipped or the delivery date once it has arrived, e.g. \"Your order from Amazon has been shipped and will arrive by May 18, 2019.\" Documented for en-US only.",
-    locales: ::core::option::Option::Some(&["en-US"]),
-    payload: &__shapes::T0,
-    localizable_paths: &["order.seller.name"],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "PREORDER_RECEIVED",
-                },
-            ],
-            text: "Your preorder from {order.seller.name} has been received.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your preorder from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(" has been received."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_RECEIVED",
-                },
-            ],
-            text: "Your order from {order.seller.name} has been received.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(" has been received."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_PREPARING",
-                },
-            ],
-            text: "Your order from {order.seller.name} is being prepared.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(" is being prepared."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_SHIPPED",
-                },
-                ::alexa_proactive_events::schema::Condition::Present {
-                    path: "state.deliveryDetails",
-                    present: true,
-                },
-            ],
-            text: "Your order from {order.seller.name} has been shipped and will arrive by {state.deliveryDetails.expectedArrival}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(
-                    " has been shipped and will arrive by ",
-                ),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "state.deliveryDetails.expectedArrival",
-                ),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_SHIPPED",
-                },
-            ],
-            text: "Your order from {order.seller.name} has been shipped.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(" has been shipped."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_OUT_FOR_DELIVERY",
-                },
-                ::alexa_proactive_events::schema::Condition::Present {
-                    path: "state.deliveryDetails",
-                    present: true,
-                },
-            ],
-            text: "Your order from {order.seller.name} is out for delivery and will arrive by {state.deliveryDetails.expectedArrival}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(
-                    " is out for delivery and will arrive by ",
-                ),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "state.deliveryDetails.expectedArrival",
-                ),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_OUT_FOR_DELIVERY",
-                },
-            ],
-            text: "Your order from {order.seller.name} is out for delivery.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(" is out for delivery."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_DELIVERED",
-                },
-                ::alexa_proactive_events::schema::Condition::Present {
-                    path: "state.enterTimestamp",
-                    present: true,
-                },
-            ],
-            text: "Your order from {order.seller.name} was delivered on {state.enterTimestamp}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(" was delivered on "),
-                ::alexa_proactive_events::schema::Part::Field("state.enterTimestamp"),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Equals {
-                    path: "state.status",
-                    value: "ORDER_DELIVERED",
-                },
-            ],
-            text: "Your order from {order.seller.name} has been delivered.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your order from "),
-                ::alexa_proactive_events::schema::Part::Field("order.seller.name"),
-                ::alexa_proactive_events::schema::Part::Text(" has been delivered."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.OrderStatus.Updated",
+        description: "A status update for an order the user placed (Amazon's catalog: \"Order status update\"). Alexa names the seller and the order's new state, with the expected arrival date once the order has shipped or the delivery date once it has arrived, e.g. \"Your order from Amazon has been shipped and will arrive by May 18, 2019.\" Documented for en-US only.",
+        locales: Some(&["en-US"]),
+        payload: &T0,
+        localizable_paths: &["order.seller.name"],
+        templates: &[
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "PREORDER_RECEIVED",
+                    },
+                ],
+                text: "Your preorder from {order.seller.name} has been received.",
+                parts: &[
+                    Part::Text("Your preorder from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" has been received."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_RECEIVED",
+                    },
+                ],
+                text: "Your order from {order.seller.name} has been received.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" has been received."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_PREPARING",
+                    },
+                ],
+                text: "Your order from {order.seller.name} is being prepared.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" is being prepared."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_SHIPPED",
+                    },
+                    Condition::Present {
+                        path: "state.deliveryDetails",
+                        present: true,
+                    },
+                ],
+                text: "Your order from {order.seller.name} has been shipped and will arrive by {state.deliveryDetails.expectedArrival}.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" has been shipped and will arrive by "),
+                    Part::Field("state.deliveryDetails.expectedArrival"),
+                    Part::Text("."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_SHIPPED",
+                    },
+                ],
+                text: "Your order from {order.seller.name} has been shipped.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" has been shipped."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_OUT_FOR_DELIVERY",
+                    },
+                    Condition::Present {
+                        path: "state.deliveryDetails",
+                        present: true,
+                    },
+                ],
+                text: "Your order from {order.seller.name} is out for delivery and will arrive by {state.deliveryDetails.expectedArrival}.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" is out for delivery and will arrive by "),
+                    Part::Field("state.deliveryDetails.expectedArrival"),
+                    Part::Text("."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_OUT_FOR_DELIVERY",
+                    },
+                ],
+                text: "Your order from {order.seller.name} is out for delivery.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" is out for delivery."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_DELIVERED",
+                    },
+                    Condition::Present {
+                        path: "state.enterTimestamp",
+                        present: true,
+                    },
+                ],
+                text: "Your order from {order.seller.name} was delivered on {state.enterTimestamp}.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" was delivered on "),
+                    Part::Field("state.enterTimestamp"),
+                    Part::Text("."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Equals {
+                        path: "state.status",
+                        value: "ORDER_DELIVERED",
+                    },
+                ],
+                text: "Your order from {order.seller.name} has been delivered.",
+                parts: &[
+                    Part::Text("Your order from "),
+                    Part::Field("order.seller.name"),
+                    Part::Text(" has been delivered."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "OrderStatusUpdated",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "state",
                 required: true,
                 localizable: false,
                 description: "The order's current state, which selects the sentence Alexa speaks.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "order",
                 required: true,
                 localizable: false,
                 description: "The order the update is about.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T4),
+                shape: Shape::Object(&T4),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "State",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "status",
                 required: true,
                 localizable: false,
                 description: "The stage the order has reached; each value has its own sentence.",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T2),
+                shape: Shape::Enum(&T2),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "enterTimestamp",
                 required: false,
                 localizable: false,
                 description: "When the order entered this state; for ORDER_DELIVERED Alexa speaks it as the delivery date (\"was delivered on <date>\").",
-                shape: ::alexa_proactive_events::schema::Shape::DateTime,
+                shape: Shape::DateTime,
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "deliveryDetails",
                 required: false,
                 localizable: false,
                 description: "Delivery information for a shipped or out-for-delivery order.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T3),
+                shape: Shape::Object(&T3),
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T2: EnumShape = EnumShape {
         name: "Status",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "PREORDER_RECEIVED",
                 spoken: "preorder received",
-                description: ::core::option::Option::Some(
-                    "The seller has received a preorder.",
-                ),
+                description: Some("The seller has received a preorder."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "ORDER_RECEIVED",
                 spoken: "received",
-                description: ::core::option::Option::Some(
-                    "The seller has received the order.",
-                ),
+                description: Some("The seller has received the order."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "ORDER_PREPARING",
                 spoken: "being prepared",
-                description: ::core::option::Option::Some(
-                    "The seller is preparing the order.",
-                ),
+                description: Some("The seller is preparing the order."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "ORDER_SHIPPED",
                 spoken: "shipped",
-                description: ::core::option::Option::Some(
-                    "The order has left the seller.",
-                ),
+                description: Some("The order has left the seller."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "ORDER_OUT_FOR_DELIVERY",
                 spoken: "out for delivery",
-                description: ::core::option::Option::Some(
-                    "The order is on its last leg to the user.",
-                ),
+                description: Some("The order is on its last leg to the user."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "ORDER_DELIVERED",
                 spoken: "delivered",
-                description: ::core::option::Option::Some(
-                    "The order has been delivered.",
-                ),
+                description: Some("The order has been delivered."),
             },
         ],
     };
-    pub static T3: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T3: ObjectShape = ObjectShape {
         name: "DeliveryDetails",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "expectedArrival",
                 required: true,
                 localizable: false,
                 description: "When the order is expected to arrive, spoken as a date in the user's time zone (\"will arrive by <date>\").",
-                shape: ::alexa_proactive_events::schema::Shape::DateTime,
+                shape: Shape::DateTime,
             },
         ],
     };
-    pub static T4: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T4: ObjectShape = ObjectShape {
         name: "Order",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "seller",
                 required: true,
                 localizable: false,
                 description: "The seller the order was placed with.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T5),
+                shape: Shape::Object(&T5),
             },
         ],
     };
-    pub static T5: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T5: ObjectShape = ObjectShape {
         name: "Seller",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: true,
                 description: "The seller's name, spoken after \"Your order from\"; may be a localizedattribute:<key> reference (samples use localizedattribute:sellerName).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };

@@ -276,163 +276,161 @@ impl ::alexa_proactive_events::EventPayload for SocialGameInviteAvailable {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.SocialGameInvite.Available",
-    description: "An invitation from another player to play a game. Alexa says who invited the user, how they are related and to what kind of game, e.g. \"Your friend Max has challenged you to a match of The Red.\" Documented for en-US only.",
-    locales: ::core::option::Option::Some(&["en-US"]),
-    payload: &__shapes::T0,
-    localizable_paths: &["game.name"],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[],
-            text: "Your {invite.relationshipToInvitee} {invite.inviter.name} has {invite.inviteType} you to a {game.offer} of {game.name}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("Your "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "invite.relationshipToInvitee",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field("invite.inviter.name"),
-                ::alexa_proactive_events::schema::Part::Text(" has "),
-                ::alexa_proactive_events::schema::Part::Field("invite.inviteType"),
-                ::alexa_proactive_events::schema::Part::Text(" you to a "),
-                ::alexa_proactive_events::schema::Part::Field("game.offer"),
-                ::alexa_proactive_events::schema::Part::Text(" of "),
-                ::alexa_proactive_events::schema::Part::Field("game.name"),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.SocialGameInvite.Available",
+        description: "An invitation from another player to play a game. Alexa says who invited the user, how they are related and to what kind of game, e.g. \"Your friend Max has challenged you to a match of The Red.\" Documented for en-US only.",
+        locales: Some(&["en-US"]),
+        payload: &T0,
+        localizable_paths: &["game.name"],
+        templates: &[
+            Template {
+                when: &[],
+                text: "Your {invite.relationshipToInvitee} {invite.inviter.name} has {invite.inviteType} you to a {game.offer} of {game.name}.",
+                parts: &[
+                    Part::Text("Your "),
+                    Part::Field("invite.relationshipToInvitee"),
+                    Part::Text(" "),
+                    Part::Field("invite.inviter.name"),
+                    Part::Text(" has "),
+                    Part::Field("invite.inviteType"),
+                    Part::Text(" you to a "),
+                    Part::Field("game.offer"),
+                    Part::Text(" of "),
+                    Part::Field("game.name"),
+                    Part::Text("."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "SocialGameInviteAvailable",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "invite",
                 required: true,
                 localizable: false,
                 description: "Who sent the invitation, how they relate to the user and what kind of invitation it is.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "game",
                 required: true,
                 localizable: false,
                 description: "The game the user is invited to.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T5),
+                shape: Shape::Object(&T5),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "Invite",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "relationshipToInvitee",
                 required: true,
                 localizable: false,
                 description: "How the inviter relates to the user, spoken after \"Your\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T2),
+                shape: Shape::Enum(&T2),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "inviter",
                 required: true,
                 localizable: false,
                 description: "The player who sent the invitation.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T3),
+                shape: Shape::Object(&T3),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "inviteType",
                 required: true,
                 localizable: false,
                 description: "Whether the inviter challenges or invites the user, spoken in \"has ... you\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T4),
+                shape: Shape::Enum(&T4),
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T2: EnumShape = EnumShape {
         name: "RelationshipToInvitee",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "FRIEND",
                 spoken: "friend",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CONTACT",
                 spoken: "contact",
-                description: ::core::option::Option::None,
+                description: None,
             },
         ],
     };
-    pub static T3: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T3: ObjectShape = ObjectShape {
         name: "Inviter",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: false,
                 description: "The inviter's name, spoken literally after the relationship.",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };
-    pub static T4: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T4: EnumShape = EnumShape {
         name: "InviteType",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CHALLENGE",
                 spoken: "challenged",
-                description: ::core::option::Option::Some(
+                description: Some(
                     "The inviter challenges the user to play against them.",
                 ),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "INVITE",
                 spoken: "invited",
-                description: ::core::option::Option::Some(
-                    "The inviter invites the user to play.",
-                ),
+                description: Some("The inviter invites the user to play."),
             },
         ],
     };
-    pub static T5: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T5: ObjectShape = ObjectShape {
         name: "Game",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "offer",
                 required: true,
                 localizable: false,
                 description: "What is offered, spoken in \"to a ... of\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T6),
+                shape: Shape::Enum(&T6),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: true,
                 description: "The game's name, spoken at the end of the sentence; may be a localizedattribute:<key> reference (samples use localizedattribute:gameName).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };
-    pub static T6: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T6: EnumShape = EnumShape {
         name: "Offer",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "MATCH",
                 spoken: "match",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "REMATCH",
                 spoken: "rematch",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "GAME",
                 spoken: "game",
-                description: ::core::option::Option::None,
+                description: None,
             },
         ],
     };

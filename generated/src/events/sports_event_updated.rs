@@ -137,191 +137,173 @@ impl ::alexa_proactive_events::EventPayload for SportsEventUpdated {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.SportsEvent.Updated",
-    description: "A score update for a sports match (Amazon's catalog: \"Sports event update\", formerly \"Soccer score update\"). Alexa speaks the league and both teams' current scores and, when a team has just scored, which team it was, e.g. \"TreeFruit League match update, Oranges 1, Apples 2.\"",
-    locales: ::core::option::Option::None,
-    payload: &__shapes::T0,
-    localizable_paths: &["sportsEvent.eventLeague.name"],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Present {
-                    path: "update",
-                    present: false,
-                },
-            ],
-            text: "{sportsEvent.eventLeague.name} match update, {sportsEvent.homeTeamStatistic.team.name} {sportsEvent.homeTeamStatistic.score}, {sportsEvent.awayTeamStatistic.team.name} {sportsEvent.awayTeamStatistic.score}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.eventLeague.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" match update, "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.homeTeamStatistic.team.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.homeTeamStatistic.score",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(", "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.awayTeamStatistic.team.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.awayTeamStatistic.score",
-                ),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-        ::alexa_proactive_events::schema::Template {
-            when: &[
-                ::alexa_proactive_events::schema::Condition::Present {
-                    path: "update",
-                    present: true,
-                },
-            ],
-            text: "{sportsEvent.eventLeague.name} match update, {update.teamName} scored! {sportsEvent.homeTeamStatistic.team.name} {sportsEvent.homeTeamStatistic.score}, {sportsEvent.awayTeamStatistic.team.name} {sportsEvent.awayTeamStatistic.score}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.eventLeague.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" match update, "),
-                ::alexa_proactive_events::schema::Part::Field("update.teamName"),
-                ::alexa_proactive_events::schema::Part::Text(" scored! "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.homeTeamStatistic.team.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.homeTeamStatistic.score",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(", "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.awayTeamStatistic.team.name",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "sportsEvent.awayTeamStatistic.score",
-                ),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.SportsEvent.Updated",
+        description: "A score update for a sports match (Amazon's catalog: \"Sports event update\", formerly \"Soccer score update\"). Alexa speaks the league and both teams' current scores and, when a team has just scored, which team it was, e.g. \"TreeFruit League match update, Oranges 1, Apples 2.\"",
+        locales: None,
+        payload: &T0,
+        localizable_paths: &["sportsEvent.eventLeague.name"],
+        templates: &[
+            Template {
+                when: &[
+                    Condition::Present {
+                        path: "update",
+                        present: false,
+                    },
+                ],
+                text: "{sportsEvent.eventLeague.name} match update, {sportsEvent.homeTeamStatistic.team.name} {sportsEvent.homeTeamStatistic.score}, {sportsEvent.awayTeamStatistic.team.name} {sportsEvent.awayTeamStatistic.score}.",
+                parts: &[
+                    Part::Field("sportsEvent.eventLeague.name"),
+                    Part::Text(" match update, "),
+                    Part::Field("sportsEvent.homeTeamStatistic.team.name"),
+                    Part::Text(" "),
+                    Part::Field("sportsEvent.homeTeamStatistic.score"),
+                    Part::Text(", "),
+                    Part::Field("sportsEvent.awayTeamStatistic.team.name"),
+                    Part::Text(" "),
+                    Part::Field("sportsEvent.awayTeamStatistic.score"),
+                    Part::Text("."),
+                ],
+            },
+            Template {
+                when: &[
+                    Condition::Present {
+                        path: "update",
+                        present: true,
+                    },
+                ],
+                text: "{sportsEvent.eventLeague.name} match update, {update.teamName} scored! {sportsEvent.homeTeamStatistic.team.name} {sportsEvent.homeTeamStatistic.score}, {sportsEvent.awayTeamStatistic.team.name} {sportsEvent.awayTeamStatistic.score}.",
+                parts: &[
+                    Part::Field("sportsEvent.eventLeague.name"),
+                    Part::Text(" match update, "),
+                    Part::Field("update.teamName"),
+                    Part::Text(" scored! "),
+                    Part::Field("sportsEvent.homeTeamStatistic.team.name"),
+                    Part::Text(" "),
+                    Part::Field("sportsEvent.homeTeamStatistic.score"),
+                    Part::Text(", "),
+                    Part::Field("sportsEvent.awayTeamStatistic.team.name"),
+                    Part::Text(" "),
+                    Part::Field("sportsEvent.awayTeamStatistic.score"),
+                    Part::Text("."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "SportsEventUpdated",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "update",
                 required: false,
                 localizable: false,
                 description: "The score change that triggered this event; send it only when a team has just scored, and Alexa then adds \"<team> scored!\" to the update.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "sportsEvent",
                 required: true,
                 localizable: false,
                 description: "The match this update is about, with its league and both teams' statistics.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T2),
+                shape: Shape::Object(&T2),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "Update",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "scoreEarned",
                 required: true,
                 localizable: false,
                 description: "How many points the scoring team just earned (not spoken in the sentence).",
-                shape: ::alexa_proactive_events::schema::Shape::Integer {
-                    minimum: ::core::option::Option::Some(0i64),
-                    maximum: ::core::option::Option::None,
+                shape: Shape::Integer {
+                    minimum: Some(0i64),
+                    maximum: None,
                 },
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "teamName",
                 required: true,
                 localizable: false,
                 description: "The name of the team that just scored, spoken literally before \"scored!\".",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T2: ObjectShape = ObjectShape {
         name: "SportsEvent",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "eventLeague",
                 required: true,
                 localizable: false,
                 description: "The league or competition the match belongs to.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T3),
+                shape: Shape::Object(&T3),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "homeTeamStatistic",
                 required: true,
                 localizable: false,
                 description: "The home team and its score, spoken first.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T4),
+                shape: Shape::Object(&T4),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "awayTeamStatistic",
                 required: true,
                 localizable: false,
                 description: "The away team and its score, spoken second.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T4),
+                shape: Shape::Object(&T4),
             },
         ],
     };
-    pub static T3: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T3: ObjectShape = ObjectShape {
         name: "EventLeague",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: true,
                 description: "The league's name, spoken at the start before \"match update\"; may be a localizedattribute:<key> reference (samples use localizedattribute:eventLeagueName).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };
-    pub static T4: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T4: ObjectShape = ObjectShape {
         name: "TeamStatistic",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "team",
                 required: true,
                 localizable: false,
                 description: "The team this statistic belongs to.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T5),
+                shape: Shape::Object(&T5),
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "score",
                 required: true,
                 localizable: false,
                 description: "The team's current score, spoken right after the team's name.",
-                shape: ::alexa_proactive_events::schema::Shape::Integer {
-                    minimum: ::core::option::Option::Some(0i64),
-                    maximum: ::core::option::Option::None,
+                shape: Shape::Integer {
+                    minimum: Some(0i64),
+                    maximum: None,
                 },
             },
         ],
     };
-    pub static T5: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T5: ObjectShape = ObjectShape {
         name: "Team",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "name",
                 required: true,
                 localizable: false,
                 description: "The team's name, spoken literally.",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
         ],
     };

@@ -31,7 +31,7 @@ pub struct TrashCollectionAlertActivated {
 pub struct Alert {
     /// The kinds of garbage collected that day (1 to 5 distinct values), spoken as a list before "collection day".
     ///
-    /// `garbageTypes`, required, at least 1 items, at most 5 items, items distinct.
+    /// `garbageTypes`, required, at least 1 item, at most 5 items, items distinct.
     #[serde(
         rename = "garbageTypes",
         deserialize_with = "::alexa_proactive_events::__private::list::<_, _, 1, 5, true>",
@@ -343,198 +343,188 @@ impl ::alexa_proactive_events::EventPayload for TrashCollectionAlertActivated {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.TrashCollectionAlert.Activated",
-    description: "A reminder of the next trash collection (Amazon's catalog: \"Trash collection reminder\"). Alexa says which day is coming up and which kinds of garbage are collected then, e.g. \"This coming Tuesday is glass collection day.\" The schema has no localizable field.",
-    locales: ::core::option::Option::None,
-    payload: &__shapes::T0,
-    localizable_paths: &[],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[],
-            text: "This coming {alert.collectionDayOfWeek} is {alert.garbageTypes} collection day.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("This coming "),
-                ::alexa_proactive_events::schema::Part::Field(
-                    "alert.collectionDayOfWeek",
-                ),
-                ::alexa_proactive_events::schema::Part::Text(" is "),
-                ::alexa_proactive_events::schema::Part::Field("alert.garbageTypes"),
-                ::alexa_proactive_events::schema::Part::Text(" collection day."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.TrashCollectionAlert.Activated",
+        description: "A reminder of the next trash collection (Amazon's catalog: \"Trash collection reminder\"). Alexa says which day is coming up and which kinds of garbage are collected then, e.g. \"This coming Tuesday is glass collection day.\" The schema has no localizable field.",
+        locales: None,
+        payload: &T0,
+        localizable_paths: &[],
+        templates: &[
+            Template {
+                when: &[],
+                text: "This coming {alert.collectionDayOfWeek} is {alert.garbageTypes} collection day.",
+                parts: &[
+                    Part::Text("This coming "),
+                    Part::Field("alert.collectionDayOfWeek"),
+                    Part::Text(" is "),
+                    Part::Field("alert.garbageTypes"),
+                    Part::Text(" collection day."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "TrashCollectionAlertActivated",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "alert",
                 required: true,
                 localizable: false,
                 description: "The collection Alexa reminds the user of.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "Alert",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "garbageTypes",
                 required: true,
                 localizable: false,
                 description: "The kinds of garbage collected that day (1 to 5 distinct values), spoken as a list before \"collection day\".",
-                shape: ::alexa_proactive_events::schema::Shape::Array {
-                    items: &::alexa_proactive_events::schema::Shape::Enum(&T2),
-                    min_items: ::core::option::Option::Some(1u64),
-                    max_items: ::core::option::Option::Some(5u64),
+                shape: Shape::Array {
+                    items: &Shape::Enum(&T2),
+                    min_items: Some(1u64),
+                    max_items: Some(5u64),
                     unique: true,
                 },
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "collectionDayOfWeek",
                 required: true,
                 localizable: false,
                 description: "The day of the week of the collection, spoken after \"This coming\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T3),
+                shape: Shape::Enum(&T3),
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T2: EnumShape = EnumShape {
         name: "GarbageType",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "BOTTLES",
                 spoken: "bottle",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "BULKY",
                 spoken: "bulky waste",
-                description: ::core::option::Option::Some(
-                    "Large items such as furniture.",
-                ),
+                description: Some("Large items such as furniture."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "BURNABLE",
                 spoken: "burnable waste",
-                description: ::core::option::Option::Some(
-                    "Waste collected for incineration.",
-                ),
+                description: Some("Waste collected for incineration."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CANS",
                 spoken: "can",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CLOTHING",
                 spoken: "clothing",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "COMPOSTABLE",
                 spoken: "compostable waste",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "CRUSHABLE",
                 spoken: "crushable waste",
-                description: ::core::option::Option::Some(
-                    "Non-burnable waste collected for crushing.",
-                ),
+                description: Some("Non-burnable waste collected for crushing."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "GARDEN_WASTE",
                 spoken: "garden waste",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "GLASS",
                 spoken: "glass",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "HAZARDOUS",
                 spoken: "hazardous waste",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "HOME_APPLIANCES",
                 spoken: "home appliance",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "KITCHEN_WASTE",
                 spoken: "kitchen waste",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "LANDFILL",
                 spoken: "landfill",
-                description: ::core::option::Option::Some(
-                    "General waste bound for landfill.",
-                ),
+                description: Some("General waste bound for landfill."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "PET_BOTTLES",
                 spoken: "PET bottle",
-                description: ::core::option::Option::Some(
-                    "Plastic (polyethylene terephthalate) drink bottles.",
-                ),
+                description: Some("Plastic (polyethylene terephthalate) drink bottles."),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "RECYCLABLE_PLASTICS",
                 spoken: "recyclable plastic",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "WASTE_PAPER",
                 spoken: "waste paper",
-                description: ::core::option::Option::None,
+                description: None,
             },
         ],
     };
-    pub static T3: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T3: EnumShape = EnumShape {
         name: "DayOfWeek",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "MONDAY",
                 spoken: "Monday",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "TUESDAY",
                 spoken: "Tuesday",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "WEDNESDAY",
                 spoken: "Wednesday",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "THURSDAY",
                 spoken: "Thursday",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "FRIDAY",
                 spoken: "Friday",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "SATURDAY",
                 spoken: "Saturday",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "SUNDAY",
                 spoken: "Sunday",
-                description: ::core::option::Option::None,
+                description: None,
             },
         ],
     };

@@ -125,85 +125,85 @@ impl ::alexa_proactive_events::EventPayload for WeatherAlertActivated {
     }
 }
 /// What this event's schema says, as data for the runtime (validation, preview).
-pub static SCHEMA: ::alexa_proactive_events::schema::EventSchema = ::alexa_proactive_events::schema::EventSchema {
-    name: "AMAZON.WeatherAlert.Activated",
-    description: "A weather alert for the user's area (Amazon's catalog: \"Weather alert\"). Alexa names the kind of extreme weather and who issued the alert, e.g. \"There is a tornado alert for your area. Provided by Example Weather Corp.\"",
-    locales: ::core::option::Option::None,
-    payload: &__shapes::T0,
-    localizable_paths: &["weatherAlert.source"],
-    templates: &[
-        ::alexa_proactive_events::schema::Template {
-            when: &[],
-            text: "There is a {weatherAlert.alertType} alert for your area. Provided by {weatherAlert.source}.",
-            parts: &[
-                ::alexa_proactive_events::schema::Part::Text("There is a "),
-                ::alexa_proactive_events::schema::Part::Field("weatherAlert.alertType"),
-                ::alexa_proactive_events::schema::Part::Text(
-                    " alert for your area. Provided by ",
-                ),
-                ::alexa_proactive_events::schema::Part::Field("weatherAlert.source"),
-                ::alexa_proactive_events::schema::Part::Text("."),
-            ],
-        },
-    ],
-};
+pub use self::__meta::SCHEMA;
 #[doc(hidden)]
-mod __shapes {
-    pub static T0: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+mod __meta {
+    use ::alexa_proactive_events::schema::*;
+    pub static SCHEMA: EventSchema = EventSchema {
+        name: "AMAZON.WeatherAlert.Activated",
+        description: "A weather alert for the user's area (Amazon's catalog: \"Weather alert\"). Alexa names the kind of extreme weather and who issued the alert, e.g. \"There is a tornado alert for your area. Provided by Example Weather Corp.\"",
+        locales: None,
+        payload: &T0,
+        localizable_paths: &["weatherAlert.source"],
+        templates: &[
+            Template {
+                when: &[],
+                text: "There is a {weatherAlert.alertType} alert for your area. Provided by {weatherAlert.source}.",
+                parts: &[
+                    Part::Text("There is a "),
+                    Part::Field("weatherAlert.alertType"),
+                    Part::Text(" alert for your area. Provided by "),
+                    Part::Field("weatherAlert.source"),
+                    Part::Text("."),
+                ],
+            },
+        ],
+    };
+    pub static T0: ObjectShape = ObjectShape {
         name: "WeatherAlertActivated",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "weatherAlert",
                 required: true,
                 localizable: false,
                 description: "The alert Alexa announces, with its kind and its issuer.",
-                shape: ::alexa_proactive_events::schema::Shape::Object(&T1),
+                shape: Shape::Object(&T1),
             },
         ],
     };
-    pub static T1: ::alexa_proactive_events::schema::ObjectShape = ::alexa_proactive_events::schema::ObjectShape {
+    pub static T1: ObjectShape = ObjectShape {
         name: "WeatherAlert",
         fields: &[
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "source",
                 required: true,
                 localizable: true,
                 description: "Who issued the alert, spoken after \"Provided by\"; may be a localizedattribute:<key> reference (samples use localizedattribute:source).",
-                shape: ::alexa_proactive_events::schema::Shape::String,
+                shape: Shape::String,
             },
-            ::alexa_proactive_events::schema::FieldShape {
+            FieldShape {
                 name: "alertType",
                 required: true,
                 localizable: false,
                 description: "The kind of extreme weather, spoken before the word \"alert\".",
-                shape: ::alexa_proactive_events::schema::Shape::Enum(&T2),
+                shape: Shape::Enum(&T2),
             },
         ],
     };
-    pub static T2: ::alexa_proactive_events::schema::EnumShape = ::alexa_proactive_events::schema::EnumShape {
+    pub static T2: EnumShape = EnumShape {
         name: "AlertType",
         values: &[
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "TORNADO",
                 spoken: "tornado",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "HURRICANE",
                 spoken: "hurricane",
-                description: ::core::option::Option::None,
+                description: None,
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "SNOW_STORM",
                 spoken: "snow storm",
-                description: ::core::option::Option::Some(
+                description: Some(
                     "Snow storm or heavy snowfall (the ja-JP example is a heavy-snow warning).",
                 ),
             },
-            ::alexa_proactive_events::schema::EnumValue {
+            EnumValue {
                 value: "THUNDER_STORM",
                 spoken: "thunderstorm",
-                description: ::core::option::Option::None,
+                description: None,
             },
         ],
     };

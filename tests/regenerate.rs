@@ -1,0 +1,134 @@
+//! `cargo xtask regenerate` behaviour on a scratch copy: writes only changes,
+//! deletes outputs of removed schemas, and a failure leaves everything as it was.
+
+use codegen::regenerate::{Error, Mode, run};
+use pipeline_tests::root;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+fn copy_schemas(to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(root().join("schemas")).expect("schemas/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            fs::copy(&path, to.join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+}
+
+/// Every file under `dir` with its bytes and modification time.
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, std::time::SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let meta = fs::metadata(&path).expect("metadata");
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("prefix")
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(
+                    rel,
+                    (
+                        fs::read(&path).expect("read"),
+                        meta.modified().expect("mtime"),
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_second_regenerate_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
+    copy_schemas(&schemas);
+    let first = run(&schemas, "schemas", &out, Mode::Write).expect("first run");
+    assert_eq!((first.schemas, first.plan.write.len()), (8, 27));
+    let before = snapshot(&out);
+    let second = run(&schemas, "schemas", &out, Mode::Write).expect("second run");
+    assert_eq!(second.plan.write.len(), 0, "{:?}", second.plan.write);
+    assert_eq!(second.plan.unchanged.len(), 27);
+    assert_eq!(snapshot(&out), before, "bytes and mtimes are untouched");
+    assert!(
+        second
+            .to_string()
+            .starts_with("compiled 8 schemas: 0 files written, 27 unchanged, 0 removed (")
+    );
+}
+
+#[test]
+fn removing_a_schema_removes_its_outputs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
+    copy_schemas(&schemas);
+    run(&schemas, "schemas", &out, Mode::Write).expect("first run");
+    fs::remove_file(schemas.join("AMAZON.Occasion.Updated.yaml")).expect("rm");
+    let report = run(&schemas, "schemas", &out, Mode::Write).expect("second run");
+    assert_eq!(
+        report.plan.remove,
+        [
+            "json-schema/AMAZON.Occasion.Updated.schema.json",
+            "manifest/AMAZON.Occasion.Updated.json",
+            "src/events/occasion_updated.rs"
+        ]
+    );
+    assert!(!out.join("src/events/occasion_updated.rs").exists());
+    let mod_rs = fs::read_to_string(out.join("src/events/mod.rs")).expect("mod.rs");
+    assert!(!mod_rs.contains("occasion_updated"));
+}
+
+#[test]
+fn a_bad_schema_leaves_the_output_exactly_as_it_was() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
+    copy_schemas(&schemas);
+    run(&schemas, "schemas", &out, Mode::Write).expect("first run");
+    // One good change and one bad file in the same run: neither may land.
+    let weather = schemas.join("AMAZON.WeatherAlert.Activated.yaml");
+    let text = fs::read_to_string(&weather)
+        .expect("read")
+        .replace("HURRICANE", "CYCLONE");
+    fs::write(&weather, text).expect("write");
+    fs::write(
+        schemas.join("AMAZON.Broken.Thing.yaml"),
+        "event: AMAZON.Broken.Thing\npayload: [\n",
+    )
+    .expect("write");
+    let before = snapshot(&out);
+    match run(&schemas, "schemas", &out, Mode::Write) {
+        Err(Error::Schemas(d)) => assert!(
+            d.to_string().contains("schemas/AMAZON.Broken.Thing.yaml:"),
+            "{d}"
+        ),
+        other => panic!("expected a schema error, got {other:?}"),
+    }
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn check_mode_names_stale_files_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
+    copy_schemas(&schemas);
+    run(&schemas, "schemas", &out, Mode::Write).expect("first run");
+    let path = out.join("json-schema/AMAZON.WeatherAlert.Activated.schema.json");
+    fs::write(&path, "{}").expect("write");
+    let report = run(&schemas, "schemas", &out, Mode::Check).expect("check");
+    assert!(!report.plan.is_fresh());
+    assert!(
+        report
+            .to_string()
+            .contains("stale: generated/json-schema/AMAZON.WeatherAlert.Activated.schema.json")
+    );
+    assert!(report.to_string().contains("run `cargo xtask regenerate`"));
+    assert_eq!(fs::read_to_string(&path).expect("read"), "{}");
+}
