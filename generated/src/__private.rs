@@ -257,3 +257,12 @@ macro_rules! __object_serde {
         }
     };
 }
+
+/// `prefix.name`, or `name` at the top.
+pub fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}

@@ -23,22 +23,33 @@ extern crate self as alexa_proactive_events;
 #[rustfmt::skip]
 pub mod events;
 
+pub mod builder;
 pub mod request;
 pub mod schema;
 mod text;
+pub mod validate;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use builder::{BuildError, Builder};
 pub use events::{EVENT_NAMES, Event};
 pub use request::{Audience, Locale, LocalizedAttributes, ProactiveEventRequest, ReferenceId};
 pub use text::{LOCALIZED_ATTRIBUTE_PREFIX, PlainText, Text};
+pub use validate::{Report, Severity, Violation, validate_json};
 
 /// Date-times on the wire: an instant, serialized as RFC 3339 in UTC.
 pub type DateTime = jiff::Timestamp;
 
 /// The date-time crate, re-exported so that users need not depend on it.
 pub use jiff;
+
+/// Visits every localizable string of a generated type with its dotted payload
+/// path (`order.seller.name`, `items[2].name`). Generated for every object type.
+pub trait Localizable {
+    fn for_each_text(&self, prefix: &str, f: &mut dyn FnMut(&str, &Text));
+    fn for_each_text_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Text));
+}
 
 /// Implemented by every generated payload type.
 pub trait EventPayload: serde::Serialize + serde::de::DeserializeOwned {

@@ -49,6 +49,11 @@ impl ReferenceId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A new unique id: 32 hexadecimal digits of a random UUID (no hyphens).
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
 }
 
 impl fmt::Display for ReferenceId {
@@ -72,6 +77,16 @@ impl fmt::Display for InvalidReferenceId {
                 f,
                 "referenceId contains {c:?}; only A-Z, a-z, 0-9 and ~ are allowed"
             ),
+        }
+    }
+}
+
+impl InvalidReferenceId {
+    /// The validation rule this breaks.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::Length(_) => crate::validate::rules::ENV_REFID_LENGTH,
+            Self::Character(_) => crate::validate::rules::ENV_REFID_CHARSET,
         }
     }
 }

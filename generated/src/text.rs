@@ -3,19 +3,25 @@
 
 use serde::de::{self, Deserialize, Deserializer};
 use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The prefix that makes a string a reference into `localizedAttributes`.
 pub const LOCALIZED_ATTRIBUTE_PREFIX: &str = "localizedattribute:";
 
-/// A localizable field's value: literal text, or a reference to a per-locale value
-/// in `localizedAttributes`.
+/// A localizable field's value: literal text, a reference to a per-locale value in
+/// `localizedAttributes`, or (before building) one text per locale.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Text {
     /// Spoken as is, in every locale.
     Literal(String),
     /// `localizedattribute:<key>`: the `<key>` value of the recipient's locale entry.
     Reference(String),
+    /// Locale -> text. [`ProactiveEventRequest::builder`](crate::ProactiveEventRequest::builder)
+    /// turns it into a `Reference` with a key derived from the field's path and moves
+    /// the texts into `localizedAttributes`, so references and values cannot drift.
+    /// Never on the wire: serializing it unbuilt is an error.
+    PerLocale(BTreeMap<String, String>),
 }
 
 impl Text {
@@ -24,6 +30,17 @@ impl Text {
     }
     pub fn reference(key: impl Into<String>) -> Self {
         Self::Reference(key.into())
+    }
+    /// One text per locale: `Text::per_locale([("en-US", "Weather Channel"), ("fr-FR", "Canal météo")])`.
+    pub fn per_locale<L: Into<String>, T: Into<String>>(
+        texts: impl IntoIterator<Item = (L, T)>,
+    ) -> Self {
+        Self::PerLocale(
+            texts
+                .into_iter()
+                .map(|(l, t)| (l.into(), t.into()))
+                .collect(),
+        )
     }
     /// The wire form of a reference key.
     pub fn reference_string(key: &str) -> String {
@@ -44,6 +61,14 @@ impl fmt::Display for Text {
         match self {
             Self::Literal(s) => f.write_str(s),
             Self::Reference(key) => write!(f, "{LOCALIZED_ATTRIBUTE_PREFIX}{key}"),
+            Self::PerLocale(texts) => {
+                let mut first = true;
+                for (locale, text) in texts {
+                    write!(f, "{}{locale}: {text}", if first { "" } else { "; " })?;
+                    first = false;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -65,6 +90,9 @@ impl Serialize for Text {
         match self {
             Self::Literal(t) => s.serialize_str(t),
             Self::Reference(_) => s.collect_str(self),
+            Self::PerLocale(_) => Err(serde::ser::Error::custom(
+                "per-locale text is resolved by ProactiveEventRequest::builder(..).build(); serialize the built request",
+            )),
         }
     }
 }

@@ -120,6 +120,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
     let doc = docs(&t.description);
     match &t.kind {
         TypeKind::Object(fields) => {
+            let visitor = text_visitor(event, &name, fields);
             let fields = fields.iter().map(|f| field_item(event, f));
             quote! {
                 #doc
@@ -131,6 +132,8 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
 
                 // Objects only: serde's derive would also take an array of field values.
                 ::alexa_proactive_events::__object_serde!(#name);
+
+                #visitor
             }
         }
         TypeKind::Enum(variants) => {
@@ -186,6 +189,81 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Whether a type holds a localizable string anywhere below it.
+fn has_text(event: &Event, ty: &Ty) -> bool {
+    match ty {
+        Ty::Named(id) => match &event.get(*id).kind {
+            TypeKind::Object(fields) => fields
+                .iter()
+                .any(|f| f.localizable || has_text(event, &f.ty)),
+            TypeKind::Enum(_) => false,
+        },
+        Ty::Array { items, .. } => has_text(event, items),
+        _ => false,
+    }
+}
+
+/// `Localizable`: visits every localizable string with its payload path, read-only
+/// (validation) and mutably (the builder turns per-locale text into references).
+fn text_visitor(event: &Event, name: &Ident, fields: &[Field]) -> TokenStream {
+    let by_ref = visitor_fn(event, fields, false);
+    let by_mut = visitor_fn(event, fields, true);
+    quote! {
+        impl ::alexa_proactive_events::Localizable for #name {
+            #by_ref
+            #by_mut
+        }
+    }
+}
+
+fn visitor_fn(event: &Event, fields: &[Field], mutable: bool) -> TokenStream {
+    let join = quote!(::alexa_proactive_events::__private::join);
+    let (method, amp, iter) = if mutable {
+        (
+            format_ident!("for_each_text_mut"),
+            quote!(&mut),
+            quote!(iter_mut),
+        )
+    } else {
+        (format_ident!("for_each_text"), quote!(&), quote!(iter))
+    };
+    let visit = quote!(::alexa_proactive_events::Localizable::#method);
+    let visits: Vec<TokenStream> = fields
+        .iter()
+        .filter_map(|f| {
+            let field = ident(&f.rust);
+            let wire = &f.wire;
+            let one = match (&f.ty, f.localizable) {
+                (Ty::String, true) => quote!(f(&#join(prefix, #wire), v);),
+                (Ty::Named(_), _) if has_text(event, &f.ty) => {
+                    quote!(#visit(v, &#join(prefix, #wire), f);)
+                }
+                (Ty::Array { .. }, _) if has_text(event, &f.ty) => quote! {
+                    for (i, item) in v.#iter().enumerate() {
+                        #visit(item, &::std::format!("{}[{}]", #join(prefix, #wire), i), f);
+                    }
+                },
+                _ => return None,
+            };
+            Some(if f.required {
+                quote!({ let v = #amp self.#field; #one })
+            } else {
+                quote!(if let ::core::option::Option::Some(v) = #amp self.#field { #one })
+            })
+        })
+        .collect();
+    let (prefix, f) = if visits.is_empty() {
+        (quote!(_prefix), quote!(_f))
+    } else {
+        (quote!(prefix), quote!(f))
+    };
+    quote! {
+        fn #method(#amp self, #prefix: &str, #f: &mut dyn ::core::ops::FnMut(&str, #amp ::alexa_proactive_events::Text)) {
+            #(#visits)*
         }
     }
 }
@@ -471,6 +549,15 @@ pub fn catalog_module(catalog: &Catalog) -> String {
 
         // Objects only: serde's derive would also take `[name, payload]`.
         ::alexa_proactive_events::__object_serde!(Event);
+
+        impl ::alexa_proactive_events::Localizable for Event {
+            fn for_each_text(&self, prefix: &str, f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text)) {
+                match self { #( Self::#roots(p) => ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f), )* }
+            }
+            fn for_each_text_mut(&mut self, prefix: &str, f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text)) {
+                match self { #( Self::#roots(p) => ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f), )* }
+            }
+        }
 
         impl Event {
             /// The event's `AMAZON.*` name.

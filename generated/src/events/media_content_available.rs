@@ -23,6 +23,52 @@ pub struct MediaContentAvailable {
     pub content: Content,
 }
 ::alexa_proactive_events::__object_serde!(MediaContentAvailable);
+impl ::alexa_proactive_events::Localizable for MediaContentAvailable {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.availability;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "availability"),
+                f,
+            );
+        }
+        {
+            let v = &self.content;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "content"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.availability;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "availability"),
+                f,
+            );
+        }
+        {
+            let v = &mut self.content;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "content"),
+                f,
+            );
+        }
+    }
+}
 /// When, how and where the content becomes available.
 #[derive(
     ::core::fmt::Debug,
@@ -56,6 +102,34 @@ pub struct Availability {
     pub method: Method,
 }
 ::alexa_proactive_events::__object_serde!(Availability);
+impl ::alexa_proactive_events::Localizable for Availability {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        if let ::core::option::Option::Some(v) = &self.provider {
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "provider"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        if let ::core::option::Option::Some(v) = &mut self.provider {
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "provider"),
+                f,
+            );
+        }
+    }
+}
 /// The service or channel that makes the content available; when absent Alexa does not say where.
 #[derive(
     ::core::fmt::Debug,
@@ -72,6 +146,28 @@ pub struct Provider {
     pub name: ::alexa_proactive_events::Text,
 }
 ::alexa_proactive_events::__object_serde!(Provider);
+impl ::alexa_proactive_events::Localizable for Provider {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+}
 /// How the content becomes available, spoken after "will".
 #[derive(
     ::core::fmt::Debug,
@@ -185,6 +281,28 @@ pub struct Content {
     pub content_type: ContentType,
 }
 ::alexa_proactive_events::__object_serde!(Content);
+impl ::alexa_proactive_events::Localizable for Content {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+}
 /// The kind of media (not spoken in the sentence).
 #[derive(
     ::core::fmt::Debug,

@@ -24,6 +24,18 @@ pub struct MessageAlertActivated {
     pub message_group: MessageGroup,
 }
 ::alexa_proactive_events::__object_serde!(MessageAlertActivated);
+impl ::alexa_proactive_events::Localizable for MessageAlertActivated {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// The state of the messages, spoken as adjectives before the word "messages".
 #[derive(
     ::core::fmt::Debug,
@@ -49,6 +61,18 @@ pub struct State {
     pub freshness: ::core::option::Option<Freshness>,
 }
 ::alexa_proactive_events::__object_serde!(State);
+impl ::alexa_proactive_events::Localizable for State {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// Whether the messages are unread or flagged.
 #[derive(
     ::core::fmt::Debug,
@@ -202,6 +226,18 @@ pub struct MessageGroup {
     pub urgency: ::core::option::Option<Urgency>,
 }
 ::alexa_proactive_events::__object_serde!(MessageGroup);
+impl ::alexa_proactive_events::Localizable for MessageGroup {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// The sender of the messages.
 #[derive(
     ::core::fmt::Debug,
@@ -218,6 +254,18 @@ pub struct Creator {
     pub name: ::alexa_proactive_events::PlainText,
 }
 ::alexa_proactive_events::__object_serde!(Creator);
+impl ::alexa_proactive_events::Localizable for Creator {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// Whether the messages are urgent; when absent Alexa says nothing about it.
 #[derive(
     ::core::fmt::Debug,

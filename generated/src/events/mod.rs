@@ -57,6 +57,72 @@ pub enum Event {
     WeatherAlertActivated(self::weather_alert_activated::WeatherAlertActivated),
 }
 ::alexa_proactive_events::__object_serde!(Event);
+impl ::alexa_proactive_events::Localizable for Event {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        match self {
+            Self::MediaContentAvailable(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+            Self::MessageAlertActivated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+            Self::OccasionUpdated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+            Self::OrderStatusUpdated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+            Self::SocialGameInviteAvailable(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+            Self::SportsEventUpdated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+            Self::TrashCollectionAlertActivated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+            Self::WeatherAlertActivated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f)
+            }
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        match self {
+            Self::MediaContentAvailable(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+            Self::MessageAlertActivated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+            Self::OccasionUpdated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+            Self::OrderStatusUpdated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+            Self::SocialGameInviteAvailable(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+            Self::SportsEventUpdated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+            Self::TrashCollectionAlertActivated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+            Self::WeatherAlertActivated(p) => {
+                ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f)
+            }
+        }
+    }
+}
 impl Event {
     /// The event's `AMAZON.*` name.
     pub fn name(&self) -> &'static str {

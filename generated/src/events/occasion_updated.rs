@@ -23,6 +23,36 @@ pub struct OccasionUpdated {
     pub occasion: Occasion,
 }
 ::alexa_proactive_events::__object_serde!(OccasionUpdated);
+impl ::alexa_proactive_events::Localizable for OccasionUpdated {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.occasion;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "occasion"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.occasion;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "occasion"),
+                f,
+            );
+        }
+    }
+}
 /// The booking's current state.
 #[derive(
     ::core::fmt::Debug,
@@ -40,6 +70,18 @@ pub struct State {
     pub confirmation_status: ConfirmationStatus,
 }
 ::alexa_proactive_events::__object_serde!(State);
+impl ::alexa_proactive_events::Localizable for State {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// What happened to the booking, spoken at the end after "has been".
 #[derive(
     ::core::fmt::Debug,
@@ -183,6 +225,58 @@ pub struct Occasion {
     pub broker: ::core::option::Option<Broker>,
 }
 ::alexa_proactive_events::__object_serde!(Occasion);
+impl ::alexa_proactive_events::Localizable for Occasion {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.subject;
+            f(&::alexa_proactive_events::__private::join(prefix, "subject"), v);
+        }
+        {
+            let v = &self.provider;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "provider"),
+                f,
+            );
+        }
+        if let ::core::option::Option::Some(v) = &self.broker {
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "broker"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.subject;
+            f(&::alexa_proactive_events::__private::join(prefix, "subject"), v);
+        }
+        {
+            let v = &mut self.provider;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "provider"),
+                f,
+            );
+        }
+        if let ::core::option::Option::Some(v) = &mut self.broker {
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "broker"),
+                f,
+            );
+        }
+    }
+}
 /// The kind of booking, spoken after "Your".
 #[derive(
     ::core::fmt::Debug,
@@ -283,6 +377,28 @@ pub struct Provider {
     pub name: ::alexa_proactive_events::Text,
 }
 ::alexa_proactive_events::__object_serde!(Provider);
+impl ::alexa_proactive_events::Localizable for Provider {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+}
 /// The intermediary through which the booking was made, if any (not spoken in the sentence).
 #[derive(
     ::core::fmt::Debug,
@@ -299,6 +415,28 @@ pub struct Broker {
     pub name: ::alexa_proactive_events::Text,
 }
 ::alexa_proactive_events::__object_serde!(Broker);
+impl ::alexa_proactive_events::Localizable for Broker {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+}
 impl ::alexa_proactive_events::EventPayload for OccasionUpdated {
     const NAME: &'static str = "AMAZON.Occasion.Updated";
     fn schema() -> &'static ::alexa_proactive_events::schema::EventSchema {

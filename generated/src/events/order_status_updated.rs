@@ -23,6 +23,36 @@ pub struct OrderStatusUpdated {
     pub order: Order,
 }
 ::alexa_proactive_events::__object_serde!(OrderStatusUpdated);
+impl ::alexa_proactive_events::Localizable for OrderStatusUpdated {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.order;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "order"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.order;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "order"),
+                f,
+            );
+        }
+    }
+}
 /// The order's current state, which selects the sentence Alexa speaks.
 #[derive(
     ::core::fmt::Debug,
@@ -59,6 +89,18 @@ pub struct State {
     pub delivery_details: ::core::option::Option<DeliveryDetails>,
 }
 ::alexa_proactive_events::__object_serde!(State);
+impl ::alexa_proactive_events::Localizable for State {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// The stage the order has reached; each value has its own sentence.
 #[derive(
     ::core::fmt::Debug,
@@ -191,6 +233,18 @@ pub struct DeliveryDetails {
     pub expected_arrival: ::alexa_proactive_events::DateTime,
 }
 ::alexa_proactive_events::__object_serde!(DeliveryDetails);
+impl ::alexa_proactive_events::Localizable for DeliveryDetails {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// The order the update is about.
 #[derive(
     ::core::fmt::Debug,
@@ -207,6 +261,36 @@ pub struct Order {
     pub seller: Seller,
 }
 ::alexa_proactive_events::__object_serde!(Order);
+impl ::alexa_proactive_events::Localizable for Order {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.seller;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "seller"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.seller;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "seller"),
+                f,
+            );
+        }
+    }
+}
 /// The seller the order was placed with.
 #[derive(
     ::core::fmt::Debug,
@@ -223,6 +307,28 @@ pub struct Seller {
     pub name: ::alexa_proactive_events::Text,
 }
 ::alexa_proactive_events::__object_serde!(Seller);
+impl ::alexa_proactive_events::Localizable for Seller {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+}
 impl ::alexa_proactive_events::EventPayload for OrderStatusUpdated {
     const NAME: &'static str = "AMAZON.OrderStatus.Updated";
     fn schema() -> &'static ::alexa_proactive_events::schema::EventSchema {

@@ -23,6 +23,36 @@ pub struct SocialGameInviteAvailable {
     pub game: Game,
 }
 ::alexa_proactive_events::__object_serde!(SocialGameInviteAvailable);
+impl ::alexa_proactive_events::Localizable for SocialGameInviteAvailable {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.game;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "game"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.game;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "game"),
+                f,
+            );
+        }
+    }
+}
 /// Who sent the invitation, how they relate to the user and what kind of invitation it is.
 #[derive(
     ::core::fmt::Debug,
@@ -49,6 +79,18 @@ pub struct Invite {
     pub invite_type: InviteType,
 }
 ::alexa_proactive_events::__object_serde!(Invite);
+impl ::alexa_proactive_events::Localizable for Invite {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// How the inviter relates to the user, spoken after "Your".
 #[derive(
     ::core::fmt::Debug,
@@ -123,6 +165,18 @@ pub struct Inviter {
     pub name: ::alexa_proactive_events::PlainText,
 }
 ::alexa_proactive_events::__object_serde!(Inviter);
+impl ::alexa_proactive_events::Localizable for Inviter {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// Whether the inviter challenges or invites the user, spoken in "has ... you".
 #[derive(
     ::core::fmt::Debug,
@@ -205,6 +259,28 @@ pub struct Game {
     pub name: ::alexa_proactive_events::Text,
 }
 ::alexa_proactive_events::__object_serde!(Game);
+impl ::alexa_proactive_events::Localizable for Game {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+}
 /// What is offered, spoken in "to a ... of".
 #[derive(
     ::core::fmt::Debug,

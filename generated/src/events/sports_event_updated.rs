@@ -29,6 +29,36 @@ pub struct SportsEventUpdated {
     pub sports_event: SportsEvent,
 }
 ::alexa_proactive_events::__object_serde!(SportsEventUpdated);
+impl ::alexa_proactive_events::Localizable for SportsEventUpdated {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.sports_event;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "sportsEvent"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.sports_event;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "sportsEvent"),
+                f,
+            );
+        }
+    }
+}
 /// The score change that triggered this event; send it only when a team has just scored, and Alexa then adds "<team> scored!" to the update.
 #[derive(
     ::core::fmt::Debug,
@@ -51,6 +81,18 @@ pub struct Update {
     pub team_name: ::alexa_proactive_events::PlainText,
 }
 ::alexa_proactive_events::__object_serde!(Update);
+impl ::alexa_proactive_events::Localizable for Update {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// The match this update is about, with its league and both teams' statistics.
 #[derive(
     ::core::fmt::Debug,
@@ -78,6 +120,36 @@ pub struct SportsEvent {
     pub away_team_statistic: TeamStatistic,
 }
 ::alexa_proactive_events::__object_serde!(SportsEvent);
+impl ::alexa_proactive_events::Localizable for SportsEvent {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.event_league;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "eventLeague"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.event_league;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "eventLeague"),
+                f,
+            );
+        }
+    }
+}
 /// The league or competition the match belongs to.
 #[derive(
     ::core::fmt::Debug,
@@ -94,6 +166,28 @@ pub struct EventLeague {
     pub name: ::alexa_proactive_events::Text,
 }
 ::alexa_proactive_events::__object_serde!(EventLeague);
+impl ::alexa_proactive_events::Localizable for EventLeague {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.name;
+            f(&::alexa_proactive_events::__private::join(prefix, "name"), v);
+        }
+    }
+}
 /// One team of the match and its current score, spoken as "<team name> <score>".
 #[derive(
     ::core::fmt::Debug,
@@ -114,6 +208,18 @@ pub struct TeamStatistic {
     pub score: u64,
 }
 ::alexa_proactive_events::__object_serde!(TeamStatistic);
+impl ::alexa_proactive_events::Localizable for TeamStatistic {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// The team this statistic belongs to.
 #[derive(
     ::core::fmt::Debug,
@@ -130,6 +236,18 @@ pub struct Team {
     pub name: ::alexa_proactive_events::PlainText,
 }
 ::alexa_proactive_events::__object_serde!(Team);
+impl ::alexa_proactive_events::Localizable for Team {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 impl ::alexa_proactive_events::EventPayload for SportsEventUpdated {
     const NAME: &'static str = "AMAZON.SportsEvent.Updated";
     fn schema() -> &'static ::alexa_proactive_events::schema::EventSchema {

@@ -19,6 +19,18 @@ pub struct TrashCollectionAlertActivated {
     pub alert: Alert,
 }
 ::alexa_proactive_events::__object_serde!(TrashCollectionAlertActivated);
+impl ::alexa_proactive_events::Localizable for TrashCollectionAlertActivated {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// The collection Alexa reminds the user of.
 #[derive(
     ::core::fmt::Debug,
@@ -44,6 +56,18 @@ pub struct Alert {
     pub collection_day_of_week: DayOfWeek,
 }
 ::alexa_proactive_events::__object_serde!(Alert);
+impl ::alexa_proactive_events::Localizable for Alert {
+    fn for_each_text(
+        &self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {}
+    fn for_each_text_mut(
+        &mut self,
+        _prefix: &str,
+        _f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {}
+}
 /// One kind of garbage.
 #[derive(
     ::core::fmt::Debug,

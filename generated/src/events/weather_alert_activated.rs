@@ -20,6 +20,36 @@ pub struct WeatherAlertActivated {
     pub weather_alert: WeatherAlert,
 }
 ::alexa_proactive_events::__object_serde!(WeatherAlertActivated);
+impl ::alexa_proactive_events::Localizable for WeatherAlertActivated {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.weather_alert;
+            ::alexa_proactive_events::Localizable::for_each_text(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "weatherAlert"),
+                f,
+            );
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.weather_alert;
+            ::alexa_proactive_events::Localizable::for_each_text_mut(
+                v,
+                &::alexa_proactive_events::__private::join(prefix, "weatherAlert"),
+                f,
+            );
+        }
+    }
+}
 /// The alert Alexa announces, with its kind and its issuer.
 #[derive(
     ::core::fmt::Debug,
@@ -41,6 +71,28 @@ pub struct WeatherAlert {
     pub alert_type: AlertType,
 }
 ::alexa_proactive_events::__object_serde!(WeatherAlert);
+impl ::alexa_proactive_events::Localizable for WeatherAlert {
+    fn for_each_text(
+        &self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &self.source;
+            f(&::alexa_proactive_events::__private::join(prefix, "source"), v);
+        }
+    }
+    fn for_each_text_mut(
+        &mut self,
+        prefix: &str,
+        f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text),
+    ) {
+        {
+            let v = &mut self.source;
+            f(&::alexa_proactive_events::__private::join(prefix, "source"), v);
+        }
+    }
+}
 /// The kind of extreme weather, spoken before the word "alert".
 #[derive(
     ::core::fmt::Debug,
