@@ -1,0 +1,2 @@
+//! The `proactive-events` command (feature `cli`). Placeholder until the CLI lands.
+fn main() {}
