@@ -2,6 +2,7 @@
 
 #[path = "fixtures/golden/expected/src/events/mod.rs"]
 #[allow(dead_code)] // only part of the generated API is exercised here
+#[rustfmt::skip] // generated code, formatted by prettyplease
 mod golden;
 
 use alexa_proactive_events::{EventPayload, Text};
