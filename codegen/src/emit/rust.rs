@@ -49,13 +49,29 @@ fn ident(name: &str) -> Ident {
 }
 
 fn docs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| format!(" {}", l.trim_end()));
+    let lines = text.lines().map(|l| format!(" {}", markdown_safe(l.trim_end())));
     quote! { #( #[doc = #lines] )* }
 }
 
 fn inner_docs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| format!(" {}", l.trim_end()));
+    let lines = text.lines().map(|l| format!(" {}", markdown_safe(l.trim_end())));
     quote! { #( #![doc = #lines] )* }
+}
+
+/// Escapes `<` outside code spans, so that YAML prose such as `<date>` is not
+/// read by rustdoc as an HTML tag.
+fn markdown_safe(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    for c in line.chars() {
+        match c {
+            '`' => in_code = !in_code,
+            '<' if !in_code => out.push('\\'),
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn render(header: &str, tokens: TokenStream) -> String {

@@ -140,7 +140,7 @@ impl ::alexa_proactive_events::Localizable for Availability {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Provider {
-    /// The provider's name, spoken at the end after "on"; may be a localizedattribute:<key> reference (samples use localizedattribute:providerName).
+    /// The provider's name, spoken at the end after "on"; may be a localizedattribute:\<key> reference (samples use localizedattribute:providerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
@@ -270,7 +270,7 @@ impl<'de> ::serde::Deserialize<'de> for Method {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Content {
-    /// The content's title, spoken at the start of the sentence; may be a localizedattribute:<key> reference (samples use localizedattribute:contentName).
+    /// The content's title, spoken at the start of the sentence; may be a `localizedattribute:<key>` reference (samples use localizedattribute:contentName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
@@ -537,7 +537,7 @@ mod __meta {
                 name: "name",
                 required: true,
                 localizable: true,
-                description: "The content's title, spoken at the start of the sentence; may be a localizedattribute:<key> reference (samples use localizedattribute:contentName).",
+                description: "The content's title, spoken at the start of the sentence; may be a `localizedattribute:<key>` reference (samples use localizedattribute:contentName).",
                 shape: Shape::String,
             },
             FieldShape {

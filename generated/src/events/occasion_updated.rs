@@ -198,7 +198,7 @@ pub struct Occasion {
     /// `occasionType`, required.
     #[serde(rename = "occasionType")]
     pub occasion_type: OccasionType,
-    /// What the booking is for, spoken after "for" (e.g. "a root canal"); may be a localizedattribute:<key> reference (samples use localizedattribute:subject).
+    /// What the booking is for, spoken after "for" (e.g. "a root canal"); may be a `localizedattribute:<key>` reference (samples use localizedattribute:subject).
     ///
     /// `subject`, required, localizable.
     pub subject: ::alexa_proactive_events::Text,
@@ -371,7 +371,7 @@ impl<'de> ::serde::Deserialize<'de> for OccasionType {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Provider {
-    /// The provider's name, spoken after "at"; may be a localizedattribute:<key> reference (samples use localizedattribute:providerName).
+    /// The provider's name, spoken after "at"; may be a localizedattribute:\<key> reference (samples use localizedattribute:providerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
@@ -409,7 +409,7 @@ impl ::alexa_proactive_events::Localizable for Provider {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Broker {
-    /// The broker's name (not spoken in the sentence); may be a localizedattribute:<key> reference (samples use localizedattribute:brokerName).
+    /// The broker's name (not spoken in the sentence); may be a localizedattribute:\<key> reference (samples use localizedattribute:brokerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
@@ -558,7 +558,7 @@ mod __meta {
                 name: "subject",
                 required: true,
                 localizable: true,
-                description: "What the booking is for, spoken after \"for\" (e.g. \"a root canal\"); may be a localizedattribute:<key> reference (samples use localizedattribute:subject).",
+                description: "What the booking is for, spoken after \"for\" (e.g. \"a root canal\"); may be a `localizedattribute:<key>` reference (samples use localizedattribute:subject).",
                 shape: Shape::String,
             },
             FieldShape {

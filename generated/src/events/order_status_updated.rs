@@ -67,7 +67,7 @@ pub struct State {
     ///
     /// `status`, required.
     pub status: Status,
-    /// When the order entered this state; for ORDER_DELIVERED Alexa speaks it as the delivery date ("was delivered on <date>").
+    /// When the order entered this state; for ORDER_DELIVERED Alexa speaks it as the delivery date ("was delivered on \<date>").
     ///
     /// `enterTimestamp`, optional.
     #[serde(
@@ -223,7 +223,7 @@ impl<'de> ::serde::Deserialize<'de> for Status {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct DeliveryDetails {
-    /// When the order is expected to arrive, spoken as a date in the user's time zone ("will arrive by <date>").
+    /// When the order is expected to arrive, spoken as a date in the user's time zone ("will arrive by \<date>").
     ///
     /// `expectedArrival`, required.
     #[serde(
@@ -301,7 +301,7 @@ impl ::alexa_proactive_events::Localizable for Order {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct Seller {
-    /// The seller's name, spoken after "Your order from"; may be a localizedattribute:<key> reference (samples use localizedattribute:sellerName).
+    /// The seller's name, spoken after "Your order from"; may be a `localizedattribute:<key>` reference (samples use localizedattribute:sellerName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
@@ -604,7 +604,7 @@ mod __meta {
                 name: "name",
                 required: true,
                 localizable: true,
-                description: "The seller's name, spoken after \"Your order from\"; may be a localizedattribute:<key> reference (samples use localizedattribute:sellerName).",
+                description: "The seller's name, spoken after \"Your order from\"; may be a `localizedattribute:<key>` reference (samples use localizedattribute:sellerName).",
                 shape: Shape::String,
             },
         ],

@@ -253,7 +253,7 @@ pub struct Game {
     ///
     /// `offer`, required.
     pub offer: Offer,
-    /// The game's name, spoken at the end of the sentence; may be a localizedattribute:<key> reference (samples use localizedattribute:gameName).
+    /// The game's name, spoken at the end of the sentence; may be a localizedattribute:\<key> reference (samples use localizedattribute:gameName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,

@@ -13,7 +13,7 @@
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct SportsEventUpdated {
-    /// The score change that triggered this event; send it only when a team has just scored, and Alexa then adds "<team> scored!" to the update.
+    /// The score change that triggered this event; send it only when a team has just scored, and Alexa then adds "\<team> scored!" to the update.
     ///
     /// `update`, optional.
     #[serde(
@@ -59,7 +59,7 @@ impl ::alexa_proactive_events::Localizable for SportsEventUpdated {
         }
     }
 }
-/// The score change that triggered this event; send it only when a team has just scored, and Alexa then adds "<team> scored!" to the update.
+/// The score change that triggered this event; send it only when a team has just scored, and Alexa then adds "\<team> scored!" to the update.
 #[derive(
     ::core::fmt::Debug,
     ::core::clone::Clone,
@@ -160,7 +160,7 @@ impl ::alexa_proactive_events::Localizable for SportsEvent {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct EventLeague {
-    /// The league's name, spoken at the start before "match update"; may be a localizedattribute:<key> reference (samples use localizedattribute:eventLeagueName).
+    /// The league's name, spoken at the start before "match update"; may be a `localizedattribute:<key>` reference (samples use localizedattribute:eventLeagueName).
     ///
     /// `name`, required, localizable.
     pub name: ::alexa_proactive_events::Text,
@@ -188,7 +188,7 @@ impl ::alexa_proactive_events::Localizable for EventLeague {
         }
     }
 }
-/// One team of the match and its current score, spoken as "<team name> <score>".
+/// One team of the match and its current score, spoken as "\<team name> \<score>".
 #[derive(
     ::core::fmt::Debug,
     ::core::clone::Clone,
@@ -386,7 +386,7 @@ mod __meta {
                 name: "name",
                 required: true,
                 localizable: true,
-                description: "The league's name, spoken at the start before \"match update\"; may be a localizedattribute:<key> reference (samples use localizedattribute:eventLeagueName).",
+                description: "The league's name, spoken at the start before \"match update\"; may be a `localizedattribute:<key>` reference (samples use localizedattribute:eventLeagueName).",
                 shape: Shape::String,
             },
         ],

@@ -60,7 +60,7 @@ impl ::alexa_proactive_events::Localizable for WeatherAlertActivated {
 )]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct WeatherAlert {
-    /// Who issued the alert, spoken after "Provided by"; may be a localizedattribute:<key> reference (samples use localizedattribute:source).
+    /// Who issued the alert, spoken after "Provided by"; may be a `localizedattribute:<key>` reference (samples use localizedattribute:source).
     ///
     /// `source`, required, localizable.
     pub source: ::alexa_proactive_events::Text,
@@ -220,7 +220,7 @@ mod __meta {
                 name: "source",
                 required: true,
                 localizable: true,
-                description: "Who issued the alert, spoken after \"Provided by\"; may be a localizedattribute:<key> reference (samples use localizedattribute:source).",
+                description: "Who issued the alert, spoken after \"Provided by\"; may be a `localizedattribute:<key>` reference (samples use localizedattribute:source).",
                 shape: Shape::String,
             },
             FieldShape {
