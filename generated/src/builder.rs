@@ -77,7 +77,7 @@ impl ProactiveEventRequest {
     /// Starts an update of this event (decision D14): the same `referenceId` and
     /// audience, and a timestamp later than this one's.
     pub fn update(&self, event: impl Into<Event>) -> Builder {
-        let now = DateTime::now();
+        let now = now_millis();
         let later = self
             .timestamp
             .checked_add(SignedDuration::from_millis(1))
@@ -205,7 +205,7 @@ impl Builder {
             }
         }
 
-        let timestamp = self.timestamp.unwrap_or_else(DateTime::now);
+        let timestamp = self.timestamp.unwrap_or_else(now_millis);
         let expiry_time = match self.expiry {
             Expiry::At(at) => at,
             Expiry::In(after) => match SignedDuration::try_from(after)
@@ -262,24 +262,18 @@ impl Builder {
             relevant_audience: audience,
         };
         // Everything the types cannot guarantee (expiry window, empty texts, …).
-        let mut report = validate::validate(&request);
-        report
-            .violations
-            .retain(|v| v.severity == validate::Severity::Error);
-        report.violations.extend(structural(&request));
-        if report.violations.is_empty() {
+        let violations = full_check(&request);
+        if violations.is_empty() {
             Ok(request)
         } else {
-            Err(BuildError {
-                violations: report.violations,
-            })
+            Err(BuildError { violations })
         }
     }
 }
 
-/// Re-reads the serialized request, so that values the constructors let through
-/// (an empty literal, a bad enum set via unchecked code) are caught before sending.
-fn structural(request: &ProactiveEventRequest) -> Vec<Violation> {
+/// Validates the serialized request exactly as a received body: the cross-field
+/// rules, and values the constructors let through (an empty literal text).
+fn full_check(request: &ProactiveEventRequest) -> Vec<Violation> {
     let bytes = match serde_json::to_vec(request) {
         Ok(b) => b,
         Err(e) => return vec![Violation::error(rules::STRUCTURE, "", e.to_string())],
@@ -290,6 +284,12 @@ fn structural(request: &ProactiveEventRequest) -> Vec<Violation> {
         .into_iter()
         .filter(|v| v.severity == validate::Severity::Error)
         .collect()
+}
+
+/// Now, to the millisecond (the precision of Amazon's samples).
+fn now_millis() -> DateTime {
+    let now = DateTime::now();
+    now.round(jiff::Unit::Millisecond).unwrap_or(now)
 }
 
 /// `order.seller.name` -> `orderSellerName`; `items[2].name` -> `items2Name`.

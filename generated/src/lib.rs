@@ -24,16 +24,28 @@ extern crate self as alexa_proactive_events;
 pub mod events;
 
 pub mod builder;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "emulator")]
+pub mod emulator;
+pub mod preview;
 pub mod request;
 pub mod schema;
+pub mod subscriptions;
 mod text;
 pub mod validate;
 
 #[doc(hidden)]
 pub mod __private;
 
+/// The `proactive-events` command line; not a library API.
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli;
+
 pub use builder::{BuildError, Builder};
 pub use events::{EVENT_NAMES, Event};
+pub use preview::{PreviewError, preview};
 pub use request::{Audience, Locale, LocalizedAttributes, ProactiveEventRequest, ReferenceId};
 pub use text::{LOCALIZED_ATTRIBUTE_PREFIX, PlainText, Text};
 pub use validate::{Report, Severity, Violation, validate_json};

@@ -49,12 +49,16 @@ fn ident(name: &str) -> Ident {
 }
 
 fn docs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| format!(" {}", markdown_safe(l.trim_end())));
+    let lines = text
+        .lines()
+        .map(|l| format!(" {}", markdown_safe(l.trim_end())));
     quote! { #( #[doc = #lines] )* }
 }
 
 fn inner_docs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| format!(" {}", markdown_safe(l.trim_end())));
+    let lines = text
+        .lines()
+        .map(|l| format!(" {}", markdown_safe(l.trim_end())));
     quote! { #( #![doc = #lines] )* }
 }
 

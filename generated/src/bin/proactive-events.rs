@@ -1,2 +1,6 @@
-//! The `proactive-events` command (feature `cli`). Placeholder until the CLI lands.
-fn main() {}
+//! The `proactive-events` command: `proactive-events --help` lists the commands.
+//! Everything lives in the library's `cli` module (feature `cli`).
+
+fn main() -> std::process::ExitCode {
+    alexa_proactive_events::cli::main()
+}

@@ -3,13 +3,33 @@
 //!
 //! Rule ids follow `../shared/reference/proactive-events-facts.md` §9 (`ENV-*`, `LOC-*`)
 //! and name payload rules generically (`PAYLOAD-*`); see [`rules`].
+//!
+//! Two paths give one verdict. The fast path parses into the generated types
+//! (serde enforces the structure exactly like the JSON Schemas) and then checks
+//! the cross-field rules, allocating nothing unless something is wrong (besides
+//! the generated visitor's path strings, for events with localizable fields).
+//! Only when that parse fails does the slow path walk the JSON with the schema
+//! metadata ([`walk_json`] is that walk) to report every violation with its
+//! pointer. Tests check that both paths agree on the body bank and its mutations.
+//!
+//! ```
+//! use alexa_proactive_events::validate::validate_json;
+//!
+//! let report = validate_json(br#"{"timestamp": "2024-05-01T10:00:00Z"}"#);
+//! assert!(!report.is_valid());
+//! for v in report.errors() {
+//!     println!("{v}"); // error[ENV-REQUIRED] /referenceId: `referenceId` is missing; …
+//! }
+//! assert!(report.errors().any(|v| v.rule == "ENV-REQUIRED" && v.pointer == "/event"));
+//! ```
 
+mod cross;
+mod json;
 pub mod rules;
+mod walk;
 
-use crate::schema::EventSchema;
 use crate::text::Text;
 use crate::{DateTime, Localizable, ProactiveEventRequest};
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// An error makes the request invalid; a warning does not (e.g. an undocumented locale).
@@ -101,6 +121,23 @@ impl Report {
             .iter()
             .filter(|v| v.severity == Severity::Warning)
     }
+    /// Whether some violation has this rule id.
+    pub fn has(&self, rule: &str) -> bool {
+        self.violations.iter().any(|v| v.rule == rule)
+    }
+}
+
+/// One violation per line, as [`Violation`]'s `Display`.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Checks a caller may add to the deterministic ones.
@@ -111,7 +148,13 @@ pub struct Options {
     pub now: Option<DateTime>,
 }
 
-/// Validates a typed request: the rules its types cannot hold by construction.
+/// Validates a typed request: the rules its types cannot hold by construction
+/// (expiry window, locales, `localizedattribute:` keys, unbuilt per-locale text).
+///
+/// A request parsed from JSON holds every structural rule already. One assembled
+/// in code can still carry values the constructors let through (an empty
+/// `Text::Literal`, six garbage types); check those with
+/// `validate_json(&serde_json::to_vec(&request)?)`, as the builder does.
 pub fn validate(request: &ProactiveEventRequest) -> Report {
     validate_with(request, &Options::default())
 }
@@ -123,7 +166,7 @@ pub fn validate_with(request: &ProactiveEventRequest, options: &Options) -> Repo
     Report { violations: out }
 }
 
-/// Validates raw JSON bytes: structure first, then the cross-field rules.
+/// Validates raw JSON bytes: every rule, every violation.
 pub fn validate_json(bytes: &[u8]) -> Report {
     parse(bytes, &Options::default()).1
 }
@@ -136,12 +179,60 @@ pub fn parse(bytes: &[u8], options: &Options) -> (Option<ProactiveEventRequest>,
             let report = validate_with(&request, options);
             (Some(request), report)
         }
-        Err(e) => (
-            None,
-            Report {
-                violations: vec![Violation::error(rules::STRUCTURE, "", e.to_string())],
-            },
-        ),
+        Err(typed) => (None, slow_path(bytes, options, &typed)),
+    }
+}
+
+/// The typed parse failed: find out everything that is wrong.
+fn slow_path(bytes: &[u8], options: &Options, typed: &serde_json::Error) -> Report {
+    let tree = match serde_json::from_slice::<json::Node<'_>>(bytes) {
+        Ok(tree) => tree,
+        Err(e) => {
+            return Report {
+                violations: vec![Violation::error(
+                    rules::JSON_SYNTAX,
+                    "",
+                    format!("not JSON: {e}"),
+                )],
+            };
+        }
+    };
+    let mut report = Report {
+        violations: walk::walk(&tree, options),
+    };
+    if report.is_valid() {
+        // A safety net: the tests check that the walk always finds the reason.
+        report
+            .violations
+            .push(Violation::error(rules::STRUCTURE, "", typed.to_string()));
+    }
+    report
+}
+
+/// The slow path on its own: validates a JSON value by walking it with the
+/// schema metadata. Gives the same verdict as [`validate_json`] on the value's
+/// bytes. ([`validate_json`] runs the same walk over a lighter tree that borrows
+/// strings and also sees repeated keys, and only when the typed parse fails.)
+pub fn walk_json(value: &serde_json::Value) -> Report {
+    walk_json_with(value, &Options::default())
+}
+
+/// [`walk_json`] with extra checks.
+pub fn walk_json_with(value: &serde_json::Value, options: &Options) -> Report {
+    Report {
+        violations: walk::walk(value, options),
+    }
+}
+
+/// The payload rules alone, for one shape (tests use hand-made shapes to reach
+/// rules no current schema has, such as an integer maximum).
+#[doc(hidden)]
+pub fn walk_payload(
+    shape: &'static crate::schema::ObjectShape,
+    payload: &serde_json::Value,
+) -> Report {
+    Report {
+        violations: walk::walk_payload(shape, payload),
     }
 }
 
@@ -169,107 +260,32 @@ pub(crate) fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// The fast path's checks on a typed request; the slow path runs the same
+/// functions on the JSON (see `cross`).
 fn cross_field(request: &ProactiveEventRequest, options: &Options, out: &mut Vec<Violation>) {
-    expiry_window(request, options, out);
+    cross::expiry_window(request.timestamp, request.expiry_time, options, out);
+    let entries = &request.localized_attributes;
+    let locale = |i: usize| Some(entries[i].locale.as_str());
     let schema = request.event.schema();
-    locales(request, schema, out);
-    localized_references(request, out);
-}
-
-fn expiry_window(request: &ProactiveEventRequest, options: &Options, out: &mut Vec<Violation>) {
-    use jiff::SignedDuration;
-    let span = request.expiry_time.duration_since(request.timestamp);
-    if span < SignedDuration::from_mins(5) {
-        out.push(Violation::error(
-            rules::ENV_EXPIRY_MIN,
-            "/expiryTime",
-            format!(
-                "expiryTime is {} after timestamp; the least Alexa accepts is 5 min",
-                human(span)
-            ),
-        ));
+    cross::locales(entries.len(), locale, Some(schema), out);
+    if schema.localizable_paths.is_empty() {
+        // No field can hold a reference or per-locale text: nothing to visit.
+        return;
     }
-    if span > SignedDuration::from_hours(24) {
-        out.push(Violation::error(
-            rules::ENV_EXPIRY_MAX,
-            "/expiryTime",
-            format!(
-                "expiryTime is {} after timestamp; the most Alexa accepts is 24 h",
-                human(span)
-            ),
-        ));
-    }
-    if let Some(now) = options.now {
-        let left = request.expiry_time.duration_since(now);
-        if left < SignedDuration::from_mins(5) || left > SignedDuration::from_hours(24) {
-            out.push(Violation::error(
-                rules::ENV_EXPIRY_CLOCK,
-                "/expiryTime",
-                format!(
-                    "expiryTime is {} from now ({now}); it must be between 5 min and 24 h from now",
-                    human(left)
-                ),
-            ));
-        }
-    }
-}
-
-/// `24 h 1 s`, `-3 min`.
-pub(crate) fn human(d: jiff::SignedDuration) -> String {
-    let total = d.as_secs();
-    let sign = if total < 0 { "-" } else { "" };
-    let t = total.unsigned_abs();
-    let (h, m, s) = (t / 3600, (t % 3600) / 60, t % 60);
-    let mut parts = Vec::new();
-    if h > 0 {
-        parts.push(format!("{h} h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m} min"));
-    }
-    if s > 0 || parts.is_empty() {
-        parts.push(format!("{s} s"));
-    }
-    format!("{sign}{}", parts.join(" "))
-}
-
-fn locales(request: &ProactiveEventRequest, schema: &EventSchema, out: &mut Vec<Violation>) {
-    let mut seen = BTreeSet::new();
-    for (i, entry) in request.localized_attributes.iter().enumerate() {
-        let locale = entry.locale.as_str();
-        if !seen.insert(locale) {
-            out.push(Violation::error(
-                rules::LOC_LOCALE_DUPLICATE,
-                format!("/localizedAttributes/{i}/locale"),
-                format!("locale {locale} has more than one entry; send one entry per locale"),
-            ));
-        }
-        if let Some(supported) = schema.locales
-            && !supported.contains(&locale)
-        {
-            out.push(Violation::warning(
-                rules::LOC_LOCALE_UNSUPPORTED,
-                format!("/localizedAttributes/{i}/locale"),
-                format!(
-                    "{} is documented for {} only; {locale} may not be delivered",
-                    schema.name,
-                    supported.join(", ")
-                ),
-            ));
-        }
-    }
-}
-
-fn localized_references(request: &ProactiveEventRequest, out: &mut Vec<Violation>) {
-    let mut referenced: BTreeMap<String, String> = BTreeMap::new();
+    let has_key = |i: usize, key: &str| entries[i].values.contains_key(key);
+    let mut reported = Vec::new();
     request
         .event
         .for_each_text("", &mut |path, text| match text {
-            Text::Reference(key) => {
-                referenced
-                    .entry(key.clone())
-                    .or_insert_with(|| path.to_owned());
-            }
+            Text::Reference(key) => cross::key_defined(
+                key,
+                &|| payload_pointer(path),
+                entries.len(),
+                &has_key,
+                &locale,
+                &mut reported,
+                out,
+            ),
             Text::PerLocale(_) => out.push(Violation::error(
                 rules::LOC_UNBUILT,
                 payload_pointer(path),
@@ -277,19 +293,4 @@ fn localized_references(request: &ProactiveEventRequest, out: &mut Vec<Violation
             )),
             Text::Literal(_) => {}
         });
-    for (key, path) in &referenced {
-        for (i, entry) in request.localized_attributes.iter().enumerate() {
-            if !entry.values.contains_key(key) {
-                out.push(Violation::error(
-                    rules::LOC_KEY_DEFINED,
-                    format!("/localizedAttributes/{i}"),
-                    format!(
-                        "no value for `{key}` (used at {}) in locale {}",
-                        payload_pointer(path),
-                        entry.locale
-                    ),
-                ));
-            }
-        }
-    }
 }

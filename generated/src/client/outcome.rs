@@ -1,0 +1,158 @@
+//! What became of an event: typed outcomes and errors naming the likely cause.
+
+use super::TokenError;
+use crate::validate::Report;
+use std::fmt;
+
+/// A delivered event. `AlreadyAccepted` (409) is a success: the `referenceId`
+/// and user are Amazon's idempotency key, so a retried event lands here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// 202.
+    Accepted,
+    /// 409: the same `referenceId` was already accepted for this user.
+    AlreadyAccepted,
+}
+
+/// An outcome with the details of its delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub outcome: Outcome,
+    /// Amazon's `x-amzn-RequestId` of the last response.
+    pub request_id: Option<String>,
+    /// HTTP requests made for this event (1 when nothing was retried).
+    pub attempts: u32,
+}
+
+/// Whom the event was addressed to; it changes what a 403 most likely means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudienceKind {
+    Unicast,
+    Multicast,
+}
+
+/// An HTTP error answer from the Proactive Events API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    /// Amazon's response body (usually `{"code": ..., "message": ...}`).
+    pub body: String,
+    /// Amazon's `x-amzn-RequestId`, for a support case.
+    pub request_id: Option<String>,
+    /// HTTP requests made for this event.
+    pub attempts: u32,
+    pub audience: AudienceKind,
+}
+
+impl Rejection {
+    /// What a status usually means here.
+    pub fn hint(&self) -> &'static str {
+        match (self.status, self.audience) {
+            (400, _) => {
+                "Amazon found the request malformed (a field, an enum value or the expiry \
+                 window), or an earlier request already created it"
+            }
+            (403, AudienceKind::Unicast) => {
+                "the user is not subscribed to this event (or unsubscribed), the skill is not \
+                 enabled for them on this stage, or the token belongs to another skill"
+            }
+            (403, AudienceKind::Multicast) => {
+                "the access token is invalid or belongs to another skill, or the skill has no \
+                 proactive events permission on this stage"
+            }
+            (429, _) => {
+                "too many requests: Amazon allows about 25 per second per skill; lower the rate"
+            }
+            (432, _) => {
+                "the skill exceeded Alexa's notification limits (live skills only); send fewer \
+                 notifications to these users"
+            }
+            (500, _) => "Amazon had an internal error; it persisted through the retries",
+            (503, _) => "the service is unavailable; it persisted through the retries",
+            _ => "unexpected status from the Proactive Events API",
+        }
+    }
+
+    /// 429, 500, 503: worth trying again later (the retries were used up).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.status, 429 | 500 | 503)
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}: {}", self.status, self.hint())?;
+        if self.attempts > 1 {
+            write!(f, " ({} attempts)", self.attempts)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, "; request id {id}")?;
+        }
+        let body = self.body.trim();
+        if !body.is_empty() {
+            write!(f, "; body: {body}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why an event was not delivered. Never contains a secret or a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// Invalid: not sent. The report lists every violation.
+    Invalid(Report),
+    /// Amazon answered with an error status.
+    Rejected(Rejection),
+    /// No access token.
+    Token(TokenError),
+    /// No HTTP answer after the retries.
+    Transport { message: String, attempts: u32 },
+}
+
+impl SendError {
+    /// The HTTP status, when Amazon answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Rejected(r) => Some(r.status),
+            _ => None,
+        }
+    }
+
+    /// A definitive "no" about the event itself (invalid, 400, 403, 432), as opposed
+    /// to a failure that may pass on a later run (token, transport, 429, 5xx).
+    pub fn is_rejection(&self) -> bool {
+        match self {
+            Self::Invalid(_) => true,
+            Self::Rejected(r) => !r.is_transient(),
+            Self::Token(_) | Self::Transport { .. } => false,
+        }
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invalid(report) => {
+                f.write_str("invalid event, not sent:")?;
+                for v in report.errors() {
+                    write!(f, "\n  {v}")?;
+                }
+                Ok(())
+            }
+            Self::Rejected(r) => r.fmt(f),
+            Self::Token(e) => e.fmt(f),
+            Self::Transport { message, attempts } => write!(
+                f,
+                "no answer from the Proactive Events API after {attempts} attempt(s): {message}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SendError {}
+
+impl From<TokenError> for SendError {
+    fn from(e: TokenError) -> Self {
+        Self::Token(e)
+    }
+}

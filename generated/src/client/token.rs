@@ -1,0 +1,188 @@
+//! Login with Amazon (LWA) access tokens: `client_credentials` with scope
+//! `alexa::proactive_events` (facts §5), cached and shared by every send.
+
+use super::Secret;
+use serde::Deserialize;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// The scope a Proactive Events token needs.
+pub const SCOPE: &str = "alexa::proactive_events";
+
+/// The token endpoint's answer (Jovo's `sendAuthRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TokenResponse {
+    #[serde(deserialize_with = "secret")]
+    pub access_token: Secret,
+    /// Lifetime in seconds (3600 in practice).
+    pub expires_in: u64,
+    #[serde(default)]
+    pub scope: String,
+    /// `bearer` (some samples show `Bearer`).
+    #[serde(default)]
+    pub token_type: String,
+}
+
+fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
+
+/// The OAuth 2.0 error code of a refused token request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenErrorKind {
+    InvalidClient,
+    InvalidScope,
+    InvalidRequest,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidGrant,
+    ServerError,
+    TemporarilyUnavailable,
+    Other(String),
+}
+
+impl TokenErrorKind {
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "invalid_client" => Self::InvalidClient,
+            "invalid_scope" => Self::InvalidScope,
+            "invalid_request" => Self::InvalidRequest,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "invalid_grant" => Self::InvalidGrant,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidScope => "invalid_scope",
+            Self::InvalidRequest => "invalid_request",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidGrant => "invalid_grant",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::Other(code) => code,
+        }
+    }
+
+    /// What usually causes it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::InvalidClient => {
+                "the client id or secret is wrong: use the skill's Alexa Client Id and Secret \
+                 (developer console > Build > Permissions), not an LWA security profile's"
+            }
+            Self::InvalidScope => {
+                "the skill cannot use alexa::proactive_events: its manifest declares no \
+                 proactive events publications, or the credentials belong to another skill"
+            }
+            Self::UnauthorizedClient => {
+                "these credentials may not use the client_credentials grant"
+            }
+            Self::UnsupportedGrantType | Self::InvalidRequest | Self::InvalidGrant => {
+                "the token request was malformed (a bug in the sender or a proxy)"
+            }
+            Self::ServerError | Self::TemporarilyUnavailable => {
+                "Login with Amazon is having trouble; try again later"
+            }
+            Self::Other(_) => "unexpected error from Login with Amazon",
+        }
+    }
+}
+
+/// Why no token was obtained. Never contains the secret or a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    /// The endpoint refused the request with an OAuth error body.
+    Refused {
+        kind: TokenErrorKind,
+        status: u16,
+        description: Option<String>,
+    },
+    /// An HTTP error without an OAuth body (e.g. 503 after the retries).
+    Http {
+        status: u16,
+        body: String,
+        attempts: u32,
+    },
+    /// No HTTP answer (connection refused, reset, timeout), after the retries.
+    Transport { message: String, attempts: u32 },
+    /// A 200 whose body is not a token response.
+    InvalidResponse(String),
+}
+
+impl TokenError {
+    /// The OAuth code, when the endpoint gave one.
+    pub fn kind(&self) -> Option<&TokenErrorKind> {
+        match self {
+            Self::Refused { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Refused {
+                kind,
+                status,
+                description,
+            } => {
+                write!(f, "token request refused: {} (HTTP {status})", kind.code())?;
+                if let Some(d) = description {
+                    write!(f, ": {d}")?;
+                }
+                write!(f, "; {}", kind.hint())
+            }
+            Self::Http {
+                status,
+                body,
+                attempts,
+            } => write!(
+                f,
+                "token request failed with HTTP {status} after {attempts} attempt(s): {body}"
+            ),
+            Self::Transport { message, attempts } => write!(
+                f,
+                "token endpoint unreachable after {attempts} attempt(s): {message}"
+            ),
+            Self::InvalidResponse(why) => write!(f, "token endpoint sent an invalid answer: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {}
+
+/// OAuth error body: `{"error": "...", "error_description": "..."}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OAuthError {
+    pub(crate) error: String,
+    #[serde(default)]
+    pub(crate) error_description: Option<String>,
+}
+
+/// A token and when to stop using it.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedToken {
+    pub(crate) token: Secret,
+    pub(crate) refresh_at: Instant,
+}
+
+impl CachedToken {
+    /// Refresh `margin` before expiry, but never later than half the lifetime,
+    /// so that a short-lived token is still reused and still refreshed early.
+    pub(crate) fn new(token: Secret, expires_in: u64, margin: Duration, now: Instant) -> Self {
+        let life = Duration::from_secs(expires_in);
+        let margin = margin.min(life / 2);
+        Self {
+            token,
+            refresh_at: now + (life - margin),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The ledger: who is subscribed to what, per (skill, user), and the one rule that
+//! decides whether a notice replaces the stored state. Both stores call [`decide`], so
+//! they cannot disagree.
+
+use super::parse::{Region, SubscriptionChanged, Version};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// What [`Ledger::apply`] did with one notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub skill_id: String,
+    pub user_id: String,
+    pub outcome: Outcome,
+    /// Events the user was not subscribed to before and is now (sorted).
+    pub subscribed: Vec<String>,
+    /// Events the user was subscribed to before and is not now (sorted).
+    pub unsubscribed: Vec<String>,
+}
+
+impl Change {
+    /// True when the notice was older than the stored state and so ignored.
+    pub fn is_stale(&self) -> bool {
+        matches!(self.outcome, Outcome::Stale { .. })
+    }
+}
+
+/// The fate of one notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum Outcome {
+    /// Newer than the stored state (or the user's first): it is the state now.
+    Applied,
+    /// Older than the stored state (by timestamp, then request id): ignored.
+    Stale { current: Version },
+    /// The stored state came from this very request (same timestamp and request id),
+    /// e.g. a re-delivery: nothing to do.
+    Duplicate,
+}
+
+/// The stored state of one user of one skill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub skill_id: String,
+    pub user_id: String,
+    /// The events the user is subscribed to; empty after a full unsubscribe.
+    pub events: BTreeSet<String>,
+    pub api_endpoint: String,
+    /// `None` when `api_endpoint` is not one of the three known hosts.
+    pub region: Option<Region>,
+    /// The notice this state comes from.
+    pub version: Version,
+}
+
+impl UserRecord {
+    pub(crate) fn from_notice(n: &SubscriptionChanged) -> Self {
+        Self {
+            skill_id: n.skill_id.clone(),
+            user_id: n.user_id.clone(),
+            events: n.events.clone(),
+            api_endpoint: n.api_endpoint.clone(),
+            region: n.region,
+            version: n.version(),
+        }
+    }
+}
+
+/// One user in an event's audience.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscriber {
+    pub user_id: String,
+    pub api_endpoint: String,
+    pub region: Option<Region>,
+}
+
+/// Where the next page starts: after this (skill, user). Serializable, so that a
+/// caller can hand it across an HTTP boundary.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cursor {
+    pub(crate) skill_id: String,
+    pub(crate) user_id: String,
+}
+
+/// One page of a listing in (skill, user) order. `next` is `None` on the last page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<Cursor>,
+}
+
+/// The stored subscriptions. Implemented by [`MemoryLedger`](super::MemoryLedger) and,
+/// with the `sqlite` feature, `SqliteLedger`. Methods take `&self` so that one ledger
+/// can be shared by the request handlers of a skill.
+pub trait Ledger {
+    /// Records `notice` unless the stored state for its (skill, user) is newer.
+    /// Newer means a later `timestamp`; for equal timestamps, the greater request id
+    /// (byte order). The same (timestamp, request id) again is [`Outcome::Duplicate`].
+    fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError>;
+
+    /// [`Ledger::apply`] for many notices, in order, as one unit: a store with
+    /// transactions commits all or none of them.
+    fn apply_all(&self, notices: &[SubscriptionChanged]) -> Result<Vec<Change>, StoreError> {
+        notices.iter().map(|n| self.apply(n)).collect()
+    }
+
+    /// The stored state of one user, or `None` if no notice for them was applied.
+    fn user(&self, skill_id: &str, user_id: &str) -> Result<Option<UserRecord>, StoreError>;
+
+    /// The users of `skill_id` subscribed to `event`, in user id order, at most
+    /// `limit` (at least 1) per page, starting after `after`.
+    fn subscribers(
+        &self,
+        skill_id: &str,
+        event: &str,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page<Subscriber>, StoreError>;
+
+    /// Every stored user (subscribed to something or not), in (skill, user) order.
+    fn users(&self, after: Option<&Cursor>, limit: usize) -> Result<Page<UserRecord>, StoreError>;
+
+    /// The whole audience of `event` at this moment, read page by page. A store with
+    /// snapshots reads it from one snapshot.
+    fn audience(&self, skill_id: &str, event: &str) -> Result<Vec<Subscriber>, StoreError> {
+        let mut all = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.subscribers(skill_id, event, after.as_ref(), 1000)?;
+            all.extend(page.items);
+            match page.next {
+                Some(c) => after = Some(c),
+                None => return Ok(all),
+            }
+        }
+    }
+}
+
+/// What to do with a notice, given the stored state of its user.
+pub(crate) fn decide(
+    stored: Option<(&Version, &BTreeSet<String>)>,
+    notice: &SubscriptionChanged,
+) -> Change {
+    let mut change = Change {
+        skill_id: notice.skill_id.clone(),
+        user_id: notice.user_id.clone(),
+        outcome: Outcome::Applied,
+        subscribed: Vec::new(),
+        unsubscribed: Vec::new(),
+    };
+    let Some((version, events)) = stored else {
+        change.subscribed = notice.events.iter().cloned().collect();
+        return change;
+    };
+    let incoming = (&notice.timestamp, notice.request_id.as_str());
+    let current = (&version.timestamp, version.request_id.as_str());
+    match incoming.cmp(&current) {
+        std::cmp::Ordering::Less => {
+            change.outcome = Outcome::Stale {
+                current: version.clone(),
+            }
+        }
+        std::cmp::Ordering::Equal => change.outcome = Outcome::Duplicate,
+        std::cmp::Ordering::Greater => {
+            change.subscribed = notice.events.difference(events).cloned().collect();
+            change.unsubscribed = events.difference(&notice.events).cloned().collect();
+        }
+    }
+    change
+}
+
+/// A failure of the underlying store (not of the notice: notices never fail to apply).
+#[derive(Debug)]
+pub struct StoreError {
+    context: String,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl StoreError {
+    /// `context` says what was being done (`apply`, `read users`); for stores
+    /// written outside this crate too.
+    pub fn new(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "subscription store: {}: {}", self.context, self.source)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}

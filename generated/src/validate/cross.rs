@@ -1,0 +1,138 @@
+//! Cross-field rules, written once and fed by both paths: the typed request
+//! (fast path) and the JSON walk (slow path). They allocate only to report.
+
+use super::{Options, Violation, rules};
+use crate::DateTime;
+use crate::schema::EventSchema;
+use jiff::SignedDuration;
+
+/// D8: `timestamp + 5 min <= expiryTime <= timestamp + 24 h`, and optionally the clock.
+pub(super) fn expiry_window(
+    timestamp: DateTime,
+    expiry: DateTime,
+    options: &Options,
+    out: &mut Vec<Violation>,
+) {
+    let span = expiry.duration_since(timestamp);
+    if span < SignedDuration::from_mins(5) {
+        out.push(Violation::error(
+            rules::ENV_EXPIRY_MIN,
+            "/expiryTime",
+            format!(
+                "expiryTime is {} after timestamp; the least Alexa accepts is 5 min",
+                human(span)
+            ),
+        ));
+    }
+    if span > SignedDuration::from_hours(24) {
+        out.push(Violation::error(
+            rules::ENV_EXPIRY_MAX,
+            "/expiryTime",
+            format!(
+                "expiryTime is {} after timestamp; the most Alexa accepts is 24 h",
+                human(span)
+            ),
+        ));
+    }
+    if let Some(now) = options.now {
+        let left = expiry.duration_since(now);
+        if left < SignedDuration::from_mins(5) || left > SignedDuration::from_hours(24) {
+            out.push(Violation::error(
+                rules::ENV_EXPIRY_CLOCK,
+                "/expiryTime",
+                format!(
+                    "expiryTime is {} from now ({now}); it must be between 5 min and 24 h from now",
+                    human(left)
+                ),
+            ));
+        }
+    }
+}
+
+/// `24 h 1 s`, `-3 min`, `4 min 59.5 s`.
+pub(crate) fn human(d: SignedDuration) -> String {
+    let sign = if d.is_negative() { "-" } else { "" };
+    let d = d.abs();
+    let total = d.as_secs().unsigned_abs();
+    let nanos = d.subsec_nanos().unsigned_abs();
+    let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if nanos > 0 {
+        let frac = format!("{nanos:09}");
+        parts.push(format!("{s}.{} s", frac.trim_end_matches('0')));
+    } else if s > 0 || parts.is_empty() {
+        parts.push(format!("{s} s"));
+    }
+    format!("{sign}{}", parts.join(" "))
+}
+
+/// D9 and D11 over the entries' locales: one entry per locale; a warning for a
+/// locale the event is not documented for. `locale(i)` is `None` when entry `i`
+/// has no usable locale (the slow path reports that itself).
+pub(super) fn locales<'a>(
+    count: usize,
+    locale: impl Fn(usize) -> Option<&'a str>,
+    schema: Option<&EventSchema>,
+    out: &mut Vec<Violation>,
+) {
+    for i in 0..count {
+        let Some(tag) = locale(i) else { continue };
+        if let Some(first) = (0..i).find(|&j| locale(j) == Some(tag)) {
+            out.push(Violation::error(
+                rules::LOC_LOCALE_DUPLICATE,
+                format!("/localizedAttributes/{i}/locale"),
+                format!("locale {tag} already has entry {first}; send one entry per locale"),
+            ));
+        }
+        if let Some(schema) = schema
+            && let Some(supported) = schema.locales
+            && !supported.contains(&tag)
+        {
+            out.push(Violation::warning(
+                rules::LOC_LOCALE_UNSUPPORTED,
+                format!("/localizedAttributes/{i}/locale"),
+                format!(
+                    "{} is documented for {} only; {tag} may not be delivered",
+                    schema.name,
+                    supported.join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+/// One `localizedattribute:<key>` reference against every entry (D9).
+/// `reported` remembers (entry, key) pairs already reported, so that a key used
+/// twice is reported once per entry, at its first use.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn key_defined<'a>(
+    key: &str,
+    used_at: &dyn Fn() -> String,
+    count: usize,
+    has_key: &dyn Fn(usize, &str) -> bool,
+    locale: &dyn Fn(usize) -> Option<&'a str>,
+    reported: &mut Vec<(usize, String)>,
+    out: &mut Vec<Violation>,
+) {
+    for i in 0..count {
+        if has_key(i, key) || reported.iter().any(|(e, k)| *e == i && k == key) {
+            continue;
+        }
+        reported.push((i, key.to_owned()));
+        let tag = locale(i).unwrap_or("(no locale)");
+        out.push(Violation::error(
+            rules::LOC_KEY_DEFINED,
+            format!("/localizedAttributes/{i}"),
+            format!(
+                "no value for `{key}` (used at {}) in the entry for locale {tag}",
+                used_at()
+            ),
+        ));
+    }
+}
