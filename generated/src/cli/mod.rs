@@ -33,7 +33,7 @@ pub mod exit {
 #[command(
     name = "proactive-events",
     version,
-    about = "Check, preview and declare Alexa proactive events",
+    about = "Validate, preview, send and track Alexa proactive events",
     after_help = "\
 Examples:
   proactive-events validate event.json
