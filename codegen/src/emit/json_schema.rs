@@ -28,19 +28,13 @@ pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = catalog
         .events
         .iter()
-        .map(|e| (file_name(e), to_text(&event_schema(e))))
+        .map(|e| (file_name(e), super::json_text(&event_schema(e))))
         .collect();
     out.push((
         ANY_EVENT_FILE.to_owned(),
-        to_text(&any_event_schema(catalog)),
+        super::json_text(&any_event_schema(catalog)),
     ));
     out
-}
-
-fn to_text(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
 }
 
 /// The rules a JSON Schema cannot state, repeated in every envelope description.

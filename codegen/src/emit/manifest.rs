@@ -17,16 +17,13 @@ pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = catalog
         .events
         .iter()
-        .map(|e| (file_name(e), to_text(&event_fragment(e))))
+        .map(|e| (file_name(e), super::json_text(&event_fragment(e))))
         .collect();
-    out.push((ALL_EVENTS_FILE.to_owned(), to_text(&all_events(catalog))));
+    out.push((
+        ALL_EVENTS_FILE.to_owned(),
+        super::json_text(&all_events(catalog)),
+    ));
     out
-}
-
-fn to_text(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
 }
 
 fn comment(source: &str) -> String {

@@ -60,7 +60,8 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub fn error(
+    pub fn new(
+        severity: Severity,
         rule: &'static str,
         pointer: impl Into<String>,
         message: impl Into<String>,
@@ -69,20 +70,22 @@ impl Violation {
             rule,
             pointer: pointer.into(),
             message: message.into(),
-            severity: Severity::Error,
+            severity,
         }
+    }
+    pub fn error(
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Error, rule, pointer, message)
     }
     pub fn warning(
         rule: &'static str,
         pointer: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        Self {
-            rule,
-            pointer: pointer.into(),
-            message: message.into(),
-            severity: Severity::Warning,
-        }
+        Self::new(Severity::Warning, rule, pointer, message)
     }
 }
 
