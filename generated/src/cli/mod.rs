@@ -5,17 +5,19 @@
 //! (`#[derive(clap::Args)]`, with an `after_help` of examples) and
 //! `pub fn run(args: <Command>Args) -> ExitCode`, then add one `mod` line, one
 //! `Command` variant and one match arm in `run`. Exit codes follow `exit`;
-//! `read_input`, `display_name`, `print` and `fail` are shared helpers.
+//! `read_input`, `display_name`, `print` and `fail` are shared helpers;
+//! `output::escape_control` makes untrusted text safe for a terminal.
 
 mod emulate;
+pub(crate) mod input;
 mod manifest;
+pub(crate) mod output;
 mod preview;
 mod send;
 mod subscriptions;
 mod validate;
 
 use clap::{Parser, Subcommand};
-use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -45,6 +47,11 @@ Exit codes: 0 success, 1 an input is invalid, 2 usage error, unreadable file or 
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// The most bytes read from one input file or standard input (request
+    /// bodies, JSON lines, skill.json, subscription notices); a larger input is
+    /// an error naming this limit.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = input::DEFAULT_MAX_BYTES)]
+    pub max_input_bytes: u64,
 }
 
 /// One variant per command; its arguments live in the command's module.
@@ -71,22 +78,25 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {
+    input::set_max_bytes(cli.max_input_bytes);
+    let code = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Manifest(args) => manifest::run(args),
         Command::Subscriptions(args) => subscriptions::run(args),
         Command::Send(args) => send::run(args),
         Command::Emulate(args) => emulate::run(args),
-    }
+    };
+    output::finish(code)
 }
 
-/// What `FILE` means in messages: `<stdin>` for `-`, else the path as given.
+/// What `FILE` means in messages: `<stdin>` for `-`, else the path as given,
+/// with control characters escaped (a file name can hold an ANSI escape).
 pub(crate) fn display_name(path: &Path) -> String {
     if is_stdin(path) {
         "<stdin>".to_owned()
     } else {
-        path.display().to_string()
+        output::escape_control(&path.display().to_string()).into_owned()
     }
 }
 
@@ -94,28 +104,29 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Reads a file, or standard input for `-`.
+/// Reads a file, or standard input for `-`, refusing more than the
+/// `--max-input-bytes` cap (so `/dev/zero` or an endless pipe is an error, not
+/// an exhausted memory).
 pub(crate) fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
+    let cap = input::max_bytes();
     if is_stdin(path) {
-        let mut bytes = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut bytes)?;
-        Ok(bytes)
+        input::read_capped(std::io::stdin().lock(), cap)
     } else {
-        std::fs::read(path)
+        input::read_capped(std::fs::File::open(path)?, cap)
     }
 }
 
 /// `error: <message>` on stderr and exit code 2, for problems clap cannot see
-/// (an unreadable file, a skill.json of the wrong shape).
+/// (an unreadable file, a skill.json of the wrong shape). Control characters in
+/// the message are escaped.
 pub(crate) fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", output::escape_control(&message.to_string()));
     ExitCode::from(exit::USAGE)
 }
 
 /// `text` and a newline on stdout. A closed pipe (`| head`) ends the output
-/// quietly instead of panicking like `println!`.
+/// quietly; any other write error (a full disk) is remembered and turns the
+/// exit code into 2 when the command returns (see [`output::finish`]).
 pub(crate) fn print(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+    output::print(text);
 }
