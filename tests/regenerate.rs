@@ -52,16 +52,16 @@ fn a_second_regenerate_writes_nothing() {
     let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
     copy_schemas(&schemas);
     let first = run(&schemas, "schemas", &out, Mode::Write).expect("first run");
-    assert_eq!((first.schemas, first.plan.write.len()), (8, 27));
+    assert_eq!((first.schemas, first.plan.write.len()), (8, 29));
     let before = snapshot(&out);
     let second = run(&schemas, "schemas", &out, Mode::Write).expect("second run");
     assert_eq!(second.plan.write.len(), 0, "{:?}", second.plan.write);
-    assert_eq!(second.plan.unchanged.len(), 27);
+    assert_eq!(second.plan.unchanged.len(), 29);
     assert_eq!(snapshot(&out), before, "bytes and mtimes are untouched");
     assert!(
         second
             .to_string()
-            .starts_with("compiled 8 schemas: 0 files written, 27 unchanged, 0 removed (")
+            .starts_with("compiled 8 schemas: 0 files written, 29 unchanged, 0 removed (")
     );
 }
 
@@ -131,4 +131,57 @@ fn check_mode_names_stale_files_and_writes_nothing() {
     );
     assert!(report.to_string().contains("run `cargo xtask regenerate`"));
     assert_eq!(fs::read_to_string(&path).expect("read"), "{}");
+}
+
+#[test]
+fn a_file_regenerate_did_not_write_is_an_error_naming_it_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
+    copy_schemas(&schemas);
+    run(&schemas, "schemas", &out, Mode::Write).expect("first run");
+    fs::write(out.join("src/events/helpers.rs"), "// hand-written\n").expect("write");
+    fs::write(out.join("src/lib.rs"), "// edited\n").expect("write");
+    fs::remove_file(out.join("json-schema/proactive-event.schema.json")).expect("rm");
+    let before = snapshot(&out);
+    for mode in [Mode::Write, Mode::Check] {
+        match run(&schemas, "schemas", &out, mode) {
+            Err(e @ Error::Foreign { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("generated/src/events/helpers.rs was not written by `cargo xtask regenerate`"),
+                    "{text}"
+                );
+                assert!(
+                    !text.contains("lib.rs"),
+                    "an edited generated file is stale, not foreign: {text}"
+                );
+            }
+            other => panic!("expected a foreign-file error, got {other:?}"),
+        }
+        assert_eq!(snapshot(&out), before, "nothing written, nothing deleted");
+    }
+}
+
+#[test]
+fn deleting_the_generated_folder_then_regenerating_reproduces_it_byte_for_byte() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("generated");
+    run(&root().join("schemas"), "schemas", &out, Mode::Write).expect("regenerate");
+    let fresh: BTreeMap<String, Vec<u8>> = snapshot(&out)
+        .into_iter()
+        .map(|(k, (b, _))| (k, b))
+        .collect();
+    let committed: BTreeMap<String, Vec<u8>> = snapshot(&root().join("generated"))
+        .into_iter()
+        .map(|(k, (b, _))| (k, b))
+        .collect();
+    assert_eq!(
+        fresh.keys().collect::<Vec<_>>(),
+        committed.keys().collect::<Vec<_>>(),
+        "generated/ holds exactly the files regenerate writes"
+    );
+    assert!(
+        fresh == committed,
+        "generated/ differs from a fresh regenerate; run `cargo xtask regenerate`"
+    );
 }

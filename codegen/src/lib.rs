@@ -102,6 +102,9 @@ pub fn build_catalog(sources: Vec<Source>) -> Result<model::Catalog, Diagnostics
 /// Every output file of a catalog, by path relative to `generated/`.
 pub fn emit_all(catalog: &model::Catalog) -> Outputs {
     let mut files = std::collections::BTreeMap::new();
+    for (path, text) in emit::facade::emit(catalog) {
+        files.insert(path, text);
+    }
     for (name, text) in emit::rust::emit(catalog) {
         files.insert(format!("src/events/{name}"), text);
     }

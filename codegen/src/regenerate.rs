@@ -65,6 +65,11 @@ impl fmt::Display for Report {
 pub enum Error {
     /// The schemas do not compile; nothing was written.
     Schemas(Diagnostics),
+    /// Files in the output folder that regenerate did not write; nothing was written.
+    Foreign {
+        out_shown: String,
+        files: Vec<String>,
+    },
     Io(std::io::Error),
 }
 
@@ -72,6 +77,18 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Schemas(d) => write!(f, "{d}\nthe generated files were left unchanged"),
+            Self::Foreign { out_shown, files } => {
+                for file in files {
+                    writeln!(
+                        f,
+                        "error: {out_shown}/{file} was not written by `cargo xtask regenerate`"
+                    )?;
+                }
+                write!(
+                    f,
+                    "{out_shown}/ holds only generated files: move hand-written code to runtime/ or cli/ (nothing was written)"
+                )
+            }
             Self::Io(e) => write!(f, "error: writing the generated files failed: {e}"),
         }
     }
@@ -90,6 +107,12 @@ pub fn run(schemas: &Path, shown_as: &str, out: &Path, mode: Mode) -> Result<Rep
     let count = sources.len();
     let outputs = crate::compile(sources).map_err(Error::Schemas)?;
     let plan = output::plan(&outputs, out).map_err(Error::Io)?;
+    if !plan.foreign.is_empty() {
+        return Err(Error::Foreign {
+            out_shown,
+            files: plan.foreign,
+        });
+    }
     if mode == Mode::Write {
         output::apply(&plan, &outputs, out).map_err(Error::Io)?;
     }

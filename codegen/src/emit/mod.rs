@@ -1,5 +1,6 @@
 //! Stage 4, emit: one pure function per artifact, from the model to file contents.
 
+pub mod facade;
 pub mod json_schema;
 pub mod manifest;
 pub mod rust;

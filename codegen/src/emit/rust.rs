@@ -34,7 +34,10 @@ pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     out.push(("mod.rs".to_owned(), catalog_module(catalog)));
@@ -608,6 +611,19 @@ pub fn catalog_module(catalog: &Catalog) -> String {
         /// The schema metadata of the event called `name`.
         pub fn schema(name: &str) -> ::core::option::Option<&'static ::alexa_proactive_events::schema::EventSchema> {
             SCHEMAS.iter().copied().find(|s| s.name == name)
+        }
+
+        impl ::alexa_proactive_events::EventSet for Event {
+            const NAMES: &'static [&'static str] = &EVENT_NAMES;
+            fn schemas() -> &'static [&'static ::alexa_proactive_events::schema::EventSchema] {
+                &SCHEMAS
+            }
+            fn name(&self) -> &'static str {
+                Event::name(self)
+            }
+            fn schema(&self) -> &'static ::alexa_proactive_events::schema::EventSchema {
+                Event::schema(self)
+            }
         }
     };
     render(&header("schemas/*.yaml"), tokens)

@@ -235,3 +235,15 @@ pub fn schema(
 ) -> ::core::option::Option<&'static ::alexa_proactive_events::schema::EventSchema> {
     SCHEMAS.iter().copied().find(|s| s.name == name)
 }
+impl ::alexa_proactive_events::EventSet for Event {
+    const NAMES: &'static [&'static str] = &EVENT_NAMES;
+    fn schemas() -> &'static [&'static ::alexa_proactive_events::schema::EventSchema] {
+        &SCHEMAS
+    }
+    fn name(&self) -> &'static str {
+        Event::name(self)
+    }
+    fn schema(&self) -> &'static ::alexa_proactive_events::schema::EventSchema {
+        Event::schema(self)
+    }
+}

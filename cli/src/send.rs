@@ -1,0 +1,144 @@
+//! `proactive-events send`: validate and deliver request bodies, with retries,
+//! the rate limit and an optional journal to resume from.
+
+use super::{display_name, exit, fail, print, read_input};
+use alexa_proactive_events::client::{
+    BulkItem, BulkOptions, Client, Credentials, Journal, Region, Stage,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Credentials come from ALEXA_CLIENT_ID and ALEXA_CLIENT_SECRET (the skill's Alexa
+Client Id and Secret: developer console > Build > Permissions).
+
+Examples:
+  proactive-events send event.json --region NA --stage development
+  proactive-events send --jsonl tonight.jsonl --region EU --stage live --journal tonight.journal
+  proactive-events send --jsonl tonight.jsonl --region NA --stage development \\
+      --api-base http://127.0.0.1:40123 --token-url http://127.0.0.1:40123/auth/o2/token
+
+Exit codes: 0 every event accepted (or already accepted), 1 some event rejected or
+failed, 2 usage error or unreadable file.")]
+pub struct SendArgs {
+    /// Request bodies, one JSON object per file (`-` reads standard input).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// A file of request bodies, one JSON object per line (repeatable).
+    #[arg(long, value_name = "FILE")]
+    jsonl: Vec<PathBuf>,
+    /// Where the users are: NA, EU or FE.
+    #[arg(long)]
+    region: Region,
+    /// development (the skill's testers) or live (certified skills).
+    #[arg(long)]
+    stage: Stage,
+    /// Another API base, e.g. an emulator: http://127.0.0.1:PORT.
+    #[arg(long, value_name = "URL")]
+    api_base: Option<String>,
+    /// Another token endpoint (full URL).
+    #[arg(long, value_name = "URL")]
+    token_url: Option<String>,
+    /// Record outcomes here; a rerun with the same journal skips delivered events.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+    /// Events in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    concurrency: usize,
+    /// Requests per second (Amazon allows 25 per skill); 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    rate: u32,
+}
+
+pub fn run(args: SendArgs) -> ExitCode {
+    if args.files.is_empty() && args.jsonl.is_empty() {
+        return fail("nothing to send: give FILE arguments or --jsonl FILE");
+    }
+    let credentials = match Credentials::from_env() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let items = match read_items(&args) {
+        Ok(items) => items,
+        Err(message) => return fail(message),
+    };
+    let journal = match args.journal.as_ref().map(Journal::open).transpose() {
+        Ok(j) => j,
+        Err(e) => return fail(e),
+    };
+    let mut builder = Client::builder(credentials, args.region, args.stage).rate_limit(args.rate);
+    if let Some(url) = &args.api_base {
+        builder = builder.api_base(url);
+    }
+    if let Some(url) = &args.token_url {
+        builder = builder.token_url(url);
+    }
+    let client = match builder.build() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+
+    let bar = progress_bar(items.len() as u64);
+    let mut options = BulkOptions::new().concurrency(args.concurrency);
+    if let Some(j) = journal {
+        options = options.journal(j);
+    }
+    let result =
+        runtime.block_on(client.send_all(items, options, |p| bar.set_position(p.summary.done())));
+    bar.finish_and_clear();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    for problem in &summary.problems {
+        eprintln!("{problem}");
+    }
+    print(&summary.to_string());
+    if summary.all_delivered() {
+        ExitCode::from(exit::OK)
+    } else {
+        ExitCode::from(exit::INVALID)
+    }
+}
+
+/// Every body of every input, in order; an unreadable file is a usage error.
+fn read_items(args: &SendArgs) -> Result<Vec<BulkItem>, String> {
+    let mut items = Vec::new();
+    for path in &args.files {
+        let name = display_name(path);
+        let bytes = read_input(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+        items.push(BulkItem::from_json(name, &bytes));
+    }
+    for path in &args.jsonl {
+        let name = display_name(path);
+        let bytes = read_input(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+        for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            items.push(BulkItem::from_json(format!("{name}:{}", i + 1), line));
+        }
+    }
+    Ok(items)
+}
+
+/// A bar on a terminal (stderr); nothing at all otherwise.
+fn progress_bar(total: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("[{elapsed_precise}] {bar:20} {pos}/{len}  {per_sec}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}

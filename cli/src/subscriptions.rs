@@ -1,0 +1,236 @@
+//! `proactive-events subscriptions apply|list`: the subscription ledger in a SQLite file.
+
+use super::{display_name, exit, fail, print, read_input};
+use alexa_proactive_events::subscriptions::{
+    Change, Cursor, Ledger, Outcome, SqliteLedger, SubscriptionChanged, UserRecord,
+};
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The ledger keeps, per skill and user, the events of the newest
+AlexaSkillEvent.ProactiveSubscriptionChanged request (by request.timestamp, then
+requestId): older requests arriving late are reported as stale and change nothing.
+
+Examples:
+  proactive-events subscriptions apply --db subs.db request1.json request2.json
+  proactive-events subscriptions list --db subs.db
+  proactive-events subscriptions list --db subs.db --event AMAZON.WeatherAlert.Activated --format json")]
+pub struct SubscriptionsArgs {
+    #[command(subcommand)]
+    command: SubscriptionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum SubscriptionsCommand {
+    /// Apply skill requests to the ledger, in the order given, and print each change.
+    #[command(after_help = "\
+All files are read first; if any is unreadable or not a subscription request, nothing
+is applied. Then all are applied in one transaction.
+
+Exit codes: 0 applied, 1 a file is not a valid subscription request, 2 usage error,
+unreadable file, malformed JSON or a database error.")]
+    Apply(ApplyArgs),
+    /// Print the stored state: users and their events.
+    #[command(after_help = "\
+Exit codes: 0 success, 2 usage error, missing database or a database error.")]
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    /// The SQLite database (created if missing).
+    #[arg(long, value_name = "PATH")]
+    db: PathBuf,
+    /// Skill request bodies (`-` reads standard input).
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// The SQLite database (must exist).
+    #[arg(long, value_name = "PATH")]
+    db: PathBuf,
+    /// Only users subscribed to this event.
+    #[arg(long, value_name = "NAME")]
+    event: Option<String>,
+    /// Only this user.
+    #[arg(long, value_name = "ID")]
+    user: Option<String>,
+    /// Only this skill (applicationId).
+    #[arg(long, value_name = "ID")]
+    skill: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// One line per item.
+    Text,
+    /// JSON: one object per line for `apply`, an array for `list`.
+    Json,
+}
+
+pub fn run(args: SubscriptionsArgs) -> ExitCode {
+    match args.command {
+        SubscriptionsCommand::Apply(a) => apply(a),
+        SubscriptionsCommand::List(a) => list(a),
+    }
+}
+
+fn apply(args: ApplyArgs) -> ExitCode {
+    let mut notices = Vec::new();
+    let mut code = exit::OK;
+    for file in &args.files {
+        let name = display_name(file);
+        match read_input(file) {
+            Err(e) => {
+                eprintln!("{name}: error: cannot read: {e}");
+                code = exit::USAGE;
+            }
+            Ok(bytes) => match SubscriptionChanged::from_json(&bytes) {
+                Ok(n) => notices.push((name, n)),
+                Err(e) => {
+                    eprintln!("{name}: error: {e}");
+                    if e.is_syntax() {
+                        code = exit::USAGE;
+                    } else if code == exit::OK {
+                        code = exit::INVALID;
+                    }
+                }
+            },
+        }
+    }
+    if code != exit::OK {
+        eprintln!("nothing applied");
+        return ExitCode::from(code);
+    }
+    let ledger = match SqliteLedger::open(&args.db) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let batch: Vec<SubscriptionChanged> = notices.iter().map(|(_, n)| n.clone()).collect();
+    let changes = match ledger.apply_all(&batch) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    for ((name, _), change) in notices.iter().zip(&changes) {
+        match args.format {
+            Format::Text => print(&format!("{name}: {}", describe(change))),
+            Format::Json => print(&change_json(name, change).to_string()),
+        }
+    }
+    ExitCode::from(exit::OK)
+}
+
+/// `user U of skill S: subscribed A, B; unsubscribed C` / `stale (...)`.
+fn describe(c: &Change) -> String {
+    let who = format!("user {} of skill {}", c.user_id, c.skill_id);
+    match &c.outcome {
+        Outcome::Stale { current } => format!(
+            "{who}: stale, ignored (the stored request {} at {} is newer)",
+            current.request_id, current.timestamp
+        ),
+        Outcome::Duplicate => format!("{who}: already applied"),
+        Outcome::Applied => {
+            let mut parts = Vec::new();
+            if !c.subscribed.is_empty() {
+                parts.push(format!("subscribed {}", c.subscribed.join(", ")));
+            }
+            if !c.unsubscribed.is_empty() {
+                parts.push(format!("unsubscribed {}", c.unsubscribed.join(", ")));
+            }
+            if parts.is_empty() {
+                parts.push("no change".to_owned());
+            }
+            format!("{who}: {}", parts.join("; "))
+        }
+    }
+}
+
+fn change_json(file: &str, c: &Change) -> serde_json::Value {
+    let outcome = match &c.outcome {
+        Outcome::Applied => "applied",
+        Outcome::Stale { .. } => "stale",
+        Outcome::Duplicate => "duplicate",
+    };
+    json!({
+        "file": file,
+        "skillId": c.skill_id,
+        "userId": c.user_id,
+        "outcome": outcome,
+        "subscribed": c.subscribed,
+        "unsubscribed": c.unsubscribed,
+    })
+}
+
+fn list(args: ListArgs) -> ExitCode {
+    // Listing must not create an empty database at a mistyped path.
+    if !args.db.is_file() {
+        return fail(format_args!("no database at {}", args.db.display()));
+    }
+    let ledger = match SqliteLedger::open(&args.db) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let keep = |r: &UserRecord| {
+        args.skill.as_ref().is_none_or(|s| *s == r.skill_id)
+            && args.user.as_ref().is_none_or(|u| *u == r.user_id)
+            && args.event.as_ref().is_none_or(|e| r.events.contains(e))
+    };
+    let mut records = Vec::new();
+    let mut after: Option<Cursor> = None;
+    loop {
+        let page = match ledger.users(after.as_ref(), 1000) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        records.extend(page.items.into_iter().filter(|r| keep(r)));
+        match page.next {
+            Some(c) => after = Some(c),
+            None => break,
+        }
+    }
+    match args.format {
+        Format::Json => {
+            let list: Vec<_> = records.iter().map(record_json).collect();
+            print(&serde_json::Value::Array(list).to_string());
+        }
+        Format::Text => {
+            for r in &records {
+                let events: Vec<&str> = r.events.iter().map(String::as_str).collect();
+                let events = if events.is_empty() {
+                    "(no events)".to_owned()
+                } else {
+                    events.join(", ")
+                };
+                let region = r.region.map_or("??", |r| r.code());
+                print(&format!(
+                    "{} {} {region} {events}  (as of {})",
+                    r.skill_id, r.user_id, r.version.timestamp
+                ));
+            }
+            eprintln!("{} user(s)", records.len());
+        }
+    }
+    ExitCode::from(exit::OK)
+}
+
+fn record_json(r: &UserRecord) -> serde_json::Value {
+    json!({
+        "skillId": r.skill_id,
+        "userId": r.user_id,
+        "events": r.events,
+        "region": r.region.map(|r| r.code()),
+        "apiEndpoint": r.api_endpoint,
+        "timestamp": r.version.timestamp.to_string(),
+        "requestId": r.version.request_id,
+    })
+}

@@ -1,0 +1,47 @@
+//! What the runtime needs to know about a set of events, implemented by the
+//! generated `events::Event` enum: the catalog of names, each event's schema
+//! metadata, and lookup by name. This trait is what keeps the runtime free of
+//! any concrete event (and so of any dependency on the generated crate).
+
+use crate::schema::EventSchema;
+use crate::text::Text;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+
+/// A closed set of events: `{"name": "AMAZON.…", "payload": {…}}`, tagged by name.
+pub trait EventSet:
+    Serialize + DeserializeOwned + Localizable + Clone + Debug + PartialEq + Send + Sync + 'static
+{
+    /// Every event name, sorted.
+    const NAMES: &'static [&'static str];
+
+    /// Every event's schema metadata, in the order of [`EventSet::NAMES`].
+    fn schemas() -> &'static [&'static EventSchema];
+
+    /// This event's `AMAZON.*` name.
+    fn name(&self) -> &'static str;
+
+    /// This event's schema metadata.
+    fn schema(&self) -> &'static EventSchema;
+
+    /// The schema metadata of the event called `name`.
+    fn schema_named(name: &str) -> Option<&'static EventSchema> {
+        Self::schemas().iter().copied().find(|s| s.name == name)
+    }
+}
+
+/// Visits every localizable string of a generated type with its dotted payload
+/// path (`order.seller.name`, `items[2].name`). Generated for every object type.
+pub trait Localizable {
+    fn for_each_text(&self, prefix: &str, f: &mut dyn FnMut(&str, &Text));
+    fn for_each_text_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Text));
+}
+
+/// Implemented by every generated payload type.
+pub trait EventPayload: Serialize + DeserializeOwned {
+    /// The `AMAZON.*` name of the event.
+    const NAME: &'static str;
+    /// The schema's metadata.
+    fn schema() -> &'static EventSchema;
+}

@@ -1,0 +1,322 @@
+//! Sending many events: bounded concurrency under the client's rate limiter, a
+//! journal to resume from, and progress through a callback.
+
+use super::{Client, Journal, JournalError, JournalRecord, Outcome, SendError, TokenError};
+use crate::validate::Report;
+use crate::{Audience, EventSet, ProactiveEventRequest};
+use futures_util::stream::{self, Stream, StreamExt};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// One event of a bulk send: a request, or the report of an input that is not one
+/// (counted as rejected, never sent).
+#[derive(Debug, Clone)]
+pub struct BulkItem<E> {
+    /// Where it came from, for messages: `tonight.jsonl:12`.
+    pub source: Option<String>,
+    pub request: Result<ProactiveEventRequest<E>, Report>,
+}
+
+impl<E: EventSet> BulkItem<E> {
+    /// Parses a JSON body (structure only: the client validates before sending).
+    pub fn from_json(source: impl Into<String>, body: &[u8]) -> Self {
+        let (request, report) = crate::validate::parse::<E>(body, &Default::default());
+        Self {
+            source: Some(source.into()),
+            request: request.ok_or(report),
+        }
+    }
+}
+
+impl<E> From<ProactiveEventRequest<E>> for BulkItem<E> {
+    fn from(request: ProactiveEventRequest<E>) -> Self {
+        Self {
+            source: None,
+            request: Ok(request),
+        }
+    }
+}
+
+/// How to run a bulk send.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct BulkOptions {
+    /// Events in flight at once (default 8). The rate limiter still applies.
+    pub concurrency: usize,
+    /// Where outcomes are recorded and read back on resume.
+    pub journal: Option<Journal>,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            journal: None,
+        }
+    }
+}
+
+impl BulkOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+    pub fn journal(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+}
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemStatus {
+    Accepted,
+    AlreadyAccepted,
+    /// Delivered in an earlier run (found in the journal); not sent.
+    Skipped,
+    /// Invalid, or refused by Amazon (400, 403, 432): sending again will not help.
+    Rejected(String),
+    /// Not delivered for now (token, transport, 429, 5xx after the retries).
+    Failed(String),
+}
+
+/// One event's outcome, as passed to the progress callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemReport {
+    pub source: Option<String>,
+    pub reference_id: Option<String>,
+    pub user: Option<String>,
+    pub status: ItemStatus,
+}
+
+impl fmt::Display for ItemReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut name = Vec::new();
+        if let Some(s) = &self.source {
+            name.push(s.clone());
+        }
+        if let Some(r) = &self.reference_id {
+            name.push(format!("referenceId {r}"));
+        }
+        if let Some(u) = &self.user {
+            name.push(format!("user {u}"));
+        }
+        let name = if name.is_empty() {
+            "event".to_owned()
+        } else {
+            name.join(", ")
+        };
+        match &self.status {
+            ItemStatus::Accepted => write!(f, "{name}: accepted"),
+            ItemStatus::AlreadyAccepted => write!(f, "{name}: already accepted"),
+            ItemStatus::Skipped => write!(f, "{name}: delivered earlier (journal)"),
+            ItemStatus::Rejected(why) => write!(f, "{name}: rejected: {why}"),
+            ItemStatus::Failed(why) => write!(f, "{name}: failed: {why}"),
+        }
+    }
+}
+
+/// Counts of a bulk send, and the events that were not delivered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub accepted: u64,
+    pub already_accepted: u64,
+    /// Delivered in an earlier run, per the journal.
+    pub skipped: u64,
+    pub rejected: u64,
+    pub failed: u64,
+    /// Every rejected or failed event with its reason, in completion order.
+    pub problems: Vec<ItemReport>,
+}
+
+impl Summary {
+    /// Events handled so far.
+    pub fn done(&self) -> u64 {
+        self.accepted + self.already_accepted + self.skipped + self.rejected + self.failed
+    }
+
+    /// Every event delivered (now or earlier).
+    pub fn all_delivered(&self) -> bool {
+        self.rejected == 0 && self.failed == 0
+    }
+
+    fn add(&mut self, item: &ItemReport) {
+        match item.status {
+            ItemStatus::Accepted => self.accepted += 1,
+            ItemStatus::AlreadyAccepted => self.already_accepted += 1,
+            ItemStatus::Skipped => self.skipped += 1,
+            ItemStatus::Rejected(_) => self.rejected += 1,
+            ItemStatus::Failed(_) => self.failed += 1,
+        }
+        if matches!(item.status, ItemStatus::Rejected(_) | ItemStatus::Failed(_)) {
+            self.problems.push(item.clone());
+        }
+    }
+}
+
+/// `N accepted, N already accepted, N rejected, N failed` (and the skipped ones, if any).
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} accepted, {} already accepted, {} rejected, {} failed",
+            self.accepted, self.already_accepted, self.rejected, self.failed
+        )?;
+        if self.skipped > 0 {
+            write!(f, " ({} delivered earlier, skipped)", self.skipped)?;
+        }
+        Ok(())
+    }
+}
+
+/// Passed to the progress callback after each event.
+#[derive(Debug)]
+pub struct Progress<'a> {
+    pub summary: &'a Summary,
+    pub item: &'a ItemReport,
+}
+
+impl Client {
+    /// Sends every event of an iterator; see [`Client::send_stream`].
+    pub async fn send_all<E: EventSet, I>(
+        &self,
+        events: I,
+        options: BulkOptions,
+        progress: impl FnMut(&Progress<'_>) + Send,
+    ) -> Result<Summary, JournalError>
+    where
+        I: IntoIterator,
+        I::Item: Into<BulkItem<E>>,
+        I::IntoIter: Send,
+    {
+        self.send_stream(stream::iter(events), options, progress)
+            .await
+    }
+
+    /// Sends every event of a stream, `options.concurrency` at a time under the
+    /// rate limiter. With a journal, events it records as delivered are skipped,
+    /// and each outcome is on disk before it is counted. Only a journal write
+    /// error stops the run; every other problem is counted and reported.
+    pub async fn send_stream<E: EventSet, S>(
+        &self,
+        events: S,
+        options: BulkOptions,
+        mut progress: impl FnMut(&Progress<'_>) + Send,
+    ) -> Result<Summary, JournalError>
+    where
+        S: Stream + Send,
+        S::Item: Into<BulkItem<E>>,
+    {
+        let journal = options.journal;
+        // A refused token (wrong credentials) fails every later event the same
+        // way: remember it instead of asking the token endpoint once per event.
+        let refused: OnceLock<SendError> = OnceLock::new();
+        let mut results = std::pin::pin!(
+            events
+                .map(|item| self.send_item(item.into(), journal.as_ref(), &refused))
+                .buffer_unordered(options.concurrency.max(1))
+        );
+        let mut summary = Summary::default();
+        while let Some(result) = results.next().await {
+            let item = result?;
+            summary.add(&item);
+            progress(&Progress {
+                summary: &summary,
+                item: &item,
+            });
+        }
+        Ok(summary)
+    }
+
+    async fn send_item<E: EventSet>(
+        &self,
+        item: BulkItem<E>,
+        journal: Option<&Journal>,
+        refused: &OnceLock<SendError>,
+    ) -> Result<ItemReport, JournalError> {
+        let request = match item.request {
+            Ok(request) => request,
+            Err(report) => {
+                return Ok(ItemReport {
+                    source: item.source,
+                    reference_id: None,
+                    user: None,
+                    status: ItemStatus::Rejected(SendError::Invalid(report).to_string()),
+                });
+            }
+        };
+        let reference_id = request.reference_id.as_str().to_owned();
+        let user = match &request.relevant_audience {
+            Audience::Unicast(u) => Some(u.user.clone()),
+            Audience::Multicast(_) => None,
+        };
+        let mut report = ItemReport {
+            source: item.source,
+            reference_id: Some(reference_id.clone()),
+            user: user.clone(),
+            status: ItemStatus::Skipped,
+        };
+        if journal
+            .is_some_and(|j| j.is_delivered(&reference_id, user.as_deref(), request.timestamp))
+        {
+            return Ok(report);
+        }
+        let result = match refused.get() {
+            Some(e) => Err(e.clone()),
+            None => self.send_detailed(&request).await,
+        };
+        if let Err(e @ SendError::Token(TokenError::Refused { .. })) = &result {
+            let _ = refused.set(e.clone());
+        }
+        let (outcome, status, request_id, reason) = match &result {
+            Ok(d) => match d.outcome {
+                Outcome::Accepted => ("accepted", Some(202), d.request_id.clone(), None),
+                Outcome::AlreadyAccepted => {
+                    ("already_accepted", Some(409), d.request_id.clone(), None)
+                }
+            },
+            Err(e) => {
+                let request_id = match e {
+                    SendError::Rejected(r) => r.request_id.clone(),
+                    _ => None,
+                };
+                let kind = if e.is_rejection() {
+                    "rejected"
+                } else {
+                    "failed"
+                };
+                (kind, e.status(), request_id, Some(e.to_string()))
+            }
+        };
+        report.status = match (&result, reason.clone()) {
+            (Ok(d), _) if d.outcome == Outcome::Accepted => ItemStatus::Accepted,
+            (Ok(_), _) => ItemStatus::AlreadyAccepted,
+            (Err(e), why) if e.is_rejection() => ItemStatus::Rejected(why.unwrap_or_default()),
+            (Err(_), why) => ItemStatus::Failed(why.unwrap_or_default()),
+        };
+        if let Some(journal) = journal {
+            let record = JournalRecord {
+                reference_id,
+                user,
+                timestamp: request.timestamp,
+                outcome: outcome.to_owned(),
+                status,
+                request_id,
+                reason,
+                at: crate::DateTime::now(),
+            };
+            let journal = journal.clone();
+            // fsync blocks: keep it off the async workers.
+            tokio::task::spawn_blocking(move || journal.append(&record))
+                .await
+                .map_err(|e| JournalError::Io {
+                    path: std::path::PathBuf::new(),
+                    error: std::io::Error::other(e),
+                })??;
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,206 @@
+//! A local emulator of Amazon's LWA token endpoint and both Proactive Events
+//! endpoints (feature `emulator`), for tests and demos without a certified skill.
+//!
+//! It validates bodies with this crate's validator, applies decision D14
+//! (updates replace, duplicates answer 409), enforces a rate limit (429 with
+//! `Retry-After`), injects seeded faults, and lists what it accepted at
+//! `GET /emulator/events`.
+//!
+//! `Emulator::<E>::start(EmulatorConfig::default())` (the facade crate names
+//! `Emulator` with its event set) binds 127.0.0.1 on a free port.
+
+mod routes;
+mod server;
+mod state;
+
+pub use state::{AcceptedEvent, Scripted, Stats};
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Faults to inject, each a fraction of event requests in 0..=1, drawn from a
+/// seeded generator (repeatable for a given order of requests).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Faults {
+    /// Answer 500 or 503 (half each; 503 with `Retry-After: 0`).
+    pub server_error_rate: f64,
+    /// Answer 429 with `Retry-After: throttle_retry_after`.
+    pub throttle_rate: f64,
+    /// Close the connection without an answer; half of these after the event
+    /// was accepted (the sender's retry then meets a 409).
+    pub drop_rate: f64,
+    /// Retry-After (seconds) of injected 429s.
+    pub throttle_retry_after: u64,
+    /// Up to this much added latency per event request (uniform).
+    pub max_latency: Duration,
+    /// Fraction of issued tokens that stop working after `early_expiry`
+    /// although `expires_in` promises more.
+    pub early_expiry_rate: f64,
+    pub early_expiry: Duration,
+    pub seed: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            server_error_rate: 0.0,
+            throttle_rate: 0.0,
+            drop_rate: 0.0,
+            throttle_retry_after: 0,
+            max_latency: Duration::ZERO,
+            early_expiry_rate: 0.0,
+            early_expiry: Duration::ZERO,
+            seed: 0,
+        }
+    }
+}
+
+/// What the emulator accepts and how it misbehaves.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// Default `127.0.0.1:0` (a free port).
+    pub listen: SocketAddr,
+    pub client_id: String,
+    pub client_secret: String,
+    /// `expires_in` of issued tokens (default 3600 s).
+    pub token_ttl: Duration,
+    /// Event requests per second before 429 (default 25, Amazon's; `None`: no limit).
+    pub rate_limit: Option<u32>,
+    pub faults: Faults,
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("listen", &self.listen)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("token_ttl", &self.token_ttl)
+            .field("rate_limit", &self.rate_limit)
+            .field("faults", &self.faults)
+            .finish()
+    }
+}
+
+/// The only scope the token endpoint grants.
+pub const SCOPE: &str = "alexa::proactive_events";
+
+/// The credentials the emulator accepts by default.
+pub const DEFAULT_CLIENT_ID: &str = "amzn1.application-oa2-client.emulator";
+pub const DEFAULT_CLIENT_SECRET: &str = "emulator-secret";
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+            client_secret: DEFAULT_CLIENT_SECRET.to_owned(),
+            token_ttl: Duration::from_secs(3600),
+            rate_limit: Some(25),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Starts emulators that accept the events of `E`.
+#[derive(Debug)]
+pub struct Emulator<E>(std::marker::PhantomData<fn() -> E>);
+
+impl<E: crate::EventSet> Emulator<E> {
+    /// Binds `config.listen` and serves in the background until the handle is
+    /// shut down or dropped.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(state::Shared::new(config, routes::parse_event::<E>));
+        let (stop, stopped) = watch::channel(false);
+        let app = routes::router(shared.clone());
+        let task = tokio::spawn(server::serve(listener, app, stopped));
+        Ok(EmulatorHandle {
+            addr,
+            shared,
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server; [`EmulatorHandle::shutdown`]
+/// also waits until it has stopped.
+pub struct EmulatorHandle {
+    addr: SocketAddr,
+    shared: Arc<state::Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the API base for a client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/auth/o2/token`.
+    pub fn token_url(&self) -> String {
+        format!("http://{}/auth/o2/token", self.addr)
+    }
+
+    /// The events accepted so far, in order (updates included).
+    pub fn events(&self) -> Vec<AcceptedEvent> {
+        self.shared.events()
+    }
+
+    /// Request counts so far.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats()
+    }
+
+    /// The next event requests get these answers, in order, before any check.
+    pub fn script_events(&self, answers: impl IntoIterator<Item = Scripted>) {
+        self.shared.script_events(answers);
+    }
+
+    /// The next token requests get these answers, in order, before any check.
+    pub fn script_tokens(&self, answers: impl IntoIterator<Item = Scripted>) {
+        self.shared.script_tokens(answers);
+    }
+
+    /// Every token issued so far stops working now (an early expiry or revocation).
+    pub fn expire_tokens(&self) {
+        self.shared.expire_tokens();
+    }
+
+    /// Stops accepting, closes every connection and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The hand-written runtime of `alexa-proactive-events`: text types, the request
+//! envelope and its builder, validation, preview, the schema metadata types, and
+//! (behind features) delivery, a local emulator and the subscriptions ledger.
+//!
+//! It knows no concrete event. Everything that needs one is generic over
+//! [`EventSet`], which the generated crate's `events::Event` enum implements;
+//! users import `alexa-proactive-events`, whose facade fixes the event set so
+//! that nothing reads as generic there.
+
+pub mod builder;
+pub mod catalog;
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "emulator")]
+pub mod emulator;
+pub mod preview;
+pub mod region;
+pub mod request;
+pub mod schema;
+pub mod subscriptions;
+mod text;
+pub mod validate;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use builder::{BuildError, Builder};
+pub use catalog::{EventPayload, EventSet, Localizable};
+pub use preview::{PreviewError, preview};
+pub use region::Region;
+pub use request::{Audience, Locale, LocalizedAttributes, ProactiveEventRequest, ReferenceId};
+pub use text::{LOCALIZED_ATTRIBUTE_PREFIX, PlainText, Text};
+pub use validate::{Report, Severity, Violation};
+
+/// Date-times on the wire: an instant, serialized as RFC 3339 in UTC.
+pub type DateTime = jiff::Timestamp;
+
+/// The date-time crate, re-exported so that users need not depend on it.
+pub use jiff;

@@ -1,0 +1,327 @@
+//! Validation: every rule Amazon applies to a request body, reported all at once,
+//! each violation with a stable rule id, the JSON pointer of the value and a message.
+//!
+//! Rule ids follow `../shared/reference/proactive-events-facts.md` §9 (`ENV-*`, `LOC-*`)
+//! and name payload rules generically (`PAYLOAD-*`); see [`rules`].
+//!
+//! Two paths give one verdict. The fast path parses into the generated types
+//! (serde enforces the structure exactly like the JSON Schemas) and then checks
+//! the cross-field rules, allocating nothing unless something is wrong (besides
+//! the generated visitor's path strings, for events with localizable fields).
+//! Only when that parse fails does the slow path walk the JSON with the schema
+//! metadata ([`walk_json`] is that walk) to report every violation with its
+//! pointer. Tests check that both paths agree on the body bank and its mutations.
+//!
+//! Every entry point is generic over the event set `E`; the facade crate
+//! `alexa-proactive-events` fixes it, so users call `validate_json(bytes)`.
+
+mod cross;
+mod json;
+pub mod rules;
+mod walk;
+
+use crate::schema::EventSchema;
+use crate::text::Text;
+use crate::{DateTime, EventSet, ProactiveEventRequest};
+use std::fmt;
+
+/// An error makes the request invalid; a warning does not (e.g. an undocumented locale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        })
+    }
+}
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Stable id, e.g. `ENV-EXPIRY-MAX`.
+    pub rule: &'static str,
+    /// JSON pointer of the offending value (RFC 6901), e.g. `/expiryTime`.
+    pub pointer: String,
+    pub message: String,
+    pub severity: Severity,
+}
+
+impl Violation {
+    pub fn new(
+        severity: Severity,
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            rule,
+            pointer: pointer.into(),
+            message: message.into(),
+            severity,
+        }
+    }
+    pub fn error(
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Error, rule, pointer, message)
+    }
+    pub fn warning(
+        rule: &'static str,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::new(Severity::Warning, rule, pointer, message)
+    }
+}
+
+/// `error[ENV-EXPIRY-MAX] /expiryTime: …`
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}[{}] {}: {}",
+            self.severity, self.rule, self.pointer, self.message
+        )
+    }
+}
+
+/// Every violation found, errors and warnings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    /// No errors (warnings allowed).
+    pub fn is_valid(&self) -> bool {
+        !self
+            .violations
+            .iter()
+            .any(|v| v.severity == Severity::Error)
+    }
+    pub fn errors(&self) -> impl Iterator<Item = &Violation> {
+        self.violations
+            .iter()
+            .filter(|v| v.severity == Severity::Error)
+    }
+    pub fn warnings(&self) -> impl Iterator<Item = &Violation> {
+        self.violations
+            .iter()
+            .filter(|v| v.severity == Severity::Warning)
+    }
+    /// Whether some violation has this rule id.
+    pub fn has(&self, rule: &str) -> bool {
+        self.violations.iter().any(|v| v.rule == rule)
+    }
+}
+
+/// One violation per line, as [`Violation`]'s `Display`.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The event set as the walk needs it: plain data, so that the walk is compiled
+/// once rather than once per event set.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Catalog {
+    names: &'static [&'static str],
+    schema: fn(&str) -> Option<&'static EventSchema>,
+}
+
+impl Catalog {
+    /// No events (for walking a lone payload).
+    const EMPTY: Self = Self {
+        names: &[],
+        schema: |_| None,
+    };
+
+    fn of<E: EventSet>() -> Self {
+        Self {
+            names: E::NAMES,
+            schema: E::schema_named,
+        }
+    }
+}
+
+/// Checks a caller may add to the deterministic ones.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Also check the expiry window against this clock (a sender's "now"), rule
+    /// `ENV-EXPIRY-CLOCK`. Off by default: stored bodies carry fixed past dates.
+    pub now: Option<DateTime>,
+}
+
+/// Validates a typed request: the rules its types cannot hold by construction
+/// (expiry window, locales, `localizedattribute:` keys, unbuilt per-locale text).
+///
+/// A request parsed from JSON holds every structural rule already. One assembled
+/// in code can still carry values the constructors let through (an empty
+/// `Text::Literal`, six garbage types); check those with
+/// `validate_json(&serde_json::to_vec(&request)?)`, as the builder does.
+pub fn validate<E: EventSet>(request: &ProactiveEventRequest<E>) -> Report {
+    validate_with(request, &Options::default())
+}
+
+/// [`validate`] with extra checks.
+pub fn validate_with<E: EventSet>(request: &ProactiveEventRequest<E>, options: &Options) -> Report {
+    let mut out = Vec::new();
+    cross_field(request, options, &mut out);
+    Report { violations: out }
+}
+
+/// Validates raw JSON bytes: every rule, every violation.
+pub fn validate_json<E: EventSet>(bytes: &[u8]) -> Report {
+    parse::<E>(bytes, &Options::default()).1
+}
+
+/// Parses and validates; the request is returned when it parses (even with
+/// cross-field errors, which the report lists).
+pub fn parse<E: EventSet>(
+    bytes: &[u8],
+    options: &Options,
+) -> (Option<ProactiveEventRequest<E>>, Report) {
+    match serde_json::from_slice::<ProactiveEventRequest<E>>(bytes) {
+        Ok(request) => {
+            let report = validate_with(&request, options);
+            (Some(request), report)
+        }
+        Err(typed) => (None, slow_path(bytes, options, &typed, Catalog::of::<E>())),
+    }
+}
+
+/// The typed parse failed: find out everything that is wrong.
+fn slow_path(
+    bytes: &[u8],
+    options: &Options,
+    typed: &serde_json::Error,
+    catalog: Catalog,
+) -> Report {
+    let tree = match serde_json::from_slice::<json::Node<'_>>(bytes) {
+        Ok(tree) => tree,
+        Err(e) => {
+            return Report {
+                violations: vec![Violation::error(
+                    rules::JSON_SYNTAX,
+                    "",
+                    format!("not JSON: {e}"),
+                )],
+            };
+        }
+    };
+    let mut report = Report {
+        violations: walk::walk(&tree, options, catalog),
+    };
+    if report.is_valid() {
+        // A safety net: the tests check that the walk always finds the reason.
+        report
+            .violations
+            .push(Violation::error(rules::STRUCTURE, "", typed.to_string()));
+    }
+    report
+}
+
+/// The slow path on its own: validates a JSON value by walking it with the
+/// schema metadata. Gives the same verdict as [`validate_json`] on the value's
+/// bytes. ([`validate_json`] runs the same walk over a lighter tree that borrows
+/// strings and also sees repeated keys, and only when the typed parse fails.)
+pub fn walk_json<E: EventSet>(value: &serde_json::Value) -> Report {
+    walk_json_with::<E>(value, &Options::default())
+}
+
+/// [`walk_json`] with extra checks.
+pub fn walk_json_with<E: EventSet>(value: &serde_json::Value, options: &Options) -> Report {
+    Report {
+        violations: walk::walk(value, options, Catalog::of::<E>()),
+    }
+}
+
+/// The payload rules alone, for one shape (tests use hand-made shapes to reach
+/// rules no current schema has, such as an integer maximum).
+#[doc(hidden)]
+pub fn walk_payload(
+    shape: &'static crate::schema::ObjectShape,
+    payload: &serde_json::Value,
+) -> Report {
+    Report {
+        violations: walk::walk_payload(shape, payload),
+    }
+}
+
+/// `/event/payload/<path>` from a dotted path with `[i]` indexes.
+pub(crate) fn payload_pointer(path: &str) -> String {
+    let mut out = String::from("/event/payload");
+    for step in path.split('.') {
+        match step.split_once('[') {
+            Some((name, index)) => {
+                out.push('/');
+                out.push_str(&escape_pointer(name));
+                out.push('/');
+                out.push_str(index.trim_end_matches(']'));
+            }
+            None => {
+                out.push('/');
+                out.push_str(&escape_pointer(step));
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// The fast path's checks on a typed request; the slow path runs the same
+/// functions on the JSON (see `cross`).
+fn cross_field<E: EventSet>(
+    request: &ProactiveEventRequest<E>,
+    options: &Options,
+    out: &mut Vec<Violation>,
+) {
+    cross::expiry_window(request.timestamp, request.expiry_time, options, out);
+    let entries = &request.localized_attributes;
+    let locale = |i: usize| Some(entries[i].locale.as_str());
+    let schema = request.event.schema();
+    cross::locales(entries.len(), locale, Some(schema), out);
+    if schema.localizable_paths.is_empty() {
+        // No field can hold a reference or per-locale text: nothing to visit.
+        return;
+    }
+    let has_key = |i: usize, key: &str| entries[i].values.contains_key(key);
+    let mut reported = Vec::new();
+    request
+        .event
+        .for_each_text("", &mut |path, text| match text {
+            Text::Reference(key) => cross::key_defined(
+                key,
+                &|| payload_pointer(path),
+                entries.len(),
+                &has_key,
+                &locale,
+                &mut reported,
+                out,
+            ),
+            Text::PerLocale(_) => out.push(Violation::error(
+                rules::LOC_UNBUILT,
+                payload_pointer(path),
+                "per-locale text must be resolved by the builder before sending",
+            )),
+            Text::Literal(_) => {}
+        });
+}

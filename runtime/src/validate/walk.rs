@@ -1,0 +1,740 @@
+//! The slow path: a walk over a JSON tree that collects every violation with its
+//! pointer. The envelope rules are written here; the payload rules are driven by
+//! the generated schema metadata (`EventSchema::payload`), so they follow the same
+//! YAML as the generated types and JSON Schemas. The pointer is one buffer,
+//! pushed and truncated; strings are built only to report.
+
+use super::Catalog;
+use super::json::Json;
+use super::{Options, Violation, cross, rules};
+use crate::schema::{EventSchema, ObjectShape, Shape};
+use crate::text::LOCALIZED_ATTRIBUTE_PREFIX;
+use crate::{DateTime, Locale, ReferenceId};
+use std::fmt::Write;
+
+const ENVELOPE_FIELDS: &[&str] = &[
+    "timestamp",
+    "referenceId",
+    "expiryTime",
+    "event",
+    "localizedAttributes",
+    "relevantAudience",
+];
+
+/// Which family of rule ids a generic check reports under.
+#[derive(Clone, Copy)]
+enum Family {
+    Envelope,
+    Payload,
+}
+
+impl Family {
+    fn required(self) -> &'static str {
+        match self {
+            Self::Envelope => rules::ENV_REQUIRED,
+            Self::Payload => rules::PAYLOAD_REQUIRED,
+        }
+    }
+    fn null(self) -> &'static str {
+        match self {
+            Self::Envelope => rules::ENV_NULL,
+            Self::Payload => rules::PAYLOAD_NULL,
+        }
+    }
+    fn type_(self) -> &'static str {
+        match self {
+            Self::Envelope => rules::ENV_TYPE,
+            Self::Payload => rules::PAYLOAD_TYPE,
+        }
+    }
+}
+
+/// Walks a whole request body.
+pub(super) fn walk<J: Json>(body: &J, options: &Options, catalog: Catalog) -> Vec<Violation> {
+    let mut w = Walker::new(String::with_capacity(128), catalog);
+    w.request(body, options);
+    w.out
+}
+
+/// Walks one payload object against a shape, pointers under `/event/payload`.
+pub(super) fn walk_payload<J: Json>(shape: &'static ObjectShape, payload: &J) -> Vec<Violation> {
+    let mut ptr = String::with_capacity(128);
+    ptr.push_str("/event/payload");
+    let mut w = Walker::new(ptr, Catalog::EMPTY);
+    w.object(shape, payload);
+    w.out
+}
+
+struct Walker<'v> {
+    out: Vec<Violation>,
+    /// The pointer of the value being checked.
+    ptr: String,
+    /// `localizedattribute:<key>` uses: (pointer, key), in payload order.
+    references: Vec<(String, &'v str)>,
+    /// The events a body may name.
+    catalog: Catalog,
+}
+
+fn push_segment(ptr: &mut String, segment: &str) {
+    ptr.push('/');
+    if segment.bytes().any(|b| b == b'~' || b == b'/') {
+        ptr.push_str(&super::escape_pointer(segment));
+    } else {
+        ptr.push_str(segment);
+    }
+}
+
+impl<'v> Walker<'v> {
+    fn new(ptr: String, catalog: Catalog) -> Self {
+        Self {
+            out: Vec::new(),
+            ptr,
+            references: Vec::new(),
+            catalog,
+        }
+    }
+
+    fn error(&mut self, rule: &'static str, message: impl Into<String>) {
+        self.out
+            .push(Violation::error(rule, self.ptr.clone(), message.into()));
+    }
+
+    /// Runs `f` with the pointer extended by `segment`.
+    fn at<R>(&mut self, segment: &str, f: impl FnOnce(&mut Self) -> R) -> R {
+        let len = self.ptr.len();
+        push_segment(&mut self.ptr, segment);
+        let r = f(self);
+        self.ptr.truncate(len);
+        r
+    }
+
+    /// Runs `f` with the pointer extended by an array index.
+    fn at_index<R>(&mut self, index: usize, f: impl FnOnce(&mut Self) -> R) -> R {
+        let len = self.ptr.len();
+        let _ = write!(self.ptr, "/{index}");
+        let r = f(self);
+        self.ptr.truncate(len);
+        r
+    }
+
+    /// A member that must be present and not null.
+    fn member<J: Json>(
+        &mut self,
+        object: &'v J,
+        name: &str,
+        family: Family,
+        what: &str,
+    ) -> Option<&'v J> {
+        match object.get(name) {
+            Some(v) if !v.is_null() => Some(v),
+            Some(_) => {
+                self.at(name, |w| {
+                    w.error(
+                        family.null(),
+                        format!("`{name}` is null; Amazon accepts no nulls, give a value or leave an optional field out"),
+                    );
+                });
+                None
+            }
+            None => {
+                self.at(name, |w| {
+                    w.error(
+                        family.required(),
+                        format!("`{name}` is missing; {what} requires it"),
+                    );
+                });
+                None
+            }
+        }
+    }
+
+    /// Reports every key that `known` does not list, and every repeated key.
+    fn unknown_fields<J: Json>(
+        &mut self,
+        object: &J,
+        known: &dyn Fn(&str) -> bool,
+        names: &dyn Fn() -> Vec<&'static str>,
+        rule: &'static str,
+        what: &str,
+    ) {
+        for (i, (key, _)) in object.members().enumerate() {
+            if !known(key) {
+                let message = format!(
+                    "unknown field `{key}`; {what} has only {}",
+                    names()
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                self.at(key, |w| w.error(rule, message));
+            } else if object.members().take(i).any(|(k, _)| k == key) {
+                self.at(key, |w| {
+                    w.error(
+                        rules::JSON_DUPLICATE_KEY,
+                        format!("`{key}` appears more than once in this object"),
+                    );
+                });
+            }
+        }
+    }
+
+    fn fixed_fields<J: Json>(&mut self, object: &J, fields: &'static [&'static str], what: &str) {
+        self.unknown_fields(
+            object,
+            &|k| fields.contains(&k),
+            &|| fields.to_vec(),
+            rules::ENV_UNKNOWN_FIELD,
+            what,
+        );
+    }
+
+    fn request<J: Json>(&mut self, body: &'v J, options: &Options) {
+        if !body.is_object() {
+            self.error(
+                rules::ENV_TYPE,
+                format!(
+                    "the request body must be a JSON object, not {}",
+                    body.kind()
+                ),
+            );
+            return;
+        }
+        let envelope = "the request";
+        let timestamp = self
+            .member(body, "timestamp", Family::Envelope, envelope)
+            .and_then(|v| {
+                self.at("timestamp", |w| {
+                    w.date_time(v, Family::Envelope, rules::ENV_TIMESTAMP_ISO8601)
+                })
+            });
+        if let Some(v) = self.member(body, "referenceId", Family::Envelope, envelope) {
+            self.at("referenceId", |w| w.reference_id(v));
+        }
+        let expiry = self
+            .member(body, "expiryTime", Family::Envelope, envelope)
+            .and_then(|v| {
+                self.at("expiryTime", |w| {
+                    w.date_time(v, Family::Envelope, rules::ENV_EXPIRY_ISO8601)
+                })
+            });
+        let schema = self
+            .member(body, "event", Family::Envelope, envelope)
+            .and_then(|v| self.at("event", |w| w.event(v)));
+        let entries = self
+            .member(body, "localizedAttributes", Family::Envelope, envelope)
+            .map(|v| self.at("localizedAttributes", |w| w.localized_attributes(v)))
+            .unwrap_or_default();
+        if let Some(v) = self.member(body, "relevantAudience", Family::Envelope, envelope) {
+            self.at("relevantAudience", |w| w.audience(v));
+        }
+        self.fixed_fields(body, ENVELOPE_FIELDS, envelope);
+
+        // Cross-field rules, on whatever parts are well formed.
+        if let (Some(t), Some(e)) = (timestamp, expiry) {
+            cross::expiry_window(t, e, options, &mut self.out);
+        }
+        let locale =
+            |i: usize| -> Option<&'v str> { entries[i].and_then(|e| e.get("locale")?.as_str()) };
+        cross::locales(entries.len(), locale, schema, &mut self.out);
+        let has_key = |i: usize, key: &str| {
+            key != "locale" && entries[i].is_some_and(|e| e.get(key).is_some())
+        };
+        let mut reported = Vec::new();
+        for (pointer, key) in std::mem::take(&mut self.references) {
+            cross::key_defined(
+                key,
+                &|| pointer.clone(),
+                entries.len(),
+                &has_key,
+                &locale,
+                &mut reported,
+                &mut self.out,
+            );
+        }
+    }
+
+    fn date_time<J: Json>(
+        &mut self,
+        v: &J,
+        family: Family,
+        rule: &'static str,
+    ) -> Option<DateTime> {
+        let Some(s) = v.as_str() else {
+            self.error(
+                family.type_(),
+                format!(
+                    "expected a date-time string like 2024-05-01T10:00:00Z, found {}",
+                    v.kind()
+                ),
+            );
+            return None;
+        };
+        match crate::__private::datetime::parse(s) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.error(rule, e);
+                None
+            }
+        }
+    }
+
+    fn reference_id<J: Json>(&mut self, v: &J) {
+        let Some(s) = v.as_str() else {
+            self.error(
+                rules::ENV_TYPE,
+                format!("referenceId must be a string, not {}", v.kind()),
+            );
+            return;
+        };
+        if let Err(e) = ReferenceId::new(s) {
+            self.error(e.rule(), e.to_string());
+        }
+    }
+
+    /// Returns the event's schema when its name is known.
+    fn event<J: Json>(&mut self, v: &'v J) -> Option<&'static EventSchema> {
+        if !v.is_object() {
+            self.error(
+                rules::ENV_TYPE,
+                format!(
+                    "event must be an object {{\"name\": …, \"payload\": …}}, not {}",
+                    v.kind()
+                ),
+            );
+            return None;
+        }
+        let what = "an event";
+        let schema = self
+            .member(v, "name", Family::Envelope, what)
+            .and_then(|name| {
+                self.at("name", |w| match name.as_str() {
+                    Some(s) => {
+                        let schema = (w.catalog.schema)(s);
+                        if schema.is_none() {
+                            w.error(
+                                rules::ENV_EVENT_NAME,
+                                format!(
+                                    "`{s}` is not an event schema; use one of {}",
+                                    w.catalog.names.join(", ")
+                                ),
+                            );
+                        }
+                        schema
+                    }
+                    None => {
+                        w.error(
+                            rules::ENV_TYPE,
+                            format!("event.name must be a string, not {}", name.kind()),
+                        );
+                        None
+                    }
+                })
+            });
+        let payload = self.member(v, "payload", Family::Envelope, what);
+        if let (Some(schema), Some(payload)) = (schema, payload) {
+            self.at("payload", |w| w.object(schema.payload, payload));
+        }
+        self.fixed_fields(v, &["name", "payload"], what);
+        schema
+    }
+
+    /// The entries by index, `None` where an entry is not an object (reported).
+    fn localized_attributes<J: Json>(&mut self, v: &'v J) -> Vec<Option<&'v J>> {
+        let Some(items) = v.as_array() else {
+            self.error(
+                rules::ENV_TYPE,
+                format!(
+                    "localizedAttributes must be an array of {{\"locale\": …}} entries, not {}",
+                    v.kind()
+                ),
+            );
+            return Vec::new();
+        };
+        if items.is_empty() {
+            self.error(
+                rules::LOC_EMPTY,
+                "localizedAttributes needs at least one entry, e.g. [{\"locale\": \"en-US\"}]",
+            );
+        }
+        let mut entries = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            entries.push(self.at_index(i, |w| w.localized_entry(item)));
+        }
+        entries
+    }
+
+    fn localized_entry<J: Json>(&mut self, item: &'v J) -> Option<&'v J> {
+        if item.is_null() {
+            self.error(rules::ENV_NULL, "a localizedAttributes entry is null");
+            return None;
+        }
+        if !item.is_object() {
+            self.error(
+                rules::ENV_TYPE,
+                format!(
+                    "a localizedAttributes entry must be an object, not {}",
+                    item.kind()
+                ),
+            );
+            return None;
+        }
+        if let Some(locale) = self.member(
+            item,
+            "locale",
+            Family::Envelope,
+            "a localizedAttributes entry",
+        ) {
+            self.at("locale", |w| match locale.as_str() {
+                Some(s) => {
+                    if oxilangtag::LanguageTag::parse(s).is_err()
+                        && let Err(e) = Locale::new(s)
+                    {
+                        w.error(rules::LOC_LOCALE_BCP47, e);
+                    }
+                }
+                None => w.error(
+                    rules::ENV_TYPE,
+                    format!("locale must be a string like en-US, not {}", locale.kind()),
+                ),
+            });
+        }
+        // A repeated attribute key is not reported: the typed parse keeps the last
+        // value too, and both paths must agree.
+        for (key, value) in item.members() {
+            if key != "locale" {
+                match value.as_str() {
+                    Some("") => self.at(key, |w| {
+                        w.error(
+                            rules::LOC_VALUE_EMPTY,
+                            format!("the text for `{key}` is empty; Amazon requires a value"),
+                        );
+                    }),
+                    Some(_) => {}
+                    None if value.is_null() => self.at(key, |w| {
+                        w.error(
+                            rules::ENV_NULL,
+                            format!("the text for `{key}` is null; Amazon accepts no nulls"),
+                        );
+                    }),
+                    None => self.at(key, |w| {
+                        w.error(
+                            rules::ENV_TYPE,
+                            format!(
+                                "the text for `{key}` must be a string, not {}",
+                                value.kind()
+                            ),
+                        );
+                    }),
+                }
+            }
+        }
+        Some(item)
+    }
+
+    fn audience<J: Json>(&mut self, v: &'v J) {
+        if !v.is_object() {
+            self.error(
+                rules::ENV_TYPE,
+                format!(
+                    "relevantAudience must be an object {{\"type\": …, \"payload\": …}}, not {}",
+                    v.kind()
+                ),
+            );
+            return;
+        }
+        let what = "relevantAudience";
+        let audience = self
+            .member(v, "type", Family::Envelope, what)
+            .and_then(|t| {
+                self.at("type", |w| match t.as_str() {
+                    Some(s @ ("Unicast" | "Multicast")) => Some(s),
+                    Some(s) => {
+                        w.error(
+                        rules::ENV_AUDIENCE_TYPE,
+                        format!(
+                            "`{s}` is not an audience type; use Unicast or Multicast (exact case)"
+                        ),
+                    );
+                        None
+                    }
+                    None => {
+                        w.error(
+                            rules::ENV_TYPE,
+                            format!("relevantAudience.type must be a string, not {}", t.kind()),
+                        );
+                        None
+                    }
+                })
+            });
+        if let Some(payload) = self.member(v, "payload", Family::Envelope, what) {
+            self.at("payload", |w| w.audience_payload(audience, payload));
+        }
+        self.fixed_fields(v, &["type", "payload"], what);
+    }
+
+    fn audience_payload<J: Json>(&mut self, audience: Option<&str>, payload: &'v J) {
+        if !payload.is_object() {
+            self.error(
+                rules::ENV_TYPE,
+                format!(
+                    "relevantAudience.payload must be an object, not {}",
+                    payload.kind()
+                ),
+            );
+            return;
+        }
+        match audience {
+            Some("Unicast") => {
+                let user = payload.get("user");
+                match user.map(|u| (u, u.as_str())) {
+                    Some((_, Some(s))) if !s.is_empty() => {}
+                    None => self.at("user", |w| {
+                        w.error(
+                            rules::ENV_UNICAST_USER,
+                            "Unicast needs `user`: the userId (amzn1.ask.account.…) of the recipient",
+                        );
+                    }),
+                    Some((_, Some(_))) => self.at("user", |w| {
+                        w.error(
+                            rules::ENV_UNICAST_USER,
+                            "`user` is empty; Unicast needs the recipient's userId",
+                        );
+                    }),
+                    Some((u, None)) if u.is_null() => self.at("user", |w| {
+                        w.error(
+                            rules::ENV_NULL,
+                            "`user` is null; Unicast needs the recipient's userId",
+                        );
+                    }),
+                    Some((u, None)) => self.at("user", |w| {
+                        w.error(
+                            rules::ENV_TYPE,
+                            format!("`user` must be a string, not {}", u.kind()),
+                        );
+                    }),
+                }
+                self.fixed_fields(payload, &["user"], "a Unicast payload");
+            }
+            Some(_) => {
+                let keys: Vec<&str> = payload.members().map(|(k, _)| k).collect();
+                if !keys.is_empty() {
+                    self.error(
+                        rules::ENV_MULTICAST_EMPTY_PAYLOAD,
+                        format!(
+                            "a Multicast payload must be {{}}; remove {}",
+                            keys.join(", ")
+                        ),
+                    );
+                }
+            }
+            None => {}
+        }
+    }
+
+    // ---- payload, driven by the schema metadata ----
+
+    fn object<J: Json>(&mut self, shape: &'static ObjectShape, v: &'v J) {
+        if !v.is_object() {
+            self.error(
+                rules::PAYLOAD_TYPE,
+                format!("expected an object ({}), found {}", shape.name, v.kind()),
+            );
+            return;
+        }
+        for field in shape.fields {
+            match v.get(field.name) {
+                None if field.required => self.at(field.name, |w| {
+                    w.error(
+                        rules::PAYLOAD_REQUIRED,
+                        format!("`{}` is missing; {} requires it", field.name, shape.name),
+                    );
+                }),
+                None => {}
+                Some(value) if value.is_null() => self.at(field.name, |w| {
+                    w.error(
+                        rules::PAYLOAD_NULL,
+                        format!(
+                            "`{}` is null; Amazon accepts no nulls, give a value{}",
+                            field.name,
+                            if field.required {
+                                ""
+                            } else {
+                                " or leave the field out"
+                            }
+                        ),
+                    );
+                }),
+                Some(value) => self.at(field.name, |w| {
+                    w.value(field.name, field.localizable, &field.shape, value);
+                }),
+            }
+        }
+        self.unknown_fields(
+            v,
+            &|k| shape.field(k).is_some(),
+            &|| shape.fields.iter().map(|f| f.name).collect(),
+            rules::PAYLOAD_UNKNOWN_FIELD,
+            shape.name,
+        );
+    }
+
+    fn value<J: Json>(&mut self, name: &str, localizable: bool, shape: &'static Shape, v: &'v J) {
+        match shape {
+            Shape::String => self.string(name, localizable, v),
+            Shape::Integer { minimum, maximum } => self.integer(*minimum, *maximum, v),
+            Shape::Boolean => {
+                if v.as_bool().is_none() {
+                    self.error(
+                        rules::PAYLOAD_TYPE,
+                        format!("expected true or false, found {}", v.kind()),
+                    );
+                }
+            }
+            Shape::DateTime => {
+                self.date_time(v, Family::Payload, rules::PAYLOAD_DATETIME);
+            }
+            Shape::Enum(e) => {
+                let Some(s) = v.as_str() else {
+                    self.error(
+                        rules::PAYLOAD_TYPE,
+                        format!("expected a string ({}), found {}", e.name, v.kind()),
+                    );
+                    return;
+                };
+                if !e.values.iter().any(|x| x.value == s) {
+                    let allowed: Vec<&str> = e.values.iter().map(|x| x.value).collect();
+                    self.error(
+                        rules::PAYLOAD_ENUM,
+                        format!("`{s}` is not a {}; allowed: {}", e.name, allowed.join(", ")),
+                    );
+                }
+            }
+            Shape::Object(o) => self.object(o, v),
+            Shape::Array {
+                items,
+                min_items,
+                max_items,
+                unique,
+            } => {
+                let Some(list) = v.as_array() else {
+                    self.error(
+                        rules::PAYLOAD_TYPE,
+                        format!("expected an array, found {}", v.kind()),
+                    );
+                    return;
+                };
+                let n = list.len() as u64;
+                if let Some(min) = *min_items
+                    && n < min
+                {
+                    self.error(
+                        rules::PAYLOAD_MIN_ITEMS,
+                        format!("{n} items; at least {min} required"),
+                    );
+                }
+                if let Some(max) = *max_items
+                    && n > max
+                {
+                    self.error(
+                        rules::PAYLOAD_MAX_ITEMS,
+                        format!("{n} items; at most {max} allowed"),
+                    );
+                }
+                for (i, item) in list.iter().enumerate() {
+                    self.at_index(i, |w| {
+                        if item.is_null() {
+                            w.error(
+                                rules::PAYLOAD_NULL,
+                                "an item is null; Amazon accepts no nulls",
+                            );
+                            return;
+                        }
+                        // Array items are never localizable (they are `PlainText`).
+                        w.value(name, false, items, item);
+                        if *unique && let Some(j) = list[..i].iter().position(|x| x.same(item)) {
+                            w.error(
+                                rules::PAYLOAD_UNIQUE_ITEMS,
+                                format!("item {i} repeats item {j}; items must be distinct"),
+                            );
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    fn string<J: Json>(&mut self, name: &str, localizable: bool, v: &'v J) {
+        let Some(s) = v.as_str() else {
+            self.error(
+                rules::PAYLOAD_TYPE,
+                format!("expected a string, found {}", v.kind()),
+            );
+            return;
+        };
+        if s.is_empty() {
+            self.error(
+                rules::PAYLOAD_EMPTY_STRING,
+                "an empty string; Amazon requires a value",
+            );
+            return;
+        }
+        let Some(key) = s.strip_prefix(LOCALIZED_ATTRIBUTE_PREFIX) else {
+            return;
+        };
+        if !localizable {
+            self.error(
+                rules::LOC_NOT_LOCALIZABLE,
+                format!(
+                    "`{name}` is not localizable, so Alexa would not resolve `{s}`; write the text itself"
+                ),
+            );
+        } else if key.is_empty() {
+            self.error(
+                rules::LOC_REFERENCE_KEY,
+                "`localizedattribute:` needs a key after the colon, e.g. localizedattribute:source",
+            );
+        } else {
+            self.references.push((self.ptr.clone(), key));
+        }
+    }
+
+    fn integer<J: Json>(&mut self, minimum: Option<i64>, maximum: Option<i64>, v: &J) {
+        if !v.is_number() {
+            self.error(
+                rules::PAYLOAD_TYPE,
+                format!("expected an integer, found {}", v.kind()),
+            );
+            return;
+        }
+        // Integers stay exact (i64 or u64); anything else is a float.
+        let Some(value) = v.as_integer() else {
+            self.error(
+                rules::PAYLOAD_TYPE,
+                format!("expected an integer, found {}", v.render()),
+            );
+            return;
+        };
+        if let Some(min) = minimum
+            && value < i128::from(min)
+        {
+            self.error(
+                rules::PAYLOAD_MINIMUM,
+                format!("{value} is less than the minimum {min}"),
+            );
+        }
+        // The generated field is u64 when the minimum is 0 and there is no
+        // maximum, i64 otherwise: the walk accepts exactly what that type holds.
+        let max = match (minimum, maximum) {
+            (_, Some(max)) => i128::from(max),
+            (Some(0), None) => i128::from(u64::MAX),
+            _ => i128::from(i64::MAX),
+        };
+        if value > max {
+            self.error(
+                rules::PAYLOAD_MAXIMUM,
+                format!("{value} is more than the maximum {max}"),
+            );
+        }
+    }
+}
