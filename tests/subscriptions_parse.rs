@@ -9,7 +9,7 @@ use alexa_proactive_events::subscriptions::{Region, SubscriptionChanged};
 use serde_json::{Value, json};
 use support::*;
 
-/// Amazon's sample (facts §6.1) with every optional part present.
+/// Amazon's sample (docs/decisions.md §6.1) with every optional part present.
 fn sample() -> Value {
     json!({
         "version": "1.0",

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use validate_support::{bodies, json_schema, set};
 
-/// Rules JSON Schema cannot express (facts §9, the JSON Schemas' descriptions).
+/// Rules JSON Schema cannot express (docs/decisions.md §9, the JSON Schemas' descriptions).
 const BEYOND_JSON_SCHEMA: &[&str] = &[
     rules::ENV_EXPIRY_MIN,
     rules::ENV_EXPIRY_MAX,

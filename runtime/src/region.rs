@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The region of the users you notify: it picks the API host. A user in North
-/// America is not reached through the European host (facts §4.1).
+/// America is not reached through the European host (docs/decisions.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Region {
     /// `NA`: North America, `https://api.amazonalexa.com`.

@@ -1,4 +1,4 @@
-//! Amazon's hosts per region and the path per stage (facts §4.1, §5).
+//! Amazon's hosts per region and the path per stage (docs/decisions.md §4.1, §5).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! Login with Amazon (LWA) access tokens: `client_credentials` with scope
-//! `alexa::proactive_events` (facts §5), cached and shared by every send.
+//! `alexa::proactive_events` (docs/decisions.md §5), cached and shared by every send.
 
 use super::Secret;
 use serde::Deserialize;

@@ -3,7 +3,7 @@
 //! per (skill, user), the newest notice's set of events.
 //!
 //! Alexa sends the user's **full current** set each time, and the notices can arrive
-//! out of order (facts §6.1). The ledger orders them by `request.timestamp`, then by
+//! out of order (docs/decisions.md §6.1). The ledger orders them by `request.timestamp`, then by
 //! `requestId` (byte order) when timestamps are equal, and ignores an older one
 //! ([`Outcome::Stale`]), so the state never depends on arrival order.
 //!

@@ -1,4 +1,4 @@
-//! Parsing `AlexaSkillEvent.ProactiveSubscriptionChanged` skill requests (facts §6.1).
+//! Parsing `AlexaSkillEvent.ProactiveSubscriptionChanged` skill requests (docs/decisions.md §6.1).
 //!
 //! The parser walks a `serde_json::Value` by hand rather than deriving, so that every
 //! error names the JSON path of the field (`request.timestamp: ...`) and so that

@@ -1,7 +1,7 @@
 //! Validation: every rule Amazon applies to a request body, reported all at once,
 //! each violation with a stable rule id, the JSON pointer of the value and a message.
 //!
-//! Rule ids follow `../shared/reference/proactive-events-facts.md` §9 (`ENV-*`, `LOC-*`)
+//! Rule ids follow `docs/decisions.md` §9 (`ENV-*`, `LOC-*`)
 //! and name payload rules generically (`PAYLOAD-*`); see [`rules`].
 //!
 //! Two paths give one verdict. The fast path parses into the generated types

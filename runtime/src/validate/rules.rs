@@ -1,5 +1,5 @@
 //! Stable rule ids. Envelope (`ENV-*`) and localization (`LOC-*`) ids follow the
-//! facts file's §9; payload rules are named generically (`PAYLOAD-*`) because the
+//! `docs/decisions.md` §9; payload rules are named generically (`PAYLOAD-*`) because the
 //! per-event facts (required fields, enums, bounds) come from the generated schema
 //! metadata. An id never changes meaning; new rules get new ids.
 //!
