@@ -3,6 +3,7 @@
 pub mod facade;
 pub mod json_schema;
 pub mod manifest;
+pub mod runtime;
 pub mod rust;
 
 /// The command that rewrites every generated file; named in each file's header.

@@ -2,9 +2,11 @@
 //!
 //! Emitted code names everything by absolute path (`::core::option::Option`,
 //! `::alexa_proactive_events::Text`), so a schema type called `Option` cannot
-//! clash, and a module compiles in any crate that depends on the runtime.
+//! clash, and a module compiles in any crate that depends on the runtime. Runtime
+//! items are named only through [`super::runtime`].
 
 use super::REGENERATE;
+use super::runtime as rt;
 use crate::model::{Catalog, Condition, Event, Field, Ty, TypeDef, TypeId, TypeKind};
 use crate::template::Part;
 use proc_macro2::{Ident, Span, TokenStream};
@@ -110,13 +112,15 @@ pub fn event_module(event: &Event) -> String {
         .enumerate()
         .map(|(i, t)| shape_static(event, i, t));
     let schema = schema_static(event);
+    let (event_payload, event_schema, schema_module) =
+        (rt::event_payload(), rt::event_schema(), rt::schema_module());
     let tokens = quote! {
         #module_doc
         #(#types)*
 
-        impl ::alexa_proactive_events::EventPayload for #root {
+        impl #event_payload for #root {
             const NAME: &'static str = #name;
-            fn schema() -> &'static ::alexa_proactive_events::schema::EventSchema {
+            fn schema() -> &'static #event_schema {
                 &SCHEMA
             }
         }
@@ -128,7 +132,7 @@ pub fn event_module(event: &Event) -> String {
         // glob import cannot clash, and it keeps the tables short.
         #[doc(hidden)]
         mod __meta {
-            use ::alexa_proactive_events::schema::*;
+            use #schema_module::*;
 
             pub static SCHEMA: EventSchema = #schema;
 
@@ -145,6 +149,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
         TypeKind::Object(fields) => {
             let visitor = text_visitor(event, &name, fields);
             let fields = fields.iter().map(|f| field_item(event, f));
+            let object_serde = rt::object_serde();
             quote! {
                 #doc
                 #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -154,7 +159,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
                 }
 
                 // Objects only: serde's derive would also take an array of field values.
-                ::alexa_proactive_events::__object_serde!(#name);
+                #object_serde!(#name);
 
                 #visitor
             }
@@ -170,6 +175,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
                 }
                 docs(&text)
             });
+            let private = rt::private();
             let renames = variants.iter().map(|v| {
                 let wire = &v.wire;
                 (v.rust.trim_start_matches("r#") != wire).then(|| quote!(#[serde(rename = #wire)]))
@@ -205,7 +211,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
                 // From the wire string only.
                 impl<'de> ::serde::Deserialize<'de> for #name {
                     fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
-                        ::alexa_proactive_events::__private::enum_from_str(d, &[ #(#wires),* ], |s| match s {
+                        #private::enum_from_str(d, &[ #(#wires),* ], |s| match s {
                             #( #wires => ::core::option::Option::Some(Self::#idents), )*
                             _ => ::core::option::Option::None,
                         })
@@ -235,8 +241,9 @@ fn has_text(event: &Event, ty: &Ty) -> bool {
 fn text_visitor(event: &Event, name: &Ident, fields: &[Field]) -> TokenStream {
     let by_ref = visitor_fn(event, fields, false);
     let by_mut = visitor_fn(event, fields, true);
+    let localizable = rt::localizable();
     quote! {
-        impl ::alexa_proactive_events::Localizable for #name {
+        impl #localizable for #name {
             #by_ref
             #by_mut
         }
@@ -244,7 +251,8 @@ fn text_visitor(event: &Event, name: &Ident, fields: &[Field]) -> TokenStream {
 }
 
 fn visitor_fn(event: &Event, fields: &[Field], mutable: bool) -> TokenStream {
-    let join = quote!(::alexa_proactive_events::__private::join);
+    let private = rt::private();
+    let join = quote!(#private::join);
     let (method, amp, iter) = if mutable {
         (
             format_ident!("for_each_text_mut"),
@@ -254,7 +262,8 @@ fn visitor_fn(event: &Event, fields: &[Field], mutable: bool) -> TokenStream {
     } else {
         (format_ident!("for_each_text"), quote!(&), quote!(iter))
     };
-    let visit = quote!(::alexa_proactive_events::Localizable::#method);
+    let localizable = rt::localizable();
+    let visit = quote!(#localizable::#method);
     let visits: Vec<TokenStream> = fields
         .iter()
         .filter_map(|f| {
@@ -284,8 +293,9 @@ fn visitor_fn(event: &Event, fields: &[Field], mutable: bool) -> TokenStream {
     } else {
         (quote!(prefix), quote!(f))
     };
+    let text = rt::text();
     quote! {
-        fn #method(#amp self, #prefix: &str, #f: &mut dyn ::core::ops::FnMut(&str, #amp ::alexa_proactive_events::Text)) {
+        fn #method(#amp self, #prefix: &str, #f: &mut dyn ::core::ops::FnMut(&str, #amp #text)) {
             #(#visits)*
         }
     }
@@ -293,7 +303,7 @@ fn visitor_fn(event: &Event, fields: &[Field], mutable: bool) -> TokenStream {
 
 /// The Rust type of a value, and the deserializer it needs (for bounds), if any.
 fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<String>) {
-    let private = "::alexa_proactive_events::__private";
+    let private = rt::PRIVATE_PATH;
     let opt = if optional { "opt_" } else { "" };
     match ty {
         Ty::String => unreachable_string(),
@@ -301,7 +311,7 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
         Ty::DateTime => {
             let with = if optional { "opt" } else { "deserialize" };
             (
-                quote!(::alexa_proactive_events::DateTime),
+                rt::date_time(),
                 Some(format!("{private}::datetime::{with}")),
             )
         }
@@ -334,7 +344,7 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
             unique,
         } => {
             let (item, _) = match items.as_ref() {
-                Ty::String => (quote!(::alexa_proactive_events::PlainText), None),
+                Ty::String => (rt::plain_text(), None),
                 other => rust_type(event, other, false),
             };
             let bounded = min_items.is_some() || max_items.is_some() || *unique;
@@ -350,7 +360,7 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
 
 fn unreachable_string() -> (TokenStream, Option<String>) {
     // Strings are typed by their field (localizable or not); see `field_item`.
-    (quote!(::alexa_proactive_events::PlainText), None)
+    (rt::plain_text(), None)
 }
 
 fn field_item(event: &Event, f: &Field) -> TokenStream {
@@ -359,8 +369,8 @@ fn field_item(event: &Event, f: &Field) -> TokenStream {
     let wire = &f.wire;
     let rename = (f.rust.trim_start_matches("r#") != wire).then(|| quote!(rename = #wire,));
     let (ty, with) = match (&f.ty, f.localizable) {
-        (Ty::String, true) => (quote!(::alexa_proactive_events::Text), None),
-        (Ty::String, false) => (quote!(::alexa_proactive_events::PlainText), None),
+        (Ty::String, true) => (rt::text(), None),
+        (Ty::String, false) => (rt::plain_text(), None),
         (other, _) => rust_type(event, other, !f.required),
     };
     if f.required {
@@ -368,8 +378,7 @@ fn field_item(event: &Event, f: &Field) -> TokenStream {
         let attr = (rename.is_some() || with.is_some()).then(|| quote!(#[serde(#rename #with)]));
         quote! { #doc #attr pub #name: #ty }
     } else {
-        let with =
-            with.unwrap_or_else(|| "::alexa_proactive_events::__private::non_null".to_owned());
+        let with = with.unwrap_or_else(|| format!("{}::non_null", rt::PRIVATE_PATH));
         quote! {
             #doc
             #[serde(#rename default, skip_serializing_if = "::core::option::Option::is_none", deserialize_with = #with)]
@@ -559,6 +568,13 @@ pub fn catalog_module(catalog: &Catalog) -> String {
         .iter()
         .map(|e| docs(&format!("`{}`: {}", e.name, e.description)));
     let count = proc_macro2::Literal::usize_unsuffixed(catalog.events.len());
+    let (object_serde, localizable, text, event_schema, event_set) = (
+        rt::object_serde(),
+        rt::localizable(),
+        rt::text(),
+        rt::event_schema(),
+        rt::event_set(),
+    );
     let tokens = quote! {
         #![doc = " Every `AMAZON.*` event, one module each, generated from `schemas/*.yaml`."]
         #( #[rustfmt::skip] pub mod #modules; )*
@@ -571,14 +587,14 @@ pub fn catalog_module(catalog: &Catalog) -> String {
         }
 
         // Objects only: serde's derive would also take `[name, payload]`.
-        ::alexa_proactive_events::__object_serde!(Event);
+        #object_serde!(Event);
 
-        impl ::alexa_proactive_events::Localizable for Event {
-            fn for_each_text(&self, prefix: &str, f: &mut dyn ::core::ops::FnMut(&str, &::alexa_proactive_events::Text)) {
-                match self { #( Self::#roots(p) => ::alexa_proactive_events::Localizable::for_each_text(p, prefix, f), )* }
+        impl #localizable for Event {
+            fn for_each_text(&self, prefix: &str, f: &mut dyn ::core::ops::FnMut(&str, &#text)) {
+                match self { #( Self::#roots(p) => #localizable::for_each_text(p, prefix, f), )* }
             }
-            fn for_each_text_mut(&mut self, prefix: &str, f: &mut dyn ::core::ops::FnMut(&str, &mut ::alexa_proactive_events::Text)) {
-                match self { #( Self::#roots(p) => ::alexa_proactive_events::Localizable::for_each_text_mut(p, prefix, f), )* }
+            fn for_each_text_mut(&mut self, prefix: &str, f: &mut dyn ::core::ops::FnMut(&str, &mut #text)) {
+                match self { #( Self::#roots(p) => #localizable::for_each_text_mut(p, prefix, f), )* }
             }
         }
 
@@ -589,7 +605,7 @@ pub fn catalog_module(catalog: &Catalog) -> String {
             }
 
             /// The event's schema metadata.
-            pub fn schema(&self) -> &'static ::alexa_proactive_events::schema::EventSchema {
+            pub fn schema(&self) -> &'static #event_schema {
                 match self { #( Self::#roots(_) => &self::#modules::SCHEMA, )* }
             }
         }
@@ -606,22 +622,22 @@ pub fn catalog_module(catalog: &Catalog) -> String {
         pub const EVENT_NAMES: [&str; #count] = [ #(#names),* ];
 
         /// Every event's schema metadata, in the order of [`EVENT_NAMES`].
-        pub static SCHEMAS: [&::alexa_proactive_events::schema::EventSchema; #count] = [ #( &self::#modules::SCHEMA ),* ];
+        pub static SCHEMAS: [&#event_schema; #count] = [ #( &self::#modules::SCHEMA ),* ];
 
         /// The schema metadata of the event called `name`.
-        pub fn schema(name: &str) -> ::core::option::Option<&'static ::alexa_proactive_events::schema::EventSchema> {
+        pub fn schema(name: &str) -> ::core::option::Option<&'static #event_schema> {
             SCHEMAS.iter().copied().find(|s| s.name == name)
         }
 
-        impl ::alexa_proactive_events::EventSet for Event {
+        impl #event_set for Event {
             const NAMES: &'static [&'static str] = &EVENT_NAMES;
-            fn schemas() -> &'static [&'static ::alexa_proactive_events::schema::EventSchema] {
+            fn schemas() -> &'static [&'static #event_schema] {
                 &SCHEMAS
             }
             fn name(&self) -> &'static str {
                 Event::name(self)
             }
-            fn schema(&self) -> &'static ::alexa_proactive_events::schema::EventSchema {
+            fn schema(&self) -> &'static #event_schema {
                 Event::schema(self)
             }
         }
