@@ -29,6 +29,7 @@ pub mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod preview;
+pub mod redact;
 pub mod request;
 pub mod schema;
 pub mod subscriptions;
