@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// Folders under `generated/` that belong to the compiler entirely.
@@ -35,11 +35,10 @@ impl Plan {
 pub fn plan(outputs: &Outputs, root: &Path) -> io::Result<Plan> {
     let mut p = Plan::default();
     for (rel, content) in &outputs.files {
-        match fs::read(root.join(rel)) {
-            Ok(bytes) if bytes == content.as_bytes() => p.unchanged.push(rel.clone()),
-            Ok(_) => p.write.push(rel.clone()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => p.write.push(rel.clone()),
-            Err(e) => return Err(e),
+        if holds(&root.join(rel), content.as_bytes())? {
+            p.unchanged.push(rel.clone());
+        } else {
+            p.write.push(rel.clone());
         }
     }
     for dir in MANAGED_DIRS {
@@ -63,6 +62,24 @@ pub fn plan(outputs: &Outputs, root: &Path) -> io::Result<Plan> {
     Ok(p)
 }
 
+/// Whether `path` is a regular file (not a symlink) holding exactly `content`.
+/// Reads at most one byte more than `content`, so that whatever sits at an output
+/// path (a huge file, a link to a device) costs no more than the output itself;
+/// anything but a regular file is replaced by one.
+fn holds(path: &Path, content: &[u8]) -> io::Result<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == content.len() as u64 => {}
+        Ok(_) => return Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    let mut bytes = Vec::with_capacity(content.len());
+    fs::File::open(path)?
+        .take(content.len() as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes == content)
+}
+
 /// Carries out a plan: every new file is staged beside its target first, then all
 /// are renamed into place, so an I/O error leaves no file half-written.
 pub fn apply(plan: &Plan, outputs: &Outputs, root: &Path) -> io::Result<()> {
@@ -78,14 +95,22 @@ pub fn apply(plan: &Plan, outputs: &Outputs, root: &Path) -> io::Result<()> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let tmp = target.with_file_name(format!(".{name}.regenerate-tmp"));
-            fs::write(
-                &tmp,
-                outputs
-                    .files
-                    .get(rel)
-                    .map(String::as_bytes)
-                    .unwrap_or_default(),
-            )?;
+            // A leftover (or planted) file or link there is removed, not written through.
+            match fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?
+                .write_all(
+                    outputs
+                        .files
+                        .get(rel)
+                        .map(String::as_bytes)
+                        .unwrap_or_default(),
+                )?;
             staged.push((tmp, target));
         }
         Ok(())
