@@ -64,7 +64,9 @@ pub(crate) fn finish(code: ExitCode) -> ExitCode {
 /// written (`2>/dev/full`, a closed pipe) is ignored rather than a panic.
 pub(crate) fn eprint(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes()).and_then(|()| err.write_all(b"\n"));
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
 }
 
 /// `text` with every control character (C0, DEL, C1) and the Unicode bidi
