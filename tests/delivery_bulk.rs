@@ -1,6 +1,5 @@
 //! Bulk sending against the emulator: faults, the journal, kill and resume.
 
-
 mod delivery_support;
 
 use alexa_proactive_events::client::{BulkItem, BulkOptions, ItemStatus, Journal, JournalError};

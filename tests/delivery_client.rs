@@ -1,7 +1,6 @@
 //! The client against the emulator on loopback: tokens, every status path,
 //! retries, the rate limiter, and secrets kept out of logs and errors.
 
-
 mod delivery_support;
 
 use alexa_proactive_events::client::{
@@ -277,7 +276,18 @@ async fn token_endpoint_errors_are_typed_and_503_is_retried() {
     emu.script_tokens([Scripted::status(400)]);
     let err = client.access_token().await.expect_err("scripted 400");
     assert_eq!(err.kind(), Some(&TokenErrorKind::InvalidRequest));
+    // The circuit is open: the same error at once, without a request.
+    let requests = emu.stats().token_requests;
+    assert_eq!(client.access_token().await, Err(err));
+    assert_eq!(emu.stats().token_requests, requests);
 
+    // A client whose circuit closes at once asks again, and waits out a 503.
+    let client = builder(&emu)
+        .token_cooldown(Duration::ZERO)
+        .build()
+        .expect("client");
+    emu.script_tokens([Scripted::status(400)]);
+    client.access_token().await.expect_err("scripted 400");
     emu.script_tokens([Scripted::retry_after(503, 1)]);
     let start = Instant::now();
     client.access_token().await.expect("503 then a token");

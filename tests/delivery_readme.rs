@@ -1,6 +1,5 @@
 //! The README's "From Rust" sending example, as written there.
 
-
 use alexa_proactive_events::client::{
     BulkItem, BulkOptions, Client, Credentials, Journal, Outcome, Region, Stage,
 };

@@ -484,3 +484,80 @@ fn every_valid_body_previews_in_each_of_its_locales() {
         "the bank covers every event"
     );
 }
+
+/// A weather alert with `n` entries of distinct locales (`en-x-<i>`), each
+/// with its own `source`.
+fn many_locales(n: usize) -> Vec<u8> {
+    let entries: Vec<Value> = (0..n)
+        .map(|i| json!({"locale": format!("en-x-{i:x}"), "source": format!("S{i}")}))
+        .collect();
+    serde_json::to_vec(&json!({
+        "timestamp": "2024-05-01T10:00:00Z",
+        "referenceId": "preview0001",
+        "expiryTime": "2024-05-01T16:00:00Z",
+        "event": {"name": "AMAZON.WeatherAlert.Activated", "payload": {
+            "weatherAlert": {"source": "localizedattribute:source", "alertType": "TORNADO"}}},
+        "localizedAttributes": entries,
+        "relevantAudience": {"type": "Multicast", "payload": {}}
+    }))
+    .expect("serializes")
+}
+
+/// 100,000 locales preview in time linear in the body: the payload is read once
+/// and each locale found in a map, not by scanning every entry before it. (A
+/// hang guard, not a timing assertion.)
+#[test]
+fn previewing_100k_locales_reads_the_payload_once() {
+    const N: usize = 100_000;
+    let bytes = many_locales(N);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(preview_json(&bytes, None));
+    });
+    let all = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("previewing 100,000 locales finishes in 60 s")
+        .expect("previews");
+    assert_eq!(all.len(), N);
+    assert_eq!(
+        all[N - 1],
+        (
+            format!("en-x-{:x}", N - 1),
+            format!(
+                "There is a tornado alert for your area. Provided by S{}.",
+                N - 1
+            )
+        )
+    );
+}
+
+/// A locale repeated in another case reads the first entry of that locale, as
+/// `preview` with that locale does, in the all-locales preview too.
+#[test]
+fn a_repeated_locale_previews_from_its_first_entry() {
+    let request = inline(
+        json!({"name": "AMAZON.WeatherAlert.Activated", "payload": {
+            "weatherAlert": {"source": "localizedattribute:source", "alertType": "TORNADO"}}}),
+        json!([{"locale": "en-US", "source": "First"}, {"locale": "en-us", "source": "Second"}]),
+    );
+    let bytes = serde_json::to_vec(&request).expect("serializes");
+    let all = preview_json(&bytes, None).expect("previews");
+    for (locale, sentence) in &all {
+        assert_eq!(sentence, &request.preview(locale).expect("previews"));
+        assert!(sentence.ends_with("Provided by First."), "{sentence}");
+    }
+}
+
+/// A missing locale names the first 10 available and counts the rest: one
+/// line, whatever the number of entries.
+#[test]
+fn a_missing_locale_names_ten_locales_and_counts_the_rest() {
+    let err = preview_json(&many_locales(12), Some("de-DE")).expect_err("no de-DE entry");
+    assert_eq!(
+        err.to_string(),
+        "no localizedAttributes entry for locale de-DE (the request has \
+         en-x-0, en-x-1, en-x-2, en-x-3, en-x-4, en-x-5, en-x-6, en-x-7, en-x-8, en-x-9 and 2 more)"
+    );
+    let err = preview_json(&many_locales(10), Some("de-DE")).expect_err("no de-DE entry");
+    assert!(err.to_string().ends_with("en-x-8, en-x-9)"), "{err}");
+}

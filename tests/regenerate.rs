@@ -134,6 +134,68 @@ fn check_mode_names_stale_files_and_writes_nothing() {
 }
 
 #[test]
+fn a_schema_linked_to_dev_zero_fails_at_once_and_writes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
+    copy_schemas(&schemas);
+    run(&schemas, "schemas", &out, Mode::Write).expect("first run");
+    std::os::unix::fs::symlink("/dev/zero", schemas.join("AMAZON.Endless.Zeros.yaml"))
+        .expect("symlink");
+    let before = snapshot(&out);
+    match run(&schemas, "schemas", &out, Mode::Write) {
+        Err(Error::Schemas(d)) => {
+            assert_eq!(d.len(), 1, "{d}");
+            assert!(
+                d.to_string().starts_with(
+                    "error: not a regular file: a schema must be a plain YAML file (a symlink is followed, but not to a device, a pipe or a folder)\n  --> schemas/AMAZON.Endless.Zeros.yaml\n"
+                ),
+                "{d}"
+            );
+        }
+        other => panic!("expected a schema error, got {other:?}"),
+    }
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn an_output_linked_elsewhere_is_replaced_not_read_or_written_through() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));
+    copy_schemas(&schemas);
+    run(&schemas, "schemas", &out, Mode::Write).expect("first run");
+    let target = out.join("manifest/skill-manifest.json");
+    let outside = tmp.path().join("outside.json");
+    fs::write(&outside, "untouched").expect("write");
+    fs::remove_file(&target).expect("rm");
+    std::os::unix::fs::symlink(&outside, &target).expect("symlink");
+    // A planted staging file that points outside is not written through either.
+    let staged = out.join("manifest/.skill-manifest.json.regenerate-tmp");
+    std::os::unix::fs::symlink(&outside, &staged).expect("symlink");
+    let zero = out.join("json-schema/AMAZON.Occasion.Updated.schema.json");
+    fs::remove_file(&zero).expect("rm");
+    std::os::unix::fs::symlink("/dev/zero", &zero).expect("symlink");
+    let report = run(&schemas, "schemas", &out, Mode::Write).expect("second run");
+    assert_eq!(
+        report.plan.write,
+        [
+            "json-schema/AMAZON.Occasion.Updated.schema.json",
+            "manifest/skill-manifest.json"
+        ]
+    );
+    assert_eq!(fs::read_to_string(&outside).expect("read"), "untouched");
+    for path in [&target, &zero] {
+        assert!(fs::symlink_metadata(path).expect("stat").is_file());
+    }
+    assert!(!staged.exists());
+    assert!(
+        run(&schemas, "schemas", &out, Mode::Check)
+            .expect("check")
+            .plan
+            .is_fresh()
+    );
+}
+
+#[test]
 fn a_file_regenerate_did_not_write_is_an_error_naming_it_and_nothing_is_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (schemas, out) = (tmp.path().join("schemas"), tmp.path().join("generated"));

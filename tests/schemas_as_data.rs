@@ -5,6 +5,7 @@
 use pipeline_tests::{read_json, root, validator};
 use serde_json::json;
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -86,12 +87,29 @@ fn a_new_yaml_file_yields_a_module_a_schema_and_a_manifest_entry() {
 
     // The generated module compiles: a probe crate includes the scratch events/
     // folder against the real runtime crate, and runs a use of the new type.
-    let probe = tmp.path().join("probe");
+    let stdout = run_probe(
+        &tmp.path().join("probe"),
+        "probe",
+        &out,
+        &format!(
+            "let body = r#\"{}\"#;\n    \
+             let event: events::Event = serde_json::from_str(body).expect(\"parse\");\n    \
+             assert!(matches!(event, events::Event::ParcelLockerReady(_)));\n    println!(\"{{}}\", event.name());",
+            body["event"]
+        ),
+    );
+    assert_eq!(stdout.trim(), new_event);
+}
+
+/// Builds and runs a probe crate whose `main` is `body`, with the scratch
+/// `out/src/events/` folder as its module `events`, against the real runtime
+/// crate; returns what it printed. Warnings are errors in the probe.
+fn run_probe(probe: &Path, name: &str, out: &Path, body: &str) -> String {
     fs::create_dir_all(probe.join("src")).expect("mkdir");
     fs::write(
         probe.join("Cargo.toml"),
         format!(
-            "[package]\nname = \"probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n\
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\n\
              alexa-proactive-events = {{ path = {:?} }}\nserde = \"1\"\nserde_json = \"1\"\n",
             root().join("generated")
         ),
@@ -101,11 +119,8 @@ fn a_new_yaml_file_yields_a_module_a_schema_and_a_manifest_entry() {
     fs::write(
         probe.join("src/main.rs"),
         format!(
-            "#[path = {:?}]\n#[allow(dead_code)]\nmod events;\n\nfn main() {{\n    let body = r#\"{}\"#;\n    \
-             let event: events::Event = serde_json::from_str(body).expect(\"parse\");\n    \
-             assert!(matches!(event, events::Event::ParcelLockerReady(_)));\n    println!(\"{{}}\", event.name());\n}}\n",
+            "#![deny(warnings)]\n\n#[path = {:?}]\n#[allow(dead_code)]\nmod events;\n\nfn main() {{\n    {body}\n}}\n",
             out.join("src/events/mod.rs"),
-            body["event"]
         ),
     )
     .expect("main.rs");
@@ -118,8 +133,47 @@ fn a_new_yaml_file_yields_a_module_a_schema_and_a_manifest_entry() {
         .expect("run cargo");
     assert!(
         run.status.success(),
-        "the new event's module did not build or run:\n{}",
+        "the generated modules did not build or run:\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), new_event);
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
+/// Text no Rust source can hold as written (a lone carriage return, control
+/// characters, direction overrides, comment and string delimiters) in every
+/// place a schema has text: the generated crate still builds without a warning,
+/// and its metadata reads back the text exactly.
+#[test]
+fn hostile_text_in_a_schema_still_yields_a_crate_that_builds() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let schemas = tmp.path().join("schemas");
+    fs::create_dir_all(&schemas).expect("mkdir");
+    let name = "AMAZON.Hostile.Text.yaml";
+    let fixture = root().join("tests/fixtures/hostile-text").join(name);
+    fs::copy(&fixture, schemas.join(name)).expect("copy fixture");
+    let out = tmp.path().join("generated");
+    codegen::regenerate::run(&schemas, "schemas", &out, codegen::regenerate::Mode::Write)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = fs::read_to_string(&fixture).expect("fixture");
+    let doc = codegen::load::load(codegen::load::Source {
+        path: format!("schemas/{name}"),
+        text,
+    })
+    .unwrap_or_else(|d| panic!("{d}"))
+    .doc;
+    assert!(doc.description.contains('\r') && doc.description.contains('\u{202e}'));
+    let key = &doc.payload.0[0].0;
+    let stdout = run_probe(
+        &tmp.path().join("probe"),
+        "probe-hostile-text",
+        &out,
+        &format!(
+            "let schema = &events::hostile_text::SCHEMA;\n    \
+             assert_eq!(schema.description, {description:?});\n    \
+             assert_eq!(schema.payload.fields[0].name, {key:?});\n    \
+             println!(\"{{}}\", schema.name);",
+            description = doc.description.trim(),
+        ),
+    );
+    assert_eq!(stdout.trim(), "AMAZON.Hostile.Text");
 }

@@ -1,7 +1,6 @@
 //! Fan-out against the emulator: exactly the subscribed users receive the event, each
 //! at their own region's host.
 
-
 #[path = "subscriptions_support/mod.rs"]
 mod support;
 

@@ -1,12 +1,11 @@
 //! The SQLite store: durable across handles and processes, correct with concurrent
 //! writers, versioned schema.
 
-
 #[path = "subscriptions_support/mod.rs"]
 mod support;
 
 use alexa_proactive_events::subscriptions::{
-    Ledger, Region, SCHEMA_VERSION, SqliteLedger, SubscriptionChanged,
+    Ledger, Region, SCHEMA_VERSION, SqliteLedger, SqliteOptions, SubscriptionChanged,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -330,4 +329,199 @@ fn a_file_that_is_not_a_database_is_an_error_naming_it() {
     .expect("writes");
     let err = SqliteLedger::open(&path).expect_err("refused");
     assert!(!err.to_string().is_empty());
+}
+
+/// Several threads open the same database that does not exist yet, each with its
+/// own connection, and apply one notice each: every open succeeds (creating the file,
+/// setting WAL mode and migrating race with each other) and every notice is kept.
+/// Repeated on fresh paths, since the race is lost only now and then.
+#[test]
+fn concurrent_first_opens_of_a_new_database_all_succeed() {
+    const THREADS: usize = 6;
+    const ROUNDS: usize = 50;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut failures = Vec::new();
+    for round in 0..ROUNDS {
+        let path = dir.path().join(format!("round{round}.db"));
+        let start = Arc::new(std::sync::Barrier::new(THREADS));
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (path, start) = (path.clone(), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    let l = SqliteLedger::open(&path)?;
+                    l.apply(&notice(SKILL, &format!("user{t}"), NA, "r1", 1, &[W]))?;
+                    Ok::<(), alexa_proactive_events::subscriptions::StoreError>(())
+                })
+            })
+            .collect();
+        for (t, h) in handles.into_iter().enumerate() {
+            if let Err(e) = h.join().expect("thread ends without panic") {
+                failures.push(format!("round {round}, thread {t}: {e}"));
+            }
+        }
+        let l = SqliteLedger::open(&path).expect("opens");
+        assert_eq!(l.schema_version().expect("reads"), SCHEMA_VERSION);
+        for t in 0..THREADS {
+            if events(&l, &format!("user{t}")).is_none() {
+                failures.push(format!(
+                    "round {round}: user{t}'s notice is not in the ledger"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// A raw connection holding the write lock of `path` with an uncommitted user row
+/// (`uncommitted`, of the first skill), until dropped.
+fn hold_write_lock(path: &Path) -> rusqlite::Connection {
+    let raw = rusqlite::Connection::open(path).expect("raw open");
+    raw.execute_batch(
+        "BEGIN IMMEDIATE;
+         INSERT INTO users (skill, user_id, events, api_endpoint, region, ts_seconds, ts_nanos, request_id)
+         VALUES (1, 'uncommitted', '[]', 'https://api.amazonalexa.com', 'NA', 0, 0, 'x');",
+    )
+    .expect("takes the write lock");
+    raw
+}
+
+/// Opening a database that is already at the current schema version takes no write
+/// lock: a writer in the middle of a transaction neither delays nor fails it, and
+/// what it reads is what was committed.
+#[test]
+fn opening_a_current_database_does_not_wait_for_a_writer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("subs.db");
+    SqliteLedger::open(&path)
+        .expect("creates")
+        .apply(&notice(SKILL, "committed", EU, "r1", 1, &[W]))
+        .expect("applies");
+    let writer = hold_write_lock(&path);
+    // A short timeout, so that a wait for the lock is a failure and not a long test.
+    let options = SqliteOptions {
+        busy_timeout: std::time::Duration::from_secs(2),
+        ..SqliteOptions::default()
+    };
+    let l = SqliteLedger::open_with(&path, &options).expect("opens beside the writer");
+    let users: Vec<String> = l
+        .users(None, 10)
+        .expect("reads")
+        .items
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect();
+    assert_eq!(users, ["committed"]);
+    assert_eq!(l.schema_version().expect("reads"), SCHEMA_VERSION);
+    drop(writer);
+}
+
+/// The read-only open reads beside a writer too, sees only committed data, and never
+/// writes: not even to create a missing file.
+#[test]
+fn a_read_only_open_reads_beside_a_writer_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("subs.db");
+    SqliteLedger::open(&path)
+        .expect("creates")
+        .apply(&notice(SKILL, "committed", EU, "r1", 1, &[W]))
+        .expect("applies");
+    let writer = hold_write_lock(&path);
+    let l = SqliteLedger::open_read_only(&path).expect("opens beside the writer");
+    assert_eq!(events(&l, "committed"), Some(set(&[W])));
+    assert_eq!(events(&l, "uncommitted"), None);
+    assert_eq!(l.audience(SKILL, W).expect("reads").len(), 1);
+    drop(writer);
+    // It sees later commits, and refuses to write.
+    SqliteLedger::open(&path)
+        .expect("opens")
+        .apply(&notice(SKILL, "later", EU, "r1", 1, &[W]))
+        .expect("applies");
+    assert_eq!(events(&l, "later"), Some(set(&[W])));
+    let err = l
+        .apply(&notice(SKILL, "refused", EU, "r1", 1, &[W]))
+        .expect_err("read-only");
+    assert!(err.to_string().contains("readonly"), "{err}");
+
+    // After every connection closed (the WAL file is gone), it still reads.
+    drop(l);
+    let l = SqliteLedger::open_read_only(&path).expect("reopens");
+    assert_eq!(events(&l, "later"), Some(set(&[W])));
+
+    let missing = dir.path().join("missing.db");
+    let err = SqliteLedger::open_read_only(&missing).expect_err("missing");
+    assert!(err.to_string().contains("no such database"), "{err}");
+    assert!(!missing.exists(), "a read-only open created the file");
+}
+
+#[test]
+fn a_read_only_open_refuses_a_database_it_would_have_to_migrate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").expect("writes");
+    let err = SqliteLedger::open_read_only(&empty).expect_err("no schema");
+    assert!(err.to_string().contains("schema version 0"), "{err}");
+    assert_eq!(std::fs::read(&empty).expect("reads").len(), 0, "changed");
+
+    let newer = dir.path().join("newer.db");
+    drop(SqliteLedger::open(&newer).expect("opens"));
+    rusqlite::Connection::open(&newer)
+        .expect("raw open")
+        .execute("UPDATE schema_version SET version = 99", [])
+        .expect("writes");
+    let err = SqliteLedger::open_read_only(&newer).expect_err("newer");
+    assert!(err.to_string().contains("schema version 99"), "{err}");
+}
+
+#[test]
+fn a_negative_schema_version_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("subs.db");
+    drop(SqliteLedger::open(&path).expect("opens"));
+    rusqlite::Connection::open(&path)
+        .expect("raw open")
+        .execute("UPDATE schema_version SET version = -1", [])
+        .expect("writes");
+    let err = SqliteLedger::open(&path).expect_err("refused");
+    assert!(err.to_string().contains("schema version -1"), "{err}");
+}
+
+#[test]
+fn opening_a_directory_or_a_path_in_a_missing_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let err = SqliteLedger::open(dir.path()).expect_err("a directory");
+    assert!(err.to_string().contains("is a directory"), "{err}");
+    let err = SqliteLedger::open_read_only(dir.path()).expect_err("a directory");
+    assert!(err.to_string().contains("is a directory"), "{err}");
+
+    let path = dir.path().join("no/such/dir/subs.db");
+    let err = SqliteLedger::open(&path).expect_err("no directory");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(err.to_string().contains("no/such/dir"), "{err}");
+}
+
+/// Where the process may not write (skipped when it may write anyway, e.g. as root).
+#[cfg(unix)]
+#[test]
+fn opening_in_an_unwritable_directory_is_an_error_naming_the_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).expect("creates");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    let probe = locked.join("probe");
+    if std::fs::write(&probe, b"").is_ok() {
+        eprintln!("skipped: this process may write in a read-only directory");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        return;
+    }
+    let path = locked.join("subs.db");
+    let err = SqliteLedger::open(&path).expect_err("unwritable");
+    assert!(err.to_string().contains("subs.db"), "{err}");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }

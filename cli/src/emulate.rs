@@ -1,13 +1,23 @@
 //! `proactive-events emulate`: Amazon's token and Proactive Events endpoints on
 //! loopback, until interrupted.
 
+use super::output::escape_control;
 use super::{exit, fail, print};
 use alexa_proactive_events::emulator::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, Faults,
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, Faults, MAX_TOKEN_TTL,
 };
+use std::io::Read;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// The environment variable holding the secret to accept with `--client-id`
+/// (the one `proactive-events send` reads too).
+const SECRET_VAR: &str = "ALEXA_CLIENT_SECRET";
+
+/// The largest `--client-secret-file` read (Amazon's secrets are 64 characters).
+const MAX_SECRET_FILE_BYTES: u64 = 4096;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -15,31 +25,68 @@ The first line of output is `listening on http://127.0.0.1:PORT`: use that URL a
 --api-base and URL/auth/o2/token as --token-url of `proactive-events send`.
 GET URL/emulator/events lists the accepted events.
 
+Without --client-id the emulator accepts its own default credentials and prints
+them. With --client-id it accepts that id with a secret taken from
+--client-secret-file, else from --client-secret, else from the ALEXA_CLIENT_SECRET
+environment variable (the one `send` reads), and never prints the secret.
+--client-secret on the command line is visible to every user of the machine in
+`ps` and stays in shell history: prefer ALEXA_CLIENT_SECRET or --client-secret-file.
+
+Access tokens are random (from the operating system) whatever --seed says;
+--seed only makes the injected faults repeatable.
+
 Examples:
   proactive-events emulate
-  proactive-events emulate --listen 127.0.0.1:40123 --rate 50 --fail-rate 0.1 --seed 7")]
+  proactive-events emulate --listen 127.0.0.1:40123 --rate 50 --fail-rate 0.1 --seed 7
+  ALEXA_CLIENT_SECRET=... proactive-events emulate --client-id amzn1.application-oa2-client.test
+  proactive-events emulate --client-id amzn1.application-oa2-client.test --client-secret-file secret.txt")]
 pub struct EmulateArgs {
     /// Loopback address and port (port 0: any free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
     /// The client id to accept (default: the emulator's own, printed at start).
-    #[arg(long, value_name = "ID", requires = "client_secret")]
+    /// Its secret comes from --client-secret-file, --client-secret or the
+    /// ALEXA_CLIENT_SECRET environment variable.
+    #[arg(long, value_name = "ID")]
     client_id: Option<String>,
-    /// The client secret to accept.
-    #[arg(long, value_name = "SECRET", requires = "client_id")]
+    /// The client secret to accept with --client-id. Visible to other users in
+    /// `ps`: prefer ALEXA_CLIENT_SECRET or --client-secret-file.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        requires = "client_id",
+        conflicts_with = "client_secret_file"
+    )]
     client_secret: Option<String>,
+    /// Read the client secret to accept with --client-id from this file (one
+    /// line, a trailing newline dropped, at most 4096 bytes).
+    #[arg(long, value_name = "PATH", requires = "client_id")]
+    client_secret_file: Option<PathBuf>,
     /// Event requests per second before 429 (Amazon: 25); 0 turns the limit off.
     #[arg(long, value_name = "N", default_value_t = 25)]
     rate: u32,
     /// Fraction (0 to 1) of event requests answered 500 or 503.
     #[arg(long, value_name = "F", default_value_t = 0.0)]
     fail_rate: f64,
-    /// Seed of the fault generator.
+    /// Seed of the fault generator (faults only: tokens are always random).
     #[arg(long, value_name = "S", default_value_t = 0)]
     seed: u64,
-    /// Lifetime of issued tokens in seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    /// Lifetime of issued tokens in seconds, at most 31536000 (365 days).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 3600,
+        value_parser = clap::value_parser!(u64).range(..=MAX_TOKEN_TTL.as_secs())
+    )]
     token_ttl: u64,
+}
+
+/// Where the accepted secret came from, for the start-up banner.
+enum SecretSource {
+    Defaults,
+    File,
+    Argument,
+    Environment,
 }
 
 pub fn run(args: EmulateArgs) -> ExitCode {
@@ -55,15 +102,15 @@ pub fn run(args: EmulateArgs) -> ExitCode {
             args.fail_rate
         ));
     }
-    let defaults = args.client_id.is_none();
+    let (client_id, client_secret, source) = match credentials(&args) {
+        Ok(c) => c,
+        Err(message) => return fail(message),
+    };
+    let banner_id = escape_control(&client_id).into_owned();
     let config = EmulatorConfig {
         listen: args.listen,
-        client_id: args
-            .client_id
-            .unwrap_or_else(|| DEFAULT_CLIENT_ID.to_owned()),
-        client_secret: args
-            .client_secret
-            .unwrap_or_else(|| DEFAULT_CLIENT_SECRET.to_owned()),
+        client_id,
+        client_secret,
         token_ttl: Duration::from_secs(args.token_ttl),
         rate_limit: (args.rate > 0).then_some(args.rate),
         faults: Faults {
@@ -71,6 +118,7 @@ pub fn run(args: EmulateArgs) -> ExitCode {
             seed: args.seed,
             ..Faults::default()
         },
+        ..EmulatorConfig::default()
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -82,10 +130,19 @@ pub fn run(args: EmulateArgs) -> ExitCode {
             Err(e) => return fail(format!("cannot listen on {}: {e}", args.listen)),
         };
         print(&format!("listening on {}", emulator.base_url()));
-        if defaults {
-            print(&format!(
+        match source {
+            SecretSource::Defaults => print(&format!(
                 "accepting ALEXA_CLIENT_ID={DEFAULT_CLIENT_ID} ALEXA_CLIENT_SECRET={DEFAULT_CLIENT_SECRET} (the emulator's defaults)"
-            ));
+            )),
+            SecretSource::File => print(&format!(
+                "accepting ALEXA_CLIENT_ID={banner_id} with the secret from --client-secret-file (not shown)"
+            )),
+            SecretSource::Argument => print(&format!(
+                "accepting ALEXA_CLIENT_ID={banner_id} with the secret from --client-secret (not shown)"
+            )),
+            SecretSource::Environment => print(&format!(
+                "accepting ALEXA_CLIENT_ID={banner_id} with the secret from {SECRET_VAR} (not shown)"
+            )),
         }
         print(&format!("token URL {}", emulator.token_url()));
         if let Err(e) = tokio::signal::ctrl_c().await {
@@ -94,4 +151,76 @@ pub fn run(args: EmulateArgs) -> ExitCode {
         emulator.shutdown().await;
         ExitCode::from(exit::OK)
     })
+}
+
+/// The client id and secret to accept, and where the secret came from.
+/// Messages never include the secret.
+fn credentials(args: &EmulateArgs) -> Result<(String, String, SecretSource), String> {
+    let Some(id) = &args.client_id else {
+        return Ok((
+            DEFAULT_CLIENT_ID.to_owned(),
+            DEFAULT_CLIENT_SECRET.to_owned(),
+            SecretSource::Defaults,
+        ));
+    };
+    if id.is_empty() {
+        return Err("--client-id: give a non-empty client id".to_owned());
+    }
+    let (secret, source) = if let Some(path) = &args.client_secret_file {
+        (read_secret_file(path)?, SecretSource::File)
+    } else if let Some(secret) = &args.client_secret {
+        (secret.clone(), SecretSource::Argument)
+    } else {
+        match std::env::var_os(SECRET_VAR) {
+            Some(value) => match value.into_string() {
+                Ok(secret) => (secret, SecretSource::Environment),
+                Err(_) => return Err(format!("{SECRET_VAR} is not valid UTF-8")),
+            },
+            None => {
+                return Err(format!(
+                    "--client-id needs its secret: set {SECRET_VAR}, or give \
+                     --client-secret-file PATH (or --client-secret, visible in `ps`)"
+                ));
+            }
+        }
+    };
+    if secret.is_empty() {
+        let from = match source {
+            SecretSource::File => "--client-secret-file",
+            SecretSource::Environment => SECRET_VAR,
+            SecretSource::Argument | SecretSource::Defaults => "--client-secret",
+        };
+        return Err(format!("{from}: the client secret is empty"));
+    }
+    Ok((id.clone(), secret, source))
+}
+
+/// The secret in `path`: one line of at most [`MAX_SECRET_FILE_BYTES`] bytes,
+/// without its trailing newline. Errors name the file, never its content.
+fn read_secret_file(path: &Path) -> Result<String, String> {
+    let shown = escape_control(&path.display().to_string()).into_owned();
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("--client-secret-file {shown}: cannot open it: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SECRET_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("--client-secret-file {shown}: cannot read it: {e}"))?;
+    if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(format!(
+            "--client-secret-file {shown}: larger than {MAX_SECRET_FILE_BYTES} bytes; \
+             it should hold the client secret alone"
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("--client-secret-file {shown}: not UTF-8 text"))?;
+    let secret = text
+        .strip_suffix('\n')
+        .map(|s| s.strip_suffix('\r').unwrap_or(s))
+        .unwrap_or(&text);
+    if secret.contains(['\n', '\r']) {
+        return Err(format!(
+            "--client-secret-file {shown}: more than one line; it should hold the client secret alone"
+        ));
+    }
+    Ok(secret.to_owned())
 }

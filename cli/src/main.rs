@@ -8,6 +8,17 @@
 //! `read_input`, `display_name`, `print` and `fail` are shared helpers;
 //! `output::escape_control` makes untrusted text safe for a terminal.
 
+// Every command writes to stderr through this `eprintln!`: std's panics when
+// stderr cannot be written (`2>/dev/full`, a closed pipe); this one goes on.
+macro_rules! eprintln {
+    () => {
+        $crate::output::eprint("")
+    };
+    ($($arg:tt)*) => {
+        $crate::output::eprint(&::std::format!($($arg)*))
+    };
+}
+
 mod emulate;
 pub(crate) mod input;
 mod manifest;
@@ -120,7 +131,10 @@ pub(crate) fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
 /// (an unreadable file, a skill.json of the wrong shape). Control characters in
 /// the message are escaped.
 pub(crate) fn fail(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {}", output::escape_control(&message.to_string()));
+    output::eprint(&format!(
+        "error: {}",
+        output::escape_control(&message.to_string())
+    ));
     ExitCode::from(exit::USAGE)
 }
 

@@ -1,10 +1,15 @@
 //! `proactive-events manifest`: the skill-manifest fragment a skill that sends
 //! proactive events needs, printed or merged into ASK CLI's `skill.json`.
 
+mod document;
+mod replace;
+
 use super::{display_name, exit, fail, is_stdin, print, read_input};
 use alexa_proactive_events::EVENT_NAMES;
 use clap::Args;
 use clap::builder::PossibleValuesParser;
+use document::{Node, Object};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,7 +29,11 @@ Prints {\"manifest\": {\"permissions\": [...], \"events\": {\"publications\": [.
 
 --merge adds the permission, the publications, the subscription (and the endpoint's uri)
 to an existing skill.json, keeping everything else as it was, in its order, without
-duplicates: merging twice gives the same file.
+duplicates: merging twice gives the same file (and --in-place leaves it untouched).
+Numbers keep their exact text; a key twice in one object is an error naming it.
+--in-place writes a new file beside the original (beside a symlink's target, which it
+replaces, so the symlink stays), with the original's mode and, where permitted, owner,
+and renames it over the original: a failure leaves the original as it was.
 
 Examples:
   proactive-events manifest
@@ -69,26 +78,58 @@ pub fn run(args: ManifestArgs) -> ExitCode {
         return fail("--in-place needs a file, not standard input");
     }
     let name = display_name(&path);
-    let bytes = match read_input(&path) {
+    // In place, the file read is the one replaced: a symlink's target, so
+    // that the symlink stays a symlink.
+    let source = if args.in_place {
+        match in_place_target(&path) {
+            Ok(target) => target,
+            Err(e) => return fail(format_args!("{name}: {e}")),
+        }
+    } else {
+        path
+    };
+    let bytes = match read_input(&source) {
         Ok(bytes) => bytes,
         Err(e) => return fail(format_args!("{name}: cannot read: {e}")),
     };
-    let mut skill: Value = match serde_json::from_slice(&bytes) {
-        Ok(value) => value,
+    let mut skill = match document::parse(&bytes) {
+        Ok(node) => node,
+        // A duplicate key: well-formed, but which value is meant is unclear.
+        Err(e) if e.is_data() => return fail(format_args!("{name}: {e}")),
         Err(e) => return fail(format_args!("{name}: not JSON: {e}")),
     };
     let added = match merge(&mut skill, &events, endpoint) {
         Ok(added) => added,
         Err(e) => return fail(format_args!("{name}: {e}")),
     };
-    eprintln!("{name}: {}", describe(&added));
-    if args.in_place {
-        match write_in_place(&path, &bytes, &skill) {
-            Ok(()) => ExitCode::from(exit::OK),
-            Err(e) => fail(format_args!("{name}: cannot write: {e}")),
+    if !args.in_place {
+        eprintln!("{name}: {}", describe(&added));
+        return emit(&skill);
+    }
+    match write_in_place(&source, &bytes, &skill, &added) {
+        Ok(owner_kept) => {
+            eprintln!("{name}: {}", describe(&added));
+            if !owner_kept {
+                eprintln!(
+                    "warning: {name}: the file now belongs to the user running this command; \
+                     only root can keep another owner"
+                );
+            }
+            ExitCode::from(exit::OK)
         }
+        Err(e) => fail(format_args!("{name}: cannot write: {e}")),
+    }
+}
+
+/// The regular file `--in-place` reads and replaces: `path` with every
+/// symlink resolved.
+fn in_place_target(path: &Path) -> Result<PathBuf, String> {
+    let target = std::fs::canonicalize(path).map_err(|e| format!("cannot read: {e}"))?;
+    let meta = std::fs::metadata(&target).map_err(|e| format!("cannot read: {e}"))?;
+    if meta.is_file() {
+        Ok(target)
     } else {
-        emit(&skill)
+        Err("--in-place needs a regular file".to_owned())
     }
 }
 
@@ -114,9 +155,9 @@ pub struct Added {
 }
 
 /// Adds what is missing to `skill` in place; entries already there (matched by
-/// `name` / `eventName`) stay where they are. Keys keep their order because the
-/// `cli` feature turns on serde_json's `preserve_order`; new keys go last.
-pub fn merge(skill: &mut Value, events: &[&str], endpoint: Option<&str>) -> Result<Added, String> {
+/// `name` / `eventName`) stay where they are, keys keep their order and numbers
+/// their text ([`document`]); new keys go last.
+pub fn merge(skill: &mut Node, events: &[&str], endpoint: Option<&str>) -> Result<Added, String> {
     let mut added = Added::default();
     let root = skill
         .as_object_mut()
@@ -133,9 +174,8 @@ pub fn merge(skill: &mut Value, events: &[&str], endpoint: Option<&str>) -> Resu
     added.subscriptions += add_unique(subscriptions, "eventName", SUBSCRIPTION);
     if let Some(uri) = endpoint {
         let target = object_at(block, "endpoint", "/manifest/events/endpoint")?;
-        let new = Value::from(uri);
-        if target.get("uri") != Some(&new) {
-            target.insert("uri".into(), new);
+        if target.get("uri").and_then(Node::as_str) != Some(uri) {
+            target.insert("uri", Node::String(uri.to_owned()));
             added.endpoint = true;
         }
     }
@@ -143,39 +183,46 @@ pub fn merge(skill: &mut Value, events: &[&str], endpoint: Option<&str>) -> Resu
 }
 
 fn object_at<'a>(
-    parent: &'a mut Map<String, Value>,
+    parent: &'a mut Object,
     key: &str,
     pointer: &str,
-) -> Result<&'a mut Map<String, Value>, String> {
+) -> Result<&'a mut Object, String> {
     parent
-        .entry(key)
-        .or_insert_with(|| Value::Object(Map::new()))
+        .get_or_insert_with(key, || Node::Object(Object::default()))
         .as_object_mut()
         .ok_or_else(|| format!("{pointer} is not an object"))
 }
 
 fn array_at<'a>(
-    parent: &'a mut Map<String, Value>,
+    parent: &'a mut Object,
     key: &str,
     pointer: &str,
-) -> Result<&'a mut Vec<Value>, String> {
+) -> Result<&'a mut Vec<Node>, String> {
     parent
-        .entry(key)
-        .or_insert_with(|| Value::Array(Vec::new()))
+        .get_or_insert_with(key, || Node::Array(Vec::new()))
         .as_array_mut()
         .ok_or_else(|| format!("{pointer} is not an array"))
 }
 
 /// Appends `{field: value}` unless an entry already has that `field`; 1 when added.
-fn add_unique(list: &mut Vec<Value>, field: &str, value: &str) -> usize {
+fn add_unique(list: &mut Vec<Node>, field: &str, value: &str) -> usize {
     if list
         .iter()
-        .any(|entry| entry.get(field).and_then(Value::as_str) == Some(value))
+        .any(|entry| entry.get(field).and_then(Node::as_str) == Some(value))
     {
         return 0;
     }
-    list.push(json!({ field: value }));
+    list.push(Node::Object(Object::from_iter([(
+        field.to_owned(),
+        Node::String(value.to_owned()),
+    )])));
     1
+}
+
+impl Added {
+    fn nothing(&self) -> bool {
+        self.permissions == 0 && self.publications == 0 && self.subscriptions == 0 && !self.endpoint
+    }
 }
 
 fn describe(added: &Added) -> String {
@@ -199,13 +246,9 @@ fn describe(added: &Added) -> String {
     }
 }
 
-/// Pretty JSON with 2-space indents and a final newline, as ASK CLI writes skill.json.
-fn to_text(value: &Value) -> Result<String, serde_json::Error> {
-    serde_json::to_string_pretty(value)
-}
-
-fn emit(value: &Value) -> ExitCode {
-    match to_text(value) {
+/// Pretty JSON with 2-space indents, as ASK CLI writes skill.json.
+fn emit(value: &impl Serialize) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
         Ok(text) => {
             print(&text);
             ExitCode::from(exit::OK)
@@ -214,16 +257,23 @@ fn emit(value: &Value) -> ExitCode {
     }
 }
 
-/// Writes beside the file, then renames, so that a failure never leaves half a
-/// skill.json; a file that already says it all is not touched.
-fn write_in_place(path: &Path, original: &[u8], value: &Value) -> std::io::Result<()> {
-    let mut text = to_text(value).map_err(std::io::Error::other)?;
+/// Replaces `target` (symlink-resolved) with the merged document and a final
+/// newline ([`replace::replace_file`]: a failure leaves the file as it was).
+/// Nothing is written when nothing was added, nor when the text would be the
+/// same. Whether the file kept its owner.
+fn write_in_place(
+    target: &Path,
+    original: &[u8],
+    skill: &Node,
+    added: &Added,
+) -> std::io::Result<bool> {
+    if added.nothing() {
+        return Ok(true);
+    }
+    let mut text = serde_json::to_string_pretty(skill).map_err(std::io::Error::other)?;
     text.push('\n');
     if text.as_bytes() == original {
-        return Ok(());
+        return Ok(true);
     }
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".proactive-events.tmp");
-    std::fs::write(&temp, text)?;
-    std::fs::rename(&temp, path)
+    Ok(replace::replace_file(target, text.as_bytes())?.owner_kept)
 }

@@ -53,11 +53,20 @@ pub(crate) fn finish(code: ExitCode) -> ExitCode {
     }
     match &*state {
         State::Failed(e) => {
-            eprintln!("error: cannot write to standard output: {e}");
+            eprint(&format!("error: cannot write to standard output: {e}"));
             ExitCode::from(super::exit::USAGE)
         }
         State::Open | State::Closed => code,
     }
+}
+
+/// `text` and a newline on stderr. Unlike `eprintln!`, a stderr that cannot be
+/// written (`2>/dev/full`, a closed pipe) is ignored rather than a panic.
+pub(crate) fn eprint(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
 }
 
 /// `text` with every control character (C0, DEL, C1) and the Unicode bidi

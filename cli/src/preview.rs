@@ -1,7 +1,9 @@
 //! `proactive-events preview FILE`: the sentence Alexa would say, per locale.
 
+use super::output::escape_control;
+use super::validate::DEFAULT_MAX_VIOLATIONS;
 use super::{display_name, exit, print, read_input};
-use alexa_proactive_events::preview::PreviewError;
+use alexa_proactive_events::preview::{PreviewError, each_locale};
 use alexa_proactive_events::validate::{Options, parse, rules};
 use clap::Args;
 use std::path::PathBuf;
@@ -11,10 +13,12 @@ use std::process::ExitCode;
 #[command(after_help = "\
 A preview: Amazon owns the real wording, which may differ. With --locale, prints the
 sentence alone; without, one line per localizedAttributes entry: `LOCALE: sentence`.
+Control characters from the body are written as \\u{..}. A body that does not parse
+gets its first 100 violations listed on stderr (`validate --max-violations 0` lists all).
 
 Exit codes: 0 every sentence rendered, 1 the body cannot be previewed (e.g. a missing
-localized attribute), 2 usage error, unreadable file, malformed JSON or a locale the
-body has no entry for.
+localized attribute), 2 usage error, unreadable file, malformed JSON, a locale the
+body has no entry for, or standard output cannot be written.
 
 Examples:
   proactive-events preview event.json --locale en-US
@@ -31,19 +35,31 @@ pub struct PreviewArgs {
 
 pub fn run(args: PreviewArgs) -> ExitCode {
     let name = display_name(&args.file);
+    // Messages quote the body (a locale, a key) and --locale: escaped.
+    let complain = |message: &dyn std::fmt::Display| {
+        eprintln!("{name}: error: {}", escape_control(&message.to_string()));
+    };
     let fail = |code: u8, message: &dyn std::fmt::Display| {
-        eprintln!("{name}: error: {message}");
+        complain(message);
         ExitCode::from(code)
     };
     let bytes = match read_input(&args.file) {
         Ok(bytes) => bytes,
         Err(e) => return fail(exit::USAGE, &format_args!("cannot read: {e}")),
     };
-    // The validator's parse: a body that does not parse gets every violation listed.
+    // The validator's parse: a body that does not parse gets its violations
+    // listed, up to validate's default cap.
     let (request, report) = parse(&bytes, &Options::default());
     let Some(request) = request else {
-        for v in &report.violations {
-            eprintln!("{name}: {v}");
+        let listed = report.violations.len().min(DEFAULT_MAX_VIOLATIONS);
+        for v in &report.violations[..listed] {
+            eprintln!("{}", escape_control(&format!("{name}: {v}")));
+        }
+        if listed < report.violations.len() {
+            eprintln!(
+                "{name}: … and {} more violations (`proactive-events validate --max-violations 0` lists them all)",
+                report.violations.len() - listed
+            );
         }
         let syntax = report
             .violations
@@ -54,7 +70,7 @@ pub fn run(args: PreviewArgs) -> ExitCode {
     if let Some(locale) = &args.locale {
         return match request.preview(locale) {
             Ok(sentence) => {
-                print(&sentence);
+                print(&escape_control(&sentence));
                 ExitCode::from(exit::OK)
             }
             Err(e @ PreviewError::NoLocaleEntry { .. }) => fail(exit::USAGE, &e),
@@ -63,12 +79,11 @@ pub fn run(args: PreviewArgs) -> ExitCode {
     }
     // Every locale, in the body's order; one failing locale does not hide the others.
     let mut code = exit::OK;
-    for entry in &request.localized_attributes {
-        let locale = entry.locale.as_str();
-        match request.preview(locale) {
-            Ok(sentence) => print(&format!("{locale}: {sentence}")),
+    for (locale, sentence) in each_locale(&request) {
+        match sentence {
+            Ok(sentence) => print(&escape_control(&format!("{locale}: {sentence}"))),
             Err(e) => {
-                eprintln!("{name}: error: {locale}: {e}");
+                complain(&format_args!("{locale}: {e}"));
                 code = exit::INVALID;
             }
         }

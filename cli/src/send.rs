@@ -1,12 +1,15 @@
 //! `proactive-events send`: validate and deliver request bodies, with retries,
 //! the rate limit and an optional journal to resume from.
 
+use super::output::escape_control;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::client::{
-    BulkItem, BulkOptions, Client, Credentials, Journal, Region, Stage,
+    BulkItem, BulkOptions, Client, Credentials, DEFAULT_MAX_JOURNAL_BYTES, Interrupted, Journal,
+    Region, Stage, Summary,
 };
+use alexa_proactive_events::redact::Redactor;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,8 +24,11 @@ Examples:
   proactive-events send --jsonl tonight.jsonl --region NA --stage development \\
       --api-base http://127.0.0.1:40123 --token-url http://127.0.0.1:40123/auth/o2/token
 
+The summary line is printed on every exit; `; N not sent` counts the events a
+failure (an unwritable journal) kept from being sent.
+
 Exit codes: 0 every event accepted (or already accepted), 1 some event rejected or
-failed, 2 usage error or unreadable file.")]
+failed, 2 usage error, unreadable file or journal error.")]
 pub struct SendArgs {
     /// Request bodies, one JSON object per file (`-` reads standard input).
     #[arg(value_name = "FILE")]
@@ -42,9 +48,14 @@ pub struct SendArgs {
     /// Another token endpoint (full URL).
     #[arg(long, value_name = "URL")]
     token_url: Option<String>,
-    /// Record outcomes here; a rerun with the same journal skips delivered events.
+    /// Record outcomes here; a rerun with the same journal skips the events it
+    /// delivered to the same destination (stage, region and API base).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
+    /// The most bytes the journal may hold: a larger journal is refused, and
+    /// the run stops (with its summary) before the journal would pass it.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_JOURNAL_BYTES)]
+    max_journal_bytes: u64,
     /// Events in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     concurrency: usize,
@@ -54,6 +65,37 @@ pub struct SendArgs {
 }
 
 pub fn run(args: SendArgs) -> ExitCode {
+    let mut run = Run::default();
+    let code = send(&args, &mut run);
+    // On every path, the counts: what was delivered before a failure matters
+    // most when the run stopped early.
+    print(&run.line());
+    code
+}
+
+/// What a run did, for the summary line.
+#[derive(Default)]
+struct Run {
+    summary: Summary,
+    /// Events read from the inputs.
+    total: u64,
+}
+
+impl Run {
+    /// `N accepted, … N failed`, and `; N not sent` when the run stopped early.
+    fn line(&self) -> String {
+        let not_sent = self.total.saturating_sub(self.summary.done());
+        if not_sent == 0 {
+            self.summary.to_string()
+        } else {
+            format!("{}; {not_sent} not sent", self.summary)
+        }
+    }
+}
+
+/// Sends, recording the outcome in `run`; the exit code. Problems go to
+/// stderr through the client's redactor and with control characters escaped.
+fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
     if args.files.is_empty() && args.jsonl.is_empty() {
         return fail("nothing to send: give FILE arguments or --jsonl FILE");
     }
@@ -61,14 +103,31 @@ pub fn run(args: SendArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let items = match read_items(&args) {
+    let redactor = Redactor::new().secret(credentials.client_secret.expose());
+    let fail = |message: &dyn std::fmt::Display| fail(redactor.redact(&message.to_string()));
+    let items = match read_items(args) {
         Ok(items) => items,
-        Err(message) => return fail(message),
+        Err(message) => return fail(&message),
     };
-    let journal = match args.journal.as_ref().map(Journal::open).transpose() {
-        Ok(j) => j,
-        Err(e) => return fail(e),
+    run.total = items.len() as u64;
+    let journal = match &args.journal {
+        Some(path) => match Journal::open_with_limit(path, args.max_journal_bytes) {
+            Ok(j) => Some(j),
+            Err(e) => return fail(&e),
+        },
+        None => None,
     };
+    if let Some(j) = &journal {
+        let old = j.records_without_destination();
+        if old > 0 {
+            to_stderr(&format!(
+                "note: {}: {old} record(s) of an earlier format name no destination; \
+                 their events are sent again (Amazon answers 409, already accepted, \
+                 where they were delivered)",
+                display_name(j.path())
+            ));
+        }
+    }
     let mut builder = Client::builder(credentials, args.region, args.stage).rate_limit(args.rate);
     if let Some(url) = &args.api_base {
         builder = builder.api_base(url);
@@ -78,34 +137,49 @@ pub fn run(args: SendArgs) -> ExitCode {
     }
     let client = match builder.build() {
         Ok(c) => c,
-        Err(e) => return fail(e),
+        Err(e) => return fail(&e),
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
     };
 
-    let bar = progress_bar(items.len() as u64);
+    let bar = progress_bar(run.total);
     let mut options = BulkOptions::new().concurrency(args.concurrency);
     if let Some(j) = journal {
         options = options.journal(j);
     }
-    let result =
-        runtime.block_on(client.send_all(items, options, |p| bar.set_position(p.summary.done())));
+    let result = runtime.block_on(client.send_all_with_summary(items, options, |p| {
+        bar.set_position(p.summary.done());
+    }));
     bar.finish_and_clear();
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => return fail(e),
+    let (summary, stopped) = match result {
+        Ok(summary) => (summary, None),
+        Err(Interrupted { summary, error }) => (summary, Some(error)),
     };
+    let redactor = client.redactor();
     for problem in &summary.problems {
-        eprintln!("{problem}");
+        to_stderr(&escape_control(&redactor.redact(&problem.to_string())));
     }
-    print(&summary.to_string());
-    if summary.all_delivered() {
+    let delivered = summary.all_delivered();
+    run.summary = summary;
+    if let Some(error) = stopped {
+        return fail(&error);
+    }
+    if delivered {
         ExitCode::from(exit::OK)
     } else {
         ExitCode::from(exit::INVALID)
     }
+}
+
+/// A line on stderr; a failed write (`2>/dev/full`) is ignored, not a panic
+/// as with `eprintln!`: the summary and the exit code still follow.
+fn to_stderr(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(line.as_bytes())
+        .and_then(|()| err.write_all(b"\n"));
 }
 
 /// Every body of every input, in order; an unreadable file is a usage error.

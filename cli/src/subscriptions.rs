@@ -1,5 +1,6 @@
 //! `proactive-events subscriptions apply|list`: the subscription ledger in a SQLite file.
 
+use super::output::escape_control;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::subscriptions::{
     Change, Cursor, Ledger, Outcome, SqliteLedger, SubscriptionChanged, UserRecord,
@@ -54,7 +55,7 @@ struct ApplyArgs {
 
 #[derive(Debug, Args)]
 struct ListArgs {
-    /// The SQLite database (must exist).
+    /// The SQLite database (must exist; opened read-only).
     #[arg(long, value_name = "PATH")]
     db: PathBuf,
     /// Only users subscribed to this event.
@@ -92,13 +93,17 @@ fn apply(args: ApplyArgs) -> ExitCode {
         let name = display_name(file);
         match read_input(file) {
             Err(e) => {
-                eprintln!("{name}: error: cannot read: {e}");
+                eprintln!(
+                    "{name}: error: cannot read: {}",
+                    escape_control(&e.to_string())
+                );
                 code = exit::USAGE;
             }
             Ok(bytes) => match SubscriptionChanged::from_json(&bytes) {
                 Ok(n) => notices.push((name, n)),
                 Err(e) => {
-                    eprintln!("{name}: error: {e}");
+                    // The message quotes the input (`found `<request.type>``).
+                    eprintln!("{name}: error: {}", escape_control(&e.to_string()));
                     if e.is_syntax() {
                         code = exit::USAGE;
                     } else if code == exit::OK {
@@ -124,28 +129,35 @@ fn apply(args: ApplyArgs) -> ExitCode {
     for ((name, _), change) in notices.iter().zip(&changes) {
         match args.format {
             Format::Text => print(&format!("{name}: {}", describe(change))),
+            // serde_json escapes control characters itself.
             Format::Json => print(&change_json(name, change).to_string()),
         }
     }
     ExitCode::from(exit::OK)
 }
 
-/// `user U of skill S: subscribed A, B; unsubscribed C` / `stale (...)`.
+/// `user U of skill S: subscribed A, B; unsubscribed C` / `stale (...)`. Every
+/// name comes from a request body: control characters are escaped.
 fn describe(c: &Change) -> String {
-    let who = format!("user {} of skill {}", c.user_id, c.skill_id);
+    let who = format!(
+        "user {} of skill {}",
+        escape_control(&c.user_id),
+        escape_control(&c.skill_id)
+    );
     match &c.outcome {
         Outcome::Stale { current } => format!(
             "{who}: stale, ignored (the stored request {} at {} is newer)",
-            current.request_id, current.timestamp
+            escape_control(&current.request_id),
+            current.timestamp
         ),
         Outcome::Duplicate => format!("{who}: already applied"),
         Outcome::Applied => {
             let mut parts = Vec::new();
             if !c.subscribed.is_empty() {
-                parts.push(format!("subscribed {}", c.subscribed.join(", ")));
+                parts.push(format!("subscribed {}", escape_all(&c.subscribed)));
             }
             if !c.unsubscribed.is_empty() {
-                parts.push(format!("unsubscribed {}", c.unsubscribed.join(", ")));
+                parts.push(format!("unsubscribed {}", escape_all(&c.unsubscribed)));
             }
             if parts.is_empty() {
                 parts.push("no change".to_owned());
@@ -153,6 +165,12 @@ fn describe(c: &Change) -> String {
             format!("{who}: {}", parts.join("; "))
         }
     }
+}
+
+/// `names` joined by `, `, control characters escaped.
+fn escape_all<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
+    let names: Vec<_> = names.into_iter().map(|n| escape_control(n)).collect();
+    names.join(", ")
 }
 
 fn change_json(file: &str, c: &Change) -> serde_json::Value {
@@ -176,7 +194,8 @@ fn list(args: ListArgs) -> ExitCode {
     if !args.db.is_file() {
         return fail(format_args!("no database at {}", args.db.display()));
     }
-    let ledger = match SqliteLedger::open(&args.db) {
+    // Read-only: listing neither waits for a writer's lock nor changes the file.
+    let ledger = match SqliteLedger::open_read_only(&args.db) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -205,16 +224,17 @@ fn list(args: ListArgs) -> ExitCode {
         }
         Format::Text => {
             for r in &records {
-                let events: Vec<&str> = r.events.iter().map(String::as_str).collect();
-                let events = if events.is_empty() {
+                let events = if r.events.is_empty() {
                     "(no events)".to_owned()
                 } else {
-                    events.join(", ")
+                    escape_all(&r.events)
                 };
                 let region = r.region.map_or("??", |r| r.code());
                 print(&format!(
                     "{} {} {region} {events}  (as of {})",
-                    r.skill_id, r.user_id, r.version.timestamp
+                    escape_control(&r.skill_id),
+                    escape_control(&r.user_id),
+                    r.version.timestamp
                 ));
             }
             eprintln!("{} user(s)", records.len());

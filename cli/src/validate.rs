@@ -1,35 +1,47 @@
 //! `proactive-events validate FILE...`: every violation of every file, one per line.
 
-use super::{display_name, exit, read_input};
+use super::output::escape_control;
+use super::{display_name, exit, print, read_input};
 use alexa_proactive_events::DateTime;
 use alexa_proactive_events::validate::{Options, Report, Severity, Violation, parse, rules};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
+use serde_json::ser::{Formatter, PrettyFormatter};
+use std::borrow::Cow;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The file could not be read (a CLI-only rule id, beside the library's `JSON-SYNTAX`).
 pub const FILE_READ: &str = "FILE-READ";
 
+/// The default of `--max-violations`: far more than a hand-written body has,
+/// few enough to read.
+pub const DEFAULT_MAX_VIOLATIONS: usize = 100;
+
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Output: one line per violation, `FILE: error[RULE] /json/pointer: message` (or `warning[...]`)
-on stdout; nothing for a valid file unless --verbose; a summary on stderr unless --quiet.
+on stdout, at most --max-violations per file and then `FILE: … and K more violations`;
+nothing for a valid file unless --verbose; a summary on stderr unless --quiet (it counts
+every violation). Control characters from a body or a file name are written as \\u{..}.
 
 Exit codes: 0 every file valid (warnings allowed), 1 a file is invalid,
-2 usage error, unreadable file or malformed JSON.
+2 usage error, unreadable file, malformed JSON, or standard output cannot be written.
 
 Examples:
   proactive-events validate event.json
   proactive-events validate bodies/*.json --format json
   cat event.json | proactive-events validate -
-  proactive-events validate event.json --at now")]
+  proactive-events validate event.json --at now
+  proactive-events validate huge.json --max-violations 0")]
 pub struct ValidateArgs {
     /// Request bodies to check; `-` reads standard input.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
     /// `text`: one line per violation; `json`: an array of
-    /// {file, valid, violations: [{rule, pointer, message, severity}]}.
+    /// {file, valid, violations: [{rule, pointer, message, severity}], omitted},
+    /// where `omitted` counts the violations past --max-violations.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Also print `FILE: ok` for each valid file (text format).
@@ -42,6 +54,11 @@ pub struct ValidateArgs {
     /// (rule ENV-EXPIRY-CLOCK): an RFC 3339 date-time or `now`.
     #[arg(long, value_name = "TIME", value_parser = parse_instant)]
     at: Option<DateTime>,
+    /// List at most N violations per file, in the order found; the rest are
+    /// counted (`FILE: … and K more violations`, or `omitted` in JSON).
+    /// 0 lists every violation.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_VIOLATIONS)]
+    max_violations: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -59,28 +76,34 @@ fn parse_instant(s: &str) -> Result<DateTime, String> {
     })
 }
 
-/// The verdict on one input.
+/// The verdict on one input. Only the listed violations are kept, so that
+/// memory does not grow with the files checked or with one huge report.
 #[derive(Debug)]
 struct Checked {
     file: String,
-    report: Report,
     /// Unreadable or not JSON: exit code 2 rather than 1.
     unusable: bool,
+    /// No errors (warnings allowed), counted over every violation.
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    /// The first violations, at most `--max-violations` (all with 0).
+    listed: Vec<Violation>,
+    /// How many more were found.
+    omitted: usize,
 }
 
 pub fn run(args: ValidateArgs) -> ExitCode {
     let options = Options { now: args.at };
     let mut checked = Vec::with_capacity(args.files.len());
-    let mut out = std::io::stdout().lock();
     for path in &args.files {
-        let c = check(path, &options);
+        let c = check(path, &options, args.max_violations);
         // Text streams, so that a long run shows its findings as it goes.
         if args.format == Format::Text {
-            print_text(&mut out, &c, args.verbose);
+            print_text(&c, args.verbose);
         }
         checked.push(c);
     }
-    drop(out);
     match args.format {
         Format::Text if !args.quiet => eprintln!("{}", summary(&checked)),
         Format::Text => {}
@@ -88,7 +111,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     }
     let code = if checked.iter().any(|c| c.unusable) {
         exit::USAGE
-    } else if checked.iter().any(|c| !c.report.is_valid()) {
+    } else if checked.iter().any(|c| !c.valid) {
         exit::INVALID
     } else {
         exit::OK
@@ -96,42 +119,61 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn check(path: &Path, options: &Options) -> Checked {
+fn check(path: &Path, options: &Options, max_violations: usize) -> Checked {
     let file = display_name(path);
-    let bytes = match read_input(path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            return Checked {
-                file,
-                report: Report {
-                    violations: vec![Violation::error(FILE_READ, "", format!("cannot read: {e}"))],
-                },
-                unusable: true,
-            };
-        }
+    let report = match read_input(path) {
+        Ok(bytes) => parse(&bytes, options).1,
+        Err(e) => Report {
+            violations: vec![Violation::error(FILE_READ, "", format!("cannot read: {e}"))],
+        },
     };
-    let (_, report) = parse(&bytes, options);
-    // Malformed JSON is an unusable input (exit 2), not a broken rule (exit 1).
+    // Unreadable or malformed JSON is an unusable input (exit 2), not a broken
+    // rule (exit 1).
     let unusable = report
         .violations
         .iter()
-        .any(|v| v.rule == rules::JSON_SYNTAX);
+        .any(|v| v.rule == FILE_READ || v.rule == rules::JSON_SYNTAX);
+    let errors = report.errors().count();
+    let warnings = report.violations.len() - errors;
+    let mut listed = report.violations;
+    let mut omitted = 0;
+    if max_violations > 0 && listed.len() > max_violations {
+        omitted = listed.len() - max_violations;
+        listed.truncate(max_violations);
+        listed.shrink_to_fit();
+    }
     Checked {
         file,
-        report,
         unusable,
+        valid: !unusable && errors == 0,
+        errors,
+        warnings,
+        listed,
+        omitted,
     }
 }
 
-/// A closed pipe (`| head`) is not worth a panic: write errors end the output.
-fn print_text(out: &mut impl std::io::Write, c: &Checked, verbose: bool) {
-    for v in &c.report.violations {
-        if writeln!(out, "{}: {v}", c.file).is_err() {
-            return;
-        }
+/// One file's lines, written at once; control characters from the body (quoted
+/// in messages, or in a pointer's member names) are escaped.
+fn print_text(c: &Checked, verbose: bool) {
+    let mut text = String::new();
+    for v in &c.listed {
+        let line = format!("{}: {v}", c.file);
+        text.push_str(&escape_control(&line));
+        text.push('\n');
     }
-    if verbose && c.report.violations.is_empty() {
-        let _ = writeln!(out, "{}: ok", c.file);
+    if c.omitted > 0 {
+        text.push_str(&format!(
+            "{}: … and {}\n",
+            c.file,
+            plural(c.omitted, "more violation")
+        ));
+    }
+    if verbose && c.listed.is_empty() {
+        text.push_str(&format!("{}: ok\n", c.file));
+    }
+    if let Some(text) = text.strip_suffix('\n') {
+        print(text);
     }
 }
 
@@ -140,6 +182,8 @@ struct JsonFile<'a> {
     file: &'a str,
     valid: bool,
     violations: Vec<JsonViolation<'a>>,
+    /// Violations found but not listed (past `--max-violations`).
+    omitted: usize,
 }
 
 #[derive(Serialize)]
@@ -155,10 +199,9 @@ fn print_json(checked: &[Checked]) {
         .iter()
         .map(|c| JsonFile {
             file: &c.file,
-            valid: !c.unusable && c.report.is_valid(),
+            valid: c.valid,
             violations: c
-                .report
-                .violations
+                .listed
                 .iter()
                 .map(|v| JsonViolation {
                     rule: v.rule,
@@ -170,11 +213,72 @@ fn print_json(checked: &[Checked]) {
                     },
                 })
                 .collect(),
+            omitted: c.omitted,
         })
         .collect();
-    match serde_json::to_string_pretty(&files) {
-        Ok(text) => super::print(&text),
+    let mut out = Vec::new();
+    let mut json = serde_json::Serializer::with_formatter(&mut out, TerminalSafe::default());
+    match files.serialize(&mut json) {
+        // The formatter writes ASCII escapes into valid UTF-8 from serde_json.
+        Ok(()) => print(&String::from_utf8_lossy(&out)),
         Err(e) => eprintln!("error: cannot write the report: {e}"),
+    }
+}
+
+/// serde_json's pretty printer, which escapes the C0 controls in strings, also
+/// escaping what it writes raw but a terminal still obeys: DEL, the C1 controls
+/// (U+009B starts an escape sequence like ESC [) and the bidi controls. The
+/// JSON means the same; only its bytes are safe to show.
+#[derive(Default)]
+struct TerminalSafe(PrettyFormatter<'static>);
+
+impl Formatter for TerminalSafe {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        if matches!(escape_control(fragment), Cow::Borrowed(_)) {
+            return w.write_all(fragment.as_bytes());
+        }
+        let mut buf = [0; 4];
+        for c in fragment.chars() {
+            let one: &str = c.encode_utf8(&mut buf);
+            if matches!(escape_control(one), Cow::Borrowed(_)) {
+                w.write_all(one.as_bytes())?;
+            } else {
+                // Every such character is in the Basic Multilingual Plane.
+                write!(w, "\\u{:04x}", u32::from(c))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -182,11 +286,11 @@ fn print_json(checked: &[Checked]) {
 /// checked (unreadable, not JSON) are counted apart.
 fn summary(checked: &[Checked]) -> String {
     let count = |f: &dyn Fn(&Checked) -> bool| checked.iter().filter(|c| f(c)).count();
-    let valid = count(&|c| !c.unusable && c.report.is_valid());
-    let invalid = count(&|c| !c.unusable && !c.report.is_valid());
+    let valid = count(&|c| c.valid);
+    let invalid = count(&|c| !c.unusable && !c.valid);
     let unusable = count(&|c| c.unusable);
-    let errors: usize = checked.iter().map(|c| c.report.errors().count()).sum();
-    let warnings: usize = checked.iter().map(|c| c.report.warnings().count()).sum();
+    let errors: usize = checked.iter().map(|c| c.errors).sum();
+    let warnings: usize = checked.iter().map(|c| c.warnings).sum();
     let not_checked = if unusable > 0 {
         format!(", {unusable} unreadable or not JSON")
     } else {

@@ -268,3 +268,295 @@ fn a_killed_send_resumes_from_its_journal() {
     assert_eq!(counts.len(), N, "none lost");
     assert!(counts.values().all(|n| *n == 1), "none accepted twice");
 }
+
+/// Runs `send` with the test credentials against `base` (its token endpoint
+/// at `/auth/o2/token`), stage `stage`, and `args`; (exit code, stdout, stderr).
+fn send_to(base: &str, stage: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .arg("send")
+        .args(["--region", "NA", "--stage", stage])
+        .args(["--api-base", base])
+        .args(["--token-url", &format!("{base}/auth/o2/token")])
+        .args(args)
+        .env("ALEXA_CLIENT_ID", "cli-id")
+        .env("ALEXA_CLIENT_SECRET", "cli-secret-SENTINEL")
+        .output()
+        .expect("send runs");
+    (
+        out.status
+            .code()
+            .expect("exit code (no signal, no panic abort)"),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+fn cli_emulator() -> Emulate {
+    emulate(&[
+        "--client-id",
+        "cli-id",
+        "--client-secret",
+        "cli-secret-SENTINEL",
+        "--rate",
+        "0",
+    ])
+}
+
+/// `n` events in a JSON-lines file.
+fn batch_file(dir: &std::path::Path, prefix: &str, n: usize) -> std::path::PathBuf {
+    let path = dir.join(format!("{prefix}.jsonl"));
+    let lines: Vec<String> = (0..n)
+        .map(|i| body(&format!("{prefix}{i}"), Some("amzn1.ask.account.CLI"), 0).to_string())
+        .collect();
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    path
+}
+
+#[test]
+fn a_journal_reused_for_another_stage_or_api_base_sends_again() {
+    let first = cli_emulator();
+    let second = cli_emulator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch = batch_file(dir.path(), "dest", 3);
+    let journal = dir.path().join("dest.journal");
+    let args = [
+        "--jsonl",
+        batch.to_str().expect("path"),
+        "--journal",
+        journal.to_str().expect("path"),
+    ];
+    let all_sent = "3 accepted, 0 already accepted, 0 rejected, 0 failed";
+    let (code, stdout, stderr) = send_to(&first.url, "development", &args);
+    assert_eq!((code, stdout.trim()), (0, all_sent), "{stderr}");
+    // The same journal for live: every event goes to live.
+    let (code, stdout, stderr) = send_to(&first.url, "live", &args);
+    assert_eq!((code, stdout.trim()), (0, all_sent), "{stderr}");
+    // And for another API base (the emulator first, then "Amazon").
+    let (code, stdout, stderr) = send_to(&second.url, "development", &args);
+    assert_eq!((code, stdout.trim()), (0, all_sent), "{stderr}");
+    assert_eq!(accepted(&second).len(), 3);
+    // The first destination again: skipped.
+    let (code, stdout, _) = send_to(&first.url, "development", &args);
+    assert_eq!(
+        (code, stdout.trim()),
+        (
+            0,
+            "0 accepted, 0 already accepted, 0 rejected, 0 failed (3 delivered earlier, skipped)"
+        )
+    );
+}
+
+#[test]
+fn a_journal_that_cannot_be_written_still_prints_the_summary() {
+    let emu = cli_emulator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch = batch_file(dir.path(), "full", 10);
+    let batch = batch.to_str().expect("path");
+
+    // A device is refused before anything is sent (reading /dev/full never ends).
+    if std::path::Path::new("/dev/full").exists() {
+        let (code, stdout, stderr) = send_to(
+            &emu.url,
+            "development",
+            &["--jsonl", batch, "--journal", "/dev/full"],
+        );
+        assert_eq!(code, 2, "{stdout}{stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+        assert_eq!(
+            stdout.trim(),
+            "0 accepted, 0 already accepted, 0 rejected, 0 failed; 10 not sent"
+        );
+    }
+
+    // A journal that fills up mid-run: the summary counts what was delivered.
+    let journal = dir.path().join("small.journal");
+    let (code, stdout, stderr) = send_to(
+        &emu.url,
+        "development",
+        &[
+            "--jsonl",
+            batch,
+            "--journal",
+            journal.to_str().expect("path"),
+            "--max-journal-bytes",
+            "1000",
+            "--concurrency",
+            "1",
+        ],
+    );
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("journal size limit of 1000 bytes"),
+        "{stderr}"
+    );
+    let numbers: Vec<usize> = stdout
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().expect("number"))
+        .collect();
+    let [delivered, 0, 0, 0, not_sent] = numbers[..] else {
+        panic!("{stdout}")
+    };
+    assert_eq!(delivered + not_sent, 10, "{stdout}");
+    assert!(delivered >= 1 && not_sent >= 1, "{stdout}");
+    assert_eq!(
+        accepted(&emu).len(),
+        delivered,
+        "the summary is what was delivered"
+    );
+}
+
+/// A loopback server for hostile answers, with the runtime that serves it.
+fn loopback(
+    answer: impl Fn(&delivery_support::loopback::Seen, usize) -> delivery_support::loopback::Reply
+    + Send
+    + Sync
+    + 'static,
+) -> (
+    tokio::runtime::Runtime,
+    delivery_support::loopback::Loopback,
+) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime.block_on(delivery_support::loopback::Loopback::start(answer));
+    (runtime, server)
+}
+
+#[test]
+fn a_dead_token_endpoint_fails_every_event_fast_with_the_summary() {
+    use delivery_support::loopback::Reply;
+    const N: usize = 200;
+    // 503 with `Retry-After: 0`: the whole retry budget is spent at once.
+    let (_runtime, dead) = loopback(|_, _| Reply::new(503, "down").header("retry-after", "0"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch = batch_file(dir.path(), "dead", N);
+    let (code, stdout, stderr) = send_to(
+        &dead.url(),
+        "development",
+        &["--jsonl", batch.to_str().expect("path")],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        format!("0 accepted, 0 already accepted, 0 rejected, {N} failed")
+    );
+    // One retry budget (6 attempts by default), not one per event.
+    let requests = dead.count("/auth/o2/token");
+    assert!((1..=6).contains(&requests), "{requests} token requests");
+    assert_eq!(stderr.lines().filter(|l| l.contains("HTTP 503")).count(), N);
+}
+
+#[test]
+fn server_text_on_stderr_is_redacted_and_escaped() {
+    use delivery_support::loopback::Reply;
+    const TOKEN: &str = "Atza|CLI-ECHO-token-99";
+    let (_runtime, server) = loopback(|seen, _| match seen.path.as_str() {
+        "/auth/o2/token" => Reply::token(TOKEN, "3600"),
+        _ => {
+            let auth = seen
+                .headers
+                .get("authorization")
+                .cloned()
+                .unwrap_or_default();
+            let form = String::from_utf8_lossy(&seen.body).into_owned();
+            Reply::new(
+                400,
+                format!(
+                    "\u{1b}[2J\u{1b}[31mtoken {} secret cli%2dsecret%2DSENTINEL form {form} Authorization: {auth}",
+                    auth.trim_start_matches("Bearer ")
+                ),
+            )
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch = batch_file(dir.path(), "echo", 2);
+    let journal = dir.path().join("echo.journal");
+    let (code, stdout, stderr) = send_to(
+        &server.url(),
+        "development",
+        &[
+            "--jsonl",
+            batch.to_str().expect("path"),
+            "--journal",
+            journal.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("HTTP 400"), "{stderr}");
+    assert!(stderr.contains("[redacted]"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "escapes reach the terminal: {stderr:?}"
+    );
+    let journal = std::fs::read_to_string(&journal).expect("journal");
+    for text in [&stdout, &stderr, &journal] {
+        for leak in ["CLI-ECHO-token", "SENTINEL", "%2DSENTINEL", "%2dSENTINEL"] {
+            assert!(!text.contains(leak), "{leak} leaked into: {text}");
+        }
+    }
+}
+
+#[test]
+fn a_huge_expires_in_does_not_crash_send() {
+    use delivery_support::loopback::Reply;
+    let (_runtime, server) = loopback(|seen, _| match seen.path.as_str() {
+        "/auth/o2/token" => Reply::token("Atc|x", "18446744073709551615"),
+        _ => Reply::new(202, ""),
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch = batch_file(dir.path(), "huge", 2);
+    let (code, stdout, stderr) = send_to(
+        &server.url(),
+        "development",
+        &["--jsonl", batch.to_str().expect("path")],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "2 accepted, 0 already accepted, 0 rejected, 0 failed"
+    );
+}
+
+/// A journal write that fails (the file-size limit of the process, EFBIG)
+/// stops the run, and the summary still says what was delivered.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_journal_write_still_prints_the_summary() {
+    if !std::path::Path::new("/bin/sh").exists() {
+        return;
+    }
+    let emu = cli_emulator();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let batch = batch_file(dir.path(), "efbig", 40);
+    let journal = dir.path().join("efbig.journal");
+    // `ulimit -f 2`: writes past 1 KiB fail; SIGXFSZ ignored so that they
+    // fail with an error instead of killing the process.
+    let out = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 2 && exec \"$0\" send --region NA --stage development \
+             --api-base {url} --token-url {url}/auth/o2/token --concurrency 1 \
+             --jsonl \"$1\" --journal \"$2\"",
+            url = emu.url
+        ))
+        .arg(BIN)
+        .arg(&batch)
+        .arg(&journal)
+        .env("ALEXA_CLIENT_ID", "cli-id")
+        .env("ALEXA_CLIENT_SECRET", "cli-secret-SENTINEL")
+        .output()
+        .expect("send runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("journal"), "{stderr}");
+    let numbers: Vec<usize> = stdout
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().expect("number"))
+        .collect();
+    let [delivered, 0, 0, 0, not_sent] = numbers[..] else {
+        panic!("no summary: {stdout:?} {stderr}")
+    };
+    assert_eq!(delivered + not_sent, 40, "{stdout}");
+    assert_eq!(accepted(&emu).len(), delivered, "{stdout}");
+}

@@ -205,3 +205,274 @@ fn apply_json_prints_one_object_per_file() {
     assert_eq!(outcomes[0]["subscribed"], serde_json::json!([W]));
     assert_eq!(outcomes[1]["outcome"], "duplicate");
 }
+
+/// Runs the binary in `dir` without waiting, its output captured.
+fn spawn_in(dir: &std::path::Path, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_proactive-events"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Several `apply` processes started at once on a database that does not exist
+/// yet: each creates, sets up and migrates it in a race with the others, and each
+/// must succeed and have its notice applied. Repeated on fresh paths, since the
+/// race is lost only now and then.
+#[test]
+fn concurrent_first_applies_to_a_new_database_all_succeed() {
+    const PROCESSES: usize = 6;
+    const ROUNDS: usize = 50;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    for p in 0..PROCESSES {
+        write(
+            d,
+            &format!("{p}.json"),
+            &format!("user{p}"),
+            "r1",
+            10,
+            Some(&[W]),
+        );
+    }
+    let mut failures = Vec::new();
+    for round in 0..ROUNDS {
+        let db = format!("round{round}.db");
+        let children: Vec<_> = (0..PROCESSES)
+            .map(|p| {
+                let file = format!("{p}.json");
+                spawn_in(d, &["subscriptions", "apply", "--db", &db, &file])
+            })
+            .collect();
+        for (p, child) in children.into_iter().enumerate() {
+            let out = child.wait_with_output().expect("the binary finishes");
+            if !out.status.success() {
+                failures.push(format!(
+                    "round {round}, process {p}: {}: {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        let ledger =
+            alexa_proactive_events::subscriptions::SqliteLedger::open(d.join(&db)).expect("opens");
+        for p in 0..PROCESSES {
+            let user = format!("user{p}");
+            let stored = alexa_proactive_events::subscriptions::Ledger::user(&ledger, SKILL, &user)
+                .expect("reads");
+            if stored.is_none() {
+                failures.push(format!(
+                    "round {round}: {user}'s notice is not in the ledger"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// `list` reads beside a writer that holds the write lock (a raw connection in the
+/// middle of a transaction): it neither waits for nor fails behind it, and prints
+/// what was committed.
+#[test]
+fn list_does_not_wait_for_a_writer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "1.json", "alice", "r1", 10, Some(&[W]));
+    let run = run_in(
+        d,
+        &["subscriptions", "apply", "--db", "subs.db", "1.json"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let raw = rusqlite::Connection::open(d.join("subs.db")).expect("raw open");
+    raw.execute_batch(
+        "BEGIN IMMEDIATE;
+         INSERT INTO users (skill, user_id, events, api_endpoint, region, ts_seconds, ts_nanos, request_id)
+         VALUES (1, 'uncommitted', '[]', 'https://api.amazonalexa.com', 'NA', 0, 0, 'x');",
+    )
+    .expect("takes the write lock");
+
+    let run = run_in(d, &["subscriptions", "list", "--db", "subs.db"], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stdout.starts_with(&format!("{SKILL} alice EU {W}")),
+        "{run:?}"
+    );
+    let run = run_in(
+        d,
+        &[
+            "subscriptions",
+            "list",
+            "--db",
+            "subs.db",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(list.as_array().expect("array").len(), 1, "{run:?}");
+    assert_eq!(list[0]["userId"], "alice");
+    raw.execute_batch("ROLLBACK").expect("rolls back");
+}
+
+/// No control character (C0 but newline, DEL, C1) in a CLI output.
+fn assert_no_control(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what} holds control characters {bad:?}: {text:?}"
+    );
+}
+
+/// Ids and names in notices are untrusted: shown as text, their control characters
+/// are escaped, so a notice cannot clear the screen or rewrite the terminal title.
+#[test]
+fn control_characters_from_notices_are_escaped_in_text_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    let user = "mallory\u{1b}[2J";
+    let skill = "amzn1.ask.skill.\u{1b}]0;owned\u{7}";
+    let event = "Custom.\u{9b}31mEvent\u{7f}";
+    let notice = |id: &str, secs: i64| {
+        let ts = Timestamp::from_second(1_790_000_000 + secs).expect("in range");
+        serde_json::to_vec(&body(skill, user, EU, id, ts, Some(&[event]))).expect("serializes")
+    };
+    std::fs::write(d.join("new.json"), notice("r2\u{1b}[1A", 20)).expect("writes");
+    std::fs::write(d.join("old.json"), notice("r1", 10)).expect("writes");
+    let run = run_in(
+        d,
+        &[
+            "subscriptions",
+            "apply",
+            "--db",
+            "subs.db",
+            "new.json",
+            "old.json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_no_control("apply stdout", &run.stdout);
+    assert_no_control("apply stderr", &run.stderr);
+    assert!(run.stdout.contains("mallory\\u{1b}[2J"), "{run:?}");
+    assert!(
+        run.stdout.contains("Custom.\\u{9b}31mEvent\\u{7f}"),
+        "{run:?}"
+    );
+    // The stale line names the stored request id.
+    assert!(run.stdout.contains("r2\\u{1b}[1A"), "{run:?}");
+
+    let run = run_in(d, &["subscriptions", "list", "--db", "subs.db"], None);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_no_control("list stdout", &run.stdout);
+    assert_no_control("list stderr", &run.stderr);
+    assert!(run.stdout.contains("\\u{1b}]0;owned\\u{7}"), "{run:?}");
+
+    // The JSON output keeps the values exact (serde_json escapes them).
+    let run = run_in(
+        d,
+        &[
+            "subscriptions",
+            "list",
+            "--db",
+            "subs.db",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(list[0]["userId"], user);
+
+    // An error message that quotes the input is escaped too.
+    std::fs::write(
+        d.join("bad.json"),
+        br#"{"request": {"type": "x\u001b[2J"}}"#,
+    )
+    .expect("writes");
+    let run = run_in(
+        d,
+        &["subscriptions", "apply", "--db", "subs.db", "bad.json"],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_no_control("apply error", &run.stderr);
+    assert!(run.stderr.contains("x\\u{1b}[2J"), "{run:?}");
+}
+
+/// A notice file larger than `--max-input-bytes`, or not JSON at all: an error
+/// naming the file, nothing applied, no database created.
+#[test]
+fn a_huge_or_malformed_notice_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "good.json", "alice", "r1", 10, Some(&[W]));
+    std::fs::write(d.join("huge.json"), vec![b' '; 4096]).expect("writes");
+    std::fs::write(d.join("binary.json"), [0xff, 0x00, 0x1b, b'[']).expect("writes");
+    let run = run_in(
+        d,
+        &[
+            "subscriptions",
+            "apply",
+            "--max-input-bytes",
+            "2048",
+            "--db",
+            "subs.db",
+            "good.json",
+            "huge.json",
+            "binary.json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("huge.json: error: cannot read: larger than the input limit of 2048 bytes"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("binary.json: error: subscription request: not JSON"),
+        "{run:?}"
+    );
+    assert_no_control("stderr", &run.stderr);
+    assert!(run.stderr.contains("nothing applied"), "{run:?}");
+    assert!(!d.join("subs.db").exists());
+}
+
+/// `--db` naming a directory: a clear error, for `apply` and `list`.
+#[test]
+fn a_database_path_that_is_a_directory_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    std::fs::create_dir(d.join("subs.db")).expect("creates");
+    write(d, "1.json", "alice", "r1", 10, Some(&[W]));
+    let run = run_in(
+        d,
+        &["subscriptions", "apply", "--db", "subs.db", "1.json"],
+        None,
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("open subs.db: it is a directory"),
+        "{run:?}"
+    );
+    let run = run_in(d, &["subscriptions", "list", "--db", "subs.db"], None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("no database at subs.db"), "{run:?}");
+}

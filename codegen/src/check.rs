@@ -1,10 +1,10 @@
 //! Stage 2, check: semantic rules of the YAML language. Collects every error.
 
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::{Diagnostic, Diagnostics, MAX_ERRORS, did_you_mean};
 use crate::load::{Loaded, Locales, Node, OrderedMap, SchemaDoc};
-use crate::locate::{YamlPath, locate};
+use crate::locate::YamlPath;
 use crate::template;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The scalar field types; anything starting upper-case names a type under `types:`.
 pub const BUILTIN_TYPES: &[&str] = &[
@@ -19,10 +19,14 @@ enum Place {
     Named,
 }
 
-/// Collects diagnostics for one file, locating each in the source.
+/// Collects diagnostics for one file, locating each in the source. Past
+/// [`MAX_ERRORS`] it only counts: nothing more is located or kept.
 pub(crate) struct Reporter<'a> {
     pub file: &'a Loaded,
-    pub out: Vec<Diagnostic>,
+    out: Vec<Diagnostic>,
+    omitted: usize,
+    /// Where an error past the cap is written, and forgotten.
+    spare: Diagnostic,
 }
 
 impl<'a> Reporter<'a> {
@@ -30,22 +34,41 @@ impl<'a> Reporter<'a> {
         Self {
             file,
             out: Vec::new(),
+            omitted: 0,
+            spare: Diagnostic::new("", "", ""),
         }
+    }
+
+    /// Whether further errors are only counted (callers may then skip costly hints).
+    pub fn is_full(&self) -> bool {
+        self.out.len() >= MAX_ERRORS
     }
 
     /// Reports at the value of `path` (or at its key with `at_key`).
     pub fn error(&mut self, path: &YamlPath, at_key: bool, message: String) -> &mut Diagnostic {
+        if self.is_full() {
+            self.omitted += 1;
+            self.spare = Diagnostic::new("", "", message);
+            return &mut self.spare;
+        }
         let src = &self.file.source;
-        let location = locate(&src.text, path, at_key);
+        let location = self.file.spans.locate(path, at_key);
+        let line = location.and_then(|l| self.file.spans.line(&src.text, l.line));
         self.out
-            .push(Diagnostic::new(&src.path, &path.to_string(), message).at(&src.text, location));
+            .push(Diagnostic::new(&src.path, &path.to_string(), message).at_line(location, line));
         let last = self.out.len() - 1;
         &mut self.out[last]
     }
+
+    /// Everything reported, the errors past the cap as a count.
+    pub fn finish(self) -> Diagnostics {
+        Diagnostics::new(self.out, self.omitted)
+    }
 }
 
-/// Checks every file and the set of files; returns all diagnostics.
-pub fn check(files: &[Loaded]) -> Vec<Diagnostic> {
+/// Checks every file and the set of files; returns all diagnostics, each file's
+/// beyond [`MAX_ERRORS`] counted only.
+pub fn check(files: &[Loaded]) -> Vec<Diagnostics> {
     let mut out = Vec::new();
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
     for file in files {
@@ -62,7 +85,7 @@ pub fn check(files: &[Loaded]) -> Vec<Diagnostic> {
                 "it is already declared in {first}; remove one of the files"
             ));
         }
-        out.extend(r.out);
+        out.push(r.finish());
     }
     out
 }
@@ -90,7 +113,7 @@ fn check_file(r: &mut Reporter<'_>, doc: &SchemaDoc) {
         }
         check_node(r, doc, node, &path, Place::Named);
     }
-    check_cycles(r, doc);
+    check_type_graph(r, doc);
     if doc.payload.is_empty() {
         r.error(
             &root.key("payload"),
@@ -209,7 +232,9 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
             }
         }
         Resolved::Undefined => {
-            let names: Vec<&str> = doc.types.0.iter().map(|(k, _)| k.as_str()).collect();
+            // Past the cap the error is only counted: skip the costly hint.
+            let suggest = !r.is_full();
+            let names = doc.types.0.iter().map(|(k, _)| k.as_str());
             let d = r
                 .error(
                     &path.key("type"),
@@ -217,7 +242,7 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
                     format!("reference to an undefined type `{}`", node.ty),
                 )
                 .label("no such type under `types:`");
-            match did_you_mean(&node.ty, names.iter().copied()) {
+            match did_you_mean(&node.ty, names.filter(|_| suggest)) {
                 Some(s) => d.help = Some(format!("did you mean `{s}`?")),
                 None => {
                     d.help = Some("define it under `types:` at the top level of the file".into());
@@ -227,7 +252,11 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
         }
         Resolved::Unknown => {
             let mut candidates: Vec<&str> = BUILTIN_TYPES.to_vec();
-            candidates.extend(doc.types.0.iter().map(|(k, _)| k.as_str()));
+            if r.is_full() {
+                candidates.clear();
+            } else {
+                candidates.extend(doc.types.0.iter().map(|(k, _)| k.as_str()));
+            }
             let d = r
                 .error(
                     &path.key("type"),
@@ -482,47 +511,206 @@ fn check_array(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPa
     }
 }
 
-/// A named type may not contain itself (it would be infinitely large).
-fn check_cycles(r: &mut Reporter<'_>, doc: &SchemaDoc) {
-    fn refs<'d>(doc: &'d SchemaDoc, node: &'d Node, out: &mut Vec<&'d str>) {
-        if let Resolved::Named(name, _) = resolve(doc, &node.ty) {
-            out.push(name);
+/// The deepest nesting of objects and arrays a payload may have, the payload
+/// object itself counting as one. Amazon's go five deep; the generated code and
+/// the compiler recurse along this nesting, so it is bounded.
+pub const MAX_NESTING: usize = 32;
+
+/// The most fields (and array items) a payload may have once every use of a named
+/// type is counted with the type's own fields. Amazon's have about twenty; the
+/// generated metadata lists them (the localizable paths), so a few named types
+/// that use each other twice must not multiply into millions.
+pub const MAX_EXPANDED_FIELDS: usize = 10_000;
+
+/// How the objects and arrays inside one node nest, named types not followed.
+#[derive(Default)]
+struct Shape {
+    /// Levels of objects and arrays in the node itself.
+    height: usize,
+    /// Each reference to a named type (by index), with the levels above it inside the node.
+    refs: Vec<(usize, usize)>,
+    /// Nodes in the node itself (the node, its fields and items), a reference
+    /// counting as one.
+    nodes: usize,
+}
+
+impl Shape {
+    /// `node`, under `above` levels; `index` finds named types.
+    fn of(index: &HashMap<&str, usize>, node: &Node, above: usize) -> Self {
+        let mut shape = Shape::default();
+        shape.add(index, node, above);
+        shape
+    }
+
+    /// Adds `node`, which sits under `above` levels (recursion is bounded by the
+    /// YAML nesting limit: named types are not followed here).
+    fn add(&mut self, index: &HashMap<&str, usize>, node: &Node, above: usize) {
+        if !BUILTIN_TYPES.contains(&node.ty.as_str()) {
+            if let Some(&target) = index.get(node.ty.as_str()) {
+                self.refs.push((above, target));
+            }
+            self.nodes += 1;
+            return;
+        }
+        self.nodes += 1;
+        if !matches!(node.ty.as_str(), "object" | "array") {
+            return;
+        }
+        self.height = self.height.max(above + 1);
+        for (_, field) in node.fields.iter().flat_map(OrderedMap::iter) {
+            self.add(index, field, above + 1);
         }
         if let Some(items) = &node.items {
-            refs(doc, items, out);
-        }
-        for (_, f) in node.fields.iter().flat_map(OrderedMap::iter) {
-            refs(doc, f, out);
+            self.add(index, items, above + 1);
         }
     }
-    for (start, node) in doc.types.iter() {
-        let mut stack = vec![node];
-        let mut visited = BTreeSet::new();
-        while let Some(n) = stack.pop() {
-            let mut next = Vec::new();
-            refs(doc, n, &mut next);
-            for name in next {
-                if name == start {
-                    r.error(
-                        &YamlPath::default().key("types").key(start),
-                        true,
-                        format!("type `{start}` contains itself"),
-                    )
-                    .help("a proactive event payload is a finite tree; break the cycle");
-                    return;
+
+    /// The levels, given the levels of each named type.
+    /// The nodes once every named type is counted, given the count of each.
+    fn expanded(&self, named: &[usize]) -> usize {
+        self.refs.iter().fold(self.nodes, |sum, (_, target)| {
+            sum.saturating_add(named[*target])
+        })
+    }
+
+    fn height(&self, named: &[usize]) -> usize {
+        self.refs
+            .iter()
+            .map(|(above, target)| above + named[*target])
+            .fold(self.height, usize::max)
+    }
+}
+
+/// A named type may not contain itself (it would be infinitely large), and a
+/// payload may not nest deeper than [`MAX_NESTING`]. Linear in the size of the
+/// file: each named type is visited once (Tarjan's strongly connected components,
+/// without recursion, so that a long chain of types cannot exhaust the stack).
+fn check_type_graph(r: &mut Reporter<'_>, doc: &SchemaDoc) {
+    let names: Vec<&str> = doc.types.iter().map(|(k, _)| k).collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let shapes: Vec<Shape> = doc
+        .types
+        .iter()
+        .map(|(_, n)| Shape::of(&index, n, 0))
+        .collect();
+    let edges: Vec<Vec<usize>> = shapes
+        .iter()
+        .map(|s| s.refs.iter().map(|(_, target)| *target).collect())
+        .collect();
+    let (cyclic, order) = strongly_connected(&edges);
+    for (i, name) in names.iter().enumerate() {
+        if cyclic[i] {
+            r.error(
+                &YamlPath::default().key("types").key(name),
+                true,
+                format!("type `{name}` contains itself"),
+            )
+            .help("a proactive event payload is a finite tree; break the cycle");
+        }
+    }
+    if cyclic.contains(&true) {
+        return;
+    }
+    // Every type after those it refers to.
+    let (mut heights, mut sizes) = (vec![0; names.len()], vec![0; names.len()]);
+    for i in order {
+        heights[i] = shapes[i].height(&heights);
+        // A named type's fields: its own node is the field that uses it.
+        sizes[i] = shapes[i].expanded(&sizes) - 1;
+    }
+    let mut fields = 0usize;
+    for (field, node) in doc.payload.iter() {
+        let shape = Shape::of(&index, node, 1);
+        fields = fields.saturating_add(shape.expanded(&sizes));
+        let levels = shape.height(&heights);
+        if levels > MAX_NESTING {
+            r.error(
+                &YamlPath::default().key("payload").key(field),
+                true,
+                format!("`{field}` nests objects and arrays {levels} levels deep (the payload counting as one); at most {MAX_NESTING} are supported"),
+            )
+            .help("Amazon's payloads nest a few levels; flatten the structure");
+        }
+    }
+    if fields > MAX_EXPANDED_FIELDS {
+        let shown = if fields == usize::MAX {
+            "too many".to_owned()
+        } else {
+            fields.to_string()
+        };
+        r.error(
+            &YamlPath::default().key("payload"),
+            true,
+            format!("the payload has {shown} fields once each use of a named type counts its fields; at most {MAX_EXPANDED_FIELDS} are supported"),
+        )
+        .help("a named type used twice inside another one doubles its fields at each level");
+    }
+}
+
+/// For each node of a graph, whether it lies on a cycle; and every node ordered
+/// after all the nodes it reaches (within a cycle, in any order).
+fn strongly_connected(edges: &[Vec<usize>]) -> (Vec<bool>, Vec<usize>) {
+    const NEW: usize = usize::MAX;
+    let n = edges.len();
+    let (mut number, mut low) = (vec![NEW; n], vec![0; n]);
+    let mut on_stack = vec![false; n];
+    let (mut stack, mut order) = (Vec::new(), Vec::with_capacity(n));
+    let mut cyclic = vec![false; n];
+    let mut next = 0;
+    for root in 0..n {
+        if number[root] != NEW {
+            continue;
+        }
+        // (node, index of its next edge): the recursion of the textbook version.
+        let mut calls = vec![(root, 0)];
+        (number[root], low[root]) = (next, next);
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut e)) = calls.last_mut() {
+            if let Some(&w) = edges[v].get(*e) {
+                *e += 1;
+                if number[w] == NEW {
+                    (number[w], low[w]) = (next, next);
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    calls.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(number[w]);
                 }
-                if visited.insert(name)
-                    && let Resolved::Named(_, n) = resolve(doc, name)
-                {
-                    stack.push(n);
+                continue;
+            }
+            calls.pop();
+            if let Some(&(u, _)) = calls.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == number[v] {
+                let start = order.len();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    order.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                let on_cycle = order.len() - start > 1 || edges[v].contains(&v);
+                for &w in &order[start..] {
+                    cyclic[w] = on_cycle;
                 }
             }
         }
     }
+    (cyclic, order)
 }
 
-/// Follows a dotted path of JSON names from the payload; the error names the first bad step.
-pub(crate) fn field_at<'d>(doc: &'d SchemaDoc, dotted: &str) -> Result<&'d Node, String> {
+/// Follows a dotted path of JSON names from the payload; the error names the first
+/// bad step, and with `suggest` the nearest field name.
+pub(crate) fn field_at<'d>(
+    doc: &'d SchemaDoc,
+    dotted: &str,
+    suggest: bool,
+) -> Result<&'d Node, String> {
     let mut fields = &doc.payload;
     let mut walked = String::new();
     let mut steps = dotted.split('.').peekable();
@@ -533,8 +721,8 @@ pub(crate) fn field_at<'d>(doc: &'d SchemaDoc, dotted: &str) -> Result<&'d Node,
             } else {
                 format!("`{walked}`")
             };
-            let names: Vec<&str> = fields.iter().map(|(k, _)| k).collect();
             let mut msg = format!("`{dotted}` names no field: {here} has no field `{step}`");
+            let names = fields.iter().map(|(k, _)| k).filter(|_| suggest);
             if let Some(s) = did_you_mean(step, names) {
                 msg.push_str(&format!(" (did you mean `{s}`?)"));
             }
@@ -598,7 +786,7 @@ fn check_templates(r: &mut Reporter<'_>, doc: &SchemaDoc) {
                         template::Part::Field(p) => (p, false),
                         template::Part::Plural { path, .. } => (path, true),
                     };
-                    match field_at(doc, path) {
+                    match field_at(doc, path, !r.is_full()) {
                         Err(e) => {
                             r.error(&tp.key("text"), false, format!("template placeholder `{{{path}}}`: {e}"))
                                 .narrow_to(&format!("{{{path}"))
@@ -616,7 +804,7 @@ fn check_templates(r: &mut Reporter<'_>, doc: &SchemaDoc) {
         }
         for (path, want) in t.when.iter() {
             let cp = tp.key("when").key(path);
-            match field_at(doc, path) {
+            match field_at(doc, path, !r.is_full()) {
                 Err(e) => {
                     r.error(&cp, true, format!("template condition: {e}"));
                 }

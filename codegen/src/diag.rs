@@ -1,6 +1,15 @@
 //! Compiler-style diagnostics: file, line:column (or YAML path), message, hint.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// The most diagnostics reported in full, per file and per run; the rest are
+/// counted ("... and N more errors"), not located or kept.
+pub const MAX_ERRORS: usize = 100;
+
+/// The most characters of a source line shown in a snippet; a longer line is cut
+/// around the caret.
+pub const MAX_SNIPPET_CHARS: usize = 160;
 
 /// A 1-based position in a YAML file, as the parser reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +26,11 @@ pub struct Diagnostic {
     /// Dotted YAML path of the offending node (`payload.alert.type`), empty for the file.
     pub yaml_path: String,
     pub location: Option<Location>,
-    /// The source line at `location`, for the snippet.
+    /// The source line at `location`, for the snippet (at most
+    /// [`MAX_SNIPPET_CHARS`], cut with `…` around the caret when longer).
     pub source_line: Option<String>,
+    /// How many columns of the real line precede the snippet's first character.
+    pub line_offset: usize,
     pub message: String,
     /// Text printed under the caret.
     pub label: Option<String>,
@@ -34,6 +46,7 @@ impl Diagnostic {
             yaml_path: yaml_path.to_owned(),
             location: None,
             source_line: None,
+            line_offset: 0,
             message: message.into(),
             label: None,
             width: None,
@@ -56,7 +69,7 @@ impl Diagnostic {
         if let (Some(loc), Some(line)) = (&mut self.location, &self.source_line)
             && let Some(byte) = line.find(needle)
         {
-            loc.column = line[..byte].chars().count() + 1;
+            loc.column = self.line_offset + line[..byte].chars().count() + 1;
             self.width = Some(needle.chars().count());
         }
         self
@@ -69,13 +82,20 @@ impl Diagnostic {
     }
 
     /// Attaches the position and source line, if the location is known.
-    pub fn at(mut self, source: &str, location: Option<Location>) -> Self {
+    pub fn at(self, source: &str, location: Option<Location>) -> Self {
+        let line = location.and_then(|loc| source.lines().nth(loc.line.saturating_sub(1)));
+        self.at_line(location, line)
+    }
+
+    /// Attaches the position and the text of its line (found by the caller).
+    pub fn at_line(mut self, location: Option<Location>, line: Option<&str>) -> Self {
         if let Some(loc) = location {
             self.location = Some(loc);
-            self.source_line = source
-                .lines()
-                .nth(loc.line.saturating_sub(1))
-                .map(str::to_owned);
+            if let Some(line) = line {
+                let (window, offset) = snippet(line, loc.column);
+                self.source_line = Some(window);
+                self.line_offset = offset;
+            }
         }
         self
     }
@@ -83,15 +103,17 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "error: {}", printable(&self.message))?;
+        let file = printable(&self.file);
+        let yaml_path = printable(&self.yaml_path);
         match (self.location, &self.source_line) {
             (Some(loc), Some(line)) => {
                 let number = loc.line.to_string();
                 let pad = " ".repeat(number.len());
-                writeln!(f, "{pad}--> {}:{}:{}", self.file, loc.line, loc.column)?;
+                writeln!(f, "{pad}--> {file}:{}:{}", loc.line, loc.column)?;
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{number} | {line}")?;
-                let start = loc.column.saturating_sub(1);
+                let start = loc.column.saturating_sub(1 + self.line_offset);
                 let width = self.width.unwrap_or_else(|| token_width(line, start));
                 let indent: String = line
                     .chars()
@@ -100,32 +122,80 @@ impl fmt::Display for Diagnostic {
                     .collect();
                 write!(f, "{pad} | {indent}{}", "^".repeat(width))?;
                 if let Some(label) = &self.label {
-                    write!(f, " {label}")?;
+                    write!(f, " {}", printable(label))?;
                 }
                 writeln!(f)?;
-                if !self.yaml_path.is_empty() {
-                    writeln!(f, "{pad} = at: {}", self.yaml_path)?;
+                if !yaml_path.is_empty() {
+                    writeln!(f, "{pad} = at: {yaml_path}")?;
                 }
                 if let Some(help) = &self.help {
-                    writeln!(f, "{pad} = help: {help}")?;
+                    writeln!(f, "{pad} = help: {}", printable(help))?;
                 }
             }
             _ => {
-                if self.yaml_path.is_empty() {
-                    writeln!(f, "  --> {}", self.file)?;
+                if yaml_path.is_empty() {
+                    writeln!(f, "  --> {file}")?;
                 } else {
-                    writeln!(f, "  --> {} (at {})", self.file, self.yaml_path)?;
+                    writeln!(f, "  --> {file} (at {yaml_path})")?;
                 }
                 if let Some(label) = &self.label {
-                    writeln!(f, "   = note: {label}")?;
+                    writeln!(f, "   = note: {}", printable(label))?;
                 }
                 if let Some(help) = &self.help {
-                    writeln!(f, "   = help: {help}")?;
+                    writeln!(f, "   = help: {}", printable(help))?;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Whether a terminal would act on `c` rather than show it: control characters
+/// (but tab) and the bidirectional overrides that reorder what is displayed.
+pub fn is_unprintable(c: char) -> bool {
+    (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with every unprintable character written as an escape (`\u{1b}`), so that
+/// a schema file cannot move the cursor, recolour or reorder a terminal's output.
+fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if is_unprintable(c) {
+                    format!("\\u{{{:x}}}", u32::from(c))
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The part of `line` shown in a snippet, and how many columns precede it. Each
+/// unprintable character is shown as `\u{fffd}`, one column wide like the original,
+/// so the caret stays under its column; a long line is cut around `column` and the
+/// cut marked with `…` (the offset counts the `…`).
+fn snippet(line: &str, column: usize) -> (String, usize) {
+    let shown = |c: char| if is_unprintable(c) { '\u{fffd}' } else { c };
+    let count = line.chars().count();
+    if count <= MAX_SNIPPET_CHARS {
+        return (line.chars().map(shown).collect(), 0);
+    }
+    let keep = MAX_SNIPPET_CHARS - 2;
+    let start = column.saturating_sub(1 + keep / 3).min(count - keep);
+    let mut window = String::new();
+    if start > 0 {
+        window.push('…');
+    }
+    window.extend(line.chars().skip(start).take(keep).map(shown));
+    if start + keep < count {
+        window.push('…');
+    }
+    (window, start.saturating_sub(usize::from(start > 0)))
 }
 
 /// Width of the YAML token starting at char index `start` (at least 1).
@@ -148,25 +218,62 @@ fn token_width(line: &str, start: usize) -> usize {
     trimmed.trim_end().chars().count().max(1)
 }
 
-/// Every diagnostic of a failed compile, in file order.
+/// Every diagnostic of a failed compile, in file order: the first [`MAX_ERRORS`]
+/// in full, the rest counted.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+pub struct Diagnostics {
+    /// The diagnostics reported in full.
+    pub list: Vec<Diagnostic>,
+    /// Errors found beyond `list`, counted only.
+    pub omitted: usize,
+}
 
 impl Diagnostics {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// Keeps the first [`MAX_ERRORS`] of `list` and counts the rest, adding `omitted`
+    /// more found but never kept.
+    pub fn new(mut list: Vec<Diagnostic>, omitted: usize) -> Self {
+        let over = list.len().saturating_sub(MAX_ERRORS);
+        list.truncate(MAX_ERRORS);
+        Self {
+            list,
+            omitted: omitted + over,
+        }
     }
+    /// Merges `other` in after these, keeping the cap.
+    pub fn extend(&mut self, other: Diagnostics) {
+        let mut list = std::mem::take(&mut self.list);
+        list.extend(other.list);
+        *self = Self::new(list, self.omitted + other.omitted);
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Every error found, shown or not.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.list.len() + self.omitted
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Self::new(vec![d], 0)
     }
 }
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in &self.0 {
+        for d in &self.list {
             writeln!(f, "{d}")?;
         }
-        let n = self.0.len();
+        if self.omitted > 0 {
+            writeln!(
+                f,
+                "... and {} more error{}\n",
+                self.omitted,
+                if self.omitted == 1 { "" } else { "s" }
+            )?;
+        }
+        let n = self.len();
         write!(
             f,
             "error: could not compile the schemas due to {n} previous error{}",

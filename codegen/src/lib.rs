@@ -19,9 +19,25 @@ use load::Source;
 pub use output::{Outputs, Plan};
 use std::path::Path;
 
+/// The largest schema file the compiler reads: 1 MiB (the real ones are a few KiB).
+pub const MAX_SCHEMA_BYTES: u64 = 1 << 20;
+
 /// Reads every `*.yaml` in `dir`, sorted by name; `shown_as` prefixes paths in diagnostics.
+///
+/// Each must be a regular file (after following symlinks) of at most
+/// [`MAX_SCHEMA_BYTES`]: a device, a pipe or a folder is refused unread, and no
+/// more than the cap is ever read.
 pub fn read_sources(dir: &Path, shown_as: &str) -> Result<Vec<Source>, Diagnostics> {
-    let fail = |path: &str, msg: String| Diagnostics(vec![Diagnostic::new(path, "", msg)]);
+    read_sources_capped(dir, shown_as, MAX_SCHEMA_BYTES)
+}
+
+/// [`read_sources`] with another size cap.
+pub fn read_sources_capped(
+    dir: &Path,
+    shown_as: &str,
+    max_bytes: u64,
+) -> Result<Vec<Source>, Diagnostics> {
+    let fail = |path: &str, msg: String| Diagnostics::from(Diagnostic::new(path, "", msg));
     let entries = std::fs::read_dir(dir)
         .map_err(|e| fail(shown_as, format!("cannot read the schema folder: {e}")))?;
     let mut names = Vec::new();
@@ -49,36 +65,79 @@ pub fn read_sources(dir: &Path, shown_as: &str) -> Result<Vec<Source>, Diagnosti
         if !name.ends_with(".yaml") {
             continue;
         }
-        match std::fs::read_to_string(dir.join(&name)) {
+        match read_capped(&dir.join(&name), max_bytes) {
             Ok(text) => sources.push(Source { path: shown, text }),
-            Err(e) => errors.push(Diagnostic::new(
-                &shown,
-                "",
-                format!("cannot read the file: {e}"),
-            )),
+            Err(d) => errors.push(Diagnostic { file: shown, ..*d }),
         }
     }
     if errors.is_empty() {
         Ok(sources)
     } else {
-        Err(Diagnostics(errors))
+        Err(Diagnostics::new(errors, 0))
     }
+}
+
+/// Reads one schema file, refusing anything but a regular file of at most
+/// `max_bytes` (the diagnostic's `file` is left for the caller to fill in).
+fn read_capped(path: &Path, max_bytes: u64) -> Result<String, Box<Diagnostic>> {
+    let fail = |message: String| Box::new(Diagnostic::new("", "", message));
+    let not_regular = || {
+        fail("not a regular file: a schema must be a plain YAML file (a symlink is followed, but not to a device, a pipe or a folder)".into())
+    };
+    let too_large = |size: String| {
+        let mut d = fail(format!(
+            "the file is {size}; a schema file may have at most {max_bytes} bytes"
+        ));
+        d.help("the real schemas are a few KiB; is this the file you meant?");
+        d
+    };
+    let cannot = |e: std::io::Error| fail(format!("cannot read the file: {e}"));
+    // Look before opening: opening a pipe would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > max_bytes {
+        return Err(too_large(format!("{} bytes", meta.len())));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    // The path may have changed in between: check what was opened, and never
+    // read more than the cap whatever the size said.
+    if !file.metadata().map_err(cannot)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, max_bytes.saturating_add(1)),
+        &mut bytes,
+    )
+    .map_err(cannot)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(format!("more than {max_bytes} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "the file is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// Compiles sources to the model, collecting every diagnostic of every file.
 pub fn build_catalog(sources: Vec<Source>) -> Result<model::Catalog, Diagnostics> {
     if sources.is_empty() {
-        return Err(Diagnostics(vec![
+        return Err(
             Diagnostic::new("schemas", "", "no schema files (`*.yaml`) found")
-                .with_help("add one file per AMAZON.* event; see schemas/README.md"),
-        ]));
+                .with_help("add one file per AMAZON.* event; see schemas/README.md")
+                .into(),
+        );
     }
     let mut loaded = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = Diagnostics::default();
     for source in sources {
         match load::load(source) {
             Ok(l) => loaded.push(l),
-            Err(d) => errors.push(*d),
+            Err(d) => errors.extend((*d).into()),
         }
     }
     let checked = check::check(&loaded);
@@ -86,15 +145,19 @@ pub fn build_catalog(sources: Vec<Source>) -> Result<model::Catalog, Diagnostics
     // naming errors in them are reported in the same run.
     let clean: Vec<load::Loaded> = loaded
         .into_iter()
-        .filter(|l| !checked.iter().any(|d| d.file == l.source.path))
+        .zip(&checked)
+        .filter(|(_, c)| c.is_empty())
+        .map(|(l, _)| l)
         .collect();
-    errors.extend(checked);
+    for c in checked {
+        errors.extend(c);
+    }
     match model::build(&clean) {
         Ok(catalog) if errors.is_empty() => Ok(catalog),
-        Ok(_) => Err(Diagnostics(errors)),
+        Ok(_) => Err(errors),
         Err(naming) => {
             errors.extend(naming);
-            Err(Diagnostics(errors))
+            Err(errors)
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Stage 1, load: YAML text into input structs. Strict: unknown keys are errors.
 
 use crate::diag::{Diagnostic, Location, did_you_mean};
+use crate::locate::{MAX_DEPTH, ScanProblem, Spans, nth_line, scan};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use std::fmt;
@@ -18,6 +19,8 @@ pub struct Source {
 pub struct Loaded {
     pub source: Source,
     pub doc: SchemaDoc,
+    /// Where each node of `source.text` is, for locating later diagnostics.
+    pub spans: Spans,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -108,8 +111,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrderedMap<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out: Vec<(String, T)> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    if out.iter().any(|(k, _)| *k == key) {
+                    if !seen.insert(key.clone()) {
                         return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
                     }
                     let value = map.next_value()?;
@@ -150,11 +154,65 @@ impl<'de> Deserialize<'de> for Locales {
 }
 
 /// Parses one file; a YAML or shape error becomes a located diagnostic.
+///
+/// The text is first read once for positions ([`scan`]), which also refuses
+/// aliases and deep nesting before the deserializer could expand or recurse
+/// into them; then it is deserialized into the input structs.
 pub fn load(source: Source) -> Result<Loaded, Box<Diagnostic>> {
+    let spans = match scan(&source.text) {
+        Ok(spans) => spans,
+        Err(problem) => return Err(Box::new(scan_error(&source, problem))),
+    };
     match serde_yaml::from_str::<SchemaDoc>(&source.text) {
-        Ok(doc) => Ok(Loaded { source, doc }),
+        Ok(doc) => Ok(Loaded { source, doc, spans }),
         Err(e) => Err(Box::new(parse_error(&source, &e))),
     }
+}
+
+fn scan_error(source: &Source, problem: ScanProblem) -> Diagnostic {
+    let (location, d) = match problem {
+        ScanProblem::Syntax(location, message) => {
+            // The deserializer's own wording, as for every other YAML error: first
+            // a read that skips aliases rather than expanding them.
+            let Err(broken) = serde_yaml::from_str::<de::IgnoredAny>(&source.text) else {
+                // The two parsers disagree on this text; the scan's reason stands.
+                return Diagnostic::new(&source.path, "", message)
+                    .at_line(Some(location), nth_line(&source.text, location.line));
+            };
+            // When the scan got at least as far, it saw no alias before the break,
+            // so deserializing is safe, and reports whichever comes first in the
+            // file, a wrong value or the break, as for any file.
+            let scanned = (location.line, location.column);
+            let agreed = broken
+                .location()
+                .is_some_and(|l| (l.line(), l.column()) <= scanned);
+            if agreed && let Err(e) = serde_yaml::from_str::<SchemaDoc>(&source.text) {
+                return parse_error(source, &e);
+            }
+            return parse_error(source, &broken);
+        }
+        ScanProblem::Alias(location) => {
+            let mut d = Diagnostic::new(
+                &source.path,
+                "",
+                "YAML aliases (`*name`) are not allowed in schema files",
+            );
+            d.label("alias");
+            d.help("write the value out, or define a named type under `types:` and refer to it with `type: Name`");
+            (location, d)
+        }
+        ScanProblem::TooDeep(location) => {
+            let mut d = Diagnostic::new(
+                &source.path,
+                "",
+                format!("the YAML is nested more than {MAX_DEPTH} levels deep"),
+            );
+            d.help("a schema file nests a few levels; check for unclosed brackets");
+            d.width = Some(1);
+            (location, d)
+        }
+    };
+    d.at_line(Some(location), nth_line(&source.text, location.line))
 }
 
 fn parse_error(source: &Source, e: &serde_yaml::Error) -> Diagnostic {
@@ -196,7 +254,8 @@ fn parse_error(source: &Source, e: &serde_yaml::Error) -> Diagnostic {
     } else if message.starts_with("missing field") {
         d.help("add the key; see schemas/README.md for what each place needs");
     }
-    d.at(&source.text, location)
+    let line = location.and_then(|l| nth_line(&source.text, l.line));
+    d.at_line(location, line)
 }
 
 /// Splits serde's "unknown field `x`, expected one of `a`, `b`" message.

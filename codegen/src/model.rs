@@ -2,6 +2,7 @@
 //! JSON Schema `$defs` keys, manifest names); emitters only read it.
 
 use crate::check::{Reporter, Resolved, resolve};
+use crate::diag::Diagnostics;
 use crate::load::{Loaded, Locales, Node};
 use crate::locate::YamlPath;
 use crate::names;
@@ -141,13 +142,13 @@ pub enum Condition {
 }
 
 /// Builds the IR of checked files; name collisions are reported here, where names are made.
-pub fn build(files: &[Loaded]) -> Result<Catalog, Vec<crate::diag::Diagnostic>> {
+pub fn build(files: &[Loaded]) -> Result<Catalog, Diagnostics> {
     let mut events = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags = Diagnostics::default();
     for file in files {
         let mut r = Reporter::new(file);
         let event = Builder::new(file, &mut r).build();
-        diags.extend(r.out);
+        diags.extend(r.finish());
         events.push(event);
     }
     events.sort_by(|a, b| a.name.cmp(&b.name));
@@ -164,7 +165,7 @@ pub fn build(files: &[Loaded]) -> Result<Catalog, Vec<crate::diag::Diagnostic>> 
                 ),
             );
             d.help("rename one of the events");
-            diags.push(d);
+            diags.extend(d.into());
         }
     }
     if diags.is_empty() {
@@ -271,10 +272,12 @@ impl<'a, 'r> Builder<'a, 'r> {
         at: &YamlPath,
     ) -> Vec<Field> {
         let mut out: Vec<Field> = Vec::new();
+        // Rust field name -> the field that has it.
+        let mut taken: BTreeMap<String, usize> = BTreeMap::new();
         for (wire, node) in fields {
             let path = at.key(wire);
             let rust = names::field(wire);
-            if let Some(other) = out.iter().find(|f| f.rust == rust) {
+            if let Some(other) = taken.get(&rust).map(|i| &out[*i]) {
                 self.r
                     .error(
                         &path,
@@ -289,6 +292,7 @@ impl<'a, 'r> Builder<'a, 'r> {
                     );
             }
             let ty = self.ty(node, wire, &path);
+            taken.entry(rust.clone()).or_insert(out.len());
             out.push(Field {
                 wire: wire.to_owned(),
                 rust,
@@ -376,12 +380,12 @@ impl<'a, 'r> Builder<'a, 'r> {
         let kind =
             if node.ty == "enum" {
                 let mut variants: Vec<Variant> = Vec::new();
+                // Rust variant name -> the first value that has it.
+                let mut taken: BTreeMap<String, usize> = BTreeMap::new();
                 for (i, v) in node.values.iter().flatten().enumerate() {
                     let rust = names::variant(&v.value);
-                    if let Some(other) = variants
-                        .iter()
-                        .find(|o| o.rust == rust && o.wire != v.value)
-                    {
+                    let first = *taken.entry(rust.clone()).or_insert(i);
+                    if let Some(other) = variants.get(first).filter(|o| o.wire != v.value) {
                         self.r
                         .error(&node_at.key("values").index(i).key("value"), false, format!(
                             "enum values `{}` and `{}` both become the Rust variant `{rust}`",

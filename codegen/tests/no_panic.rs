@@ -47,6 +47,10 @@ enum Edit {
 }
 
 fn apply(text: &str, edit: &Edit) -> String {
+    // An earlier edit may have emptied the text: nothing left to damage.
+    if text.is_empty() {
+        return String::new();
+    }
     let mut lines: Vec<&str> = text.lines().collect();
     let n = lines.len().max(1);
     match *edit {

@@ -33,7 +33,7 @@ pub use events::{EVENT_NAMES, Event};
 pub use runtime::{
     Audience, BuildError, DateTime, EventPayload, EventSet, LOCALIZED_ATTRIBUTE_PREFIX,
     Localizable, Locale, LocalizedAttributes, PlainText, PreviewError, ReferenceId, Region,
-    Report, Severity, Text, Violation, jiff, schema,
+    Report, Severity, Text, Violation, jiff, redact, schema,
 };
 
 /// A whole request body of any event in [`events`], exactly as Amazon's JSON.
@@ -107,6 +107,7 @@ pub mod validate {
 /// Preview: the sentence Alexa will say, from the event's templates.
 pub mod preview {
     pub use super::PreviewError;
+    pub use super::runtime::preview::each_locale;
     use super::Event;
 
     /// The sentence for `request` in `locale`.

@@ -1,6 +1,10 @@
 //! Helpers that generated code calls from serde attributes. Not public API.
 
-use serde::de::{Deserialize, Deserializer, Error};
+use serde::Serialize;
+use serde::de::{Deserialize, Deserializer, Error, IgnoredAny, SeqAccess, Visitor};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::marker::PhantomData;
 
 /// An optional field: absent is `None`, but an explicit `null` is an error
 /// (Amazon rejects nulls).
@@ -32,36 +36,89 @@ pub fn opt_int_range<'de, D: Deserializer<'de>, const MIN: i64, const MAX: i64>(
 }
 
 /// A list with `MIN..=MAX` items, all distinct when `UNIQUE`.
+///
+/// Reading stops at the first item past `MAX` (that item is skipped, not
+/// parsed), so a list of 200,000 items costs no more than `MAX + 1`. Distinct
+/// items are found by hashing each item's JSON form, which equal values share
+/// (every generated type serializes equal values equally; none holds a float),
+/// and comparing only the items whose hashes meet.
 pub fn list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: bool>(
     d: D,
 ) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de> + PartialEq,
+    T: Deserialize<'de> + PartialEq + Serialize,
 {
-    let v = Vec::<T>::deserialize(d)?;
+    let v = d.deserialize_seq(Bounded::<T, MAX>(PhantomData))?;
     if v.len() < MIN {
         return Err(D::Error::custom(format_args!(
             "{} items, fewer than the {MIN} required",
             v.len()
         )));
     }
-    if v.len() > MAX {
+    if UNIQUE && let Some(i) = first_repeat(&v) {
         return Err(D::Error::custom(format_args!(
-            "{} items, more than the {MAX} allowed",
-            v.len()
+            "item {i} repeats an earlier item; items must be distinct"
         )));
     }
-    if UNIQUE {
-        for (i, item) in v.iter().enumerate() {
-            if v[..i].contains(item) {
-                return Err(D::Error::custom(format_args!(
-                    "item {i} repeats an earlier item; items must be distinct"
-                )));
+    Ok(v)
+}
+
+/// Reads a sequence of at most `MAX` items.
+struct Bounded<T, const MAX: usize>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>, const MAX: usize> Visitor<'de> for Bounded<T, MAX> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        // serde_json gives no size hint; never trust one beyond the maximum.
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX).min(64));
+        loop {
+            if v.len() == MAX {
+                return match seq.next_element::<IgnoredAny>()? {
+                    None => Ok(v),
+                    Some(_) => Err(A::Error::custom(format_args!(
+                        "more than the {MAX} items allowed"
+                    ))),
+                };
+            }
+            match seq.next_element()? {
+                Some(item) => v.push(item),
+                None => return Ok(v),
             }
         }
     }
-    Ok(v)
+}
+
+/// The index of the first item equal to an earlier one.
+fn first_repeat<T: PartialEq + Serialize>(items: &[T]) -> Option<usize> {
+    // A few items: compare them all, allocating nothing.
+    if items.len() <= 16 {
+        return (1..items.len()).find(|&i| items[..i].contains(&items[i]));
+    }
+    let keys = RandomState::new();
+    let mut json = Vec::new();
+    // Hash -> the indexes of the distinct items seen with that hash.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        json.clear();
+        // An item that does not serialize hashes like every other such item:
+        // slower (compared with each), never wrong.
+        let hash = match serde_json::to_writer(&mut json, item) {
+            Ok(()) => keys.hash_one(&json),
+            Err(_) => 0,
+        };
+        let earlier = seen.entry(hash).or_default();
+        if earlier.iter().any(|&j| items[j] == *item) {
+            return Some(i);
+        }
+        earlier.push(i);
+    }
+    None
 }
 
 /// [`list`] for an optional field.
@@ -70,7 +127,7 @@ pub fn opt_list<'de, D, T, const MIN: usize, const MAX: usize, const UNIQUE: boo
 ) -> Result<Option<Vec<T>>, D::Error>
 where
     D: Deserializer<'de>,
-    T: Deserialize<'de> + PartialEq,
+    T: Deserialize<'de> + PartialEq + Serialize,
 {
     list::<D, T, MIN, MAX, UNIQUE>(d).map(Some)
 }

@@ -14,6 +14,7 @@ pub mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod preview;
+pub mod redact;
 pub mod region;
 pub mod request;
 pub mod schema;

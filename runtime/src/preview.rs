@@ -17,6 +17,7 @@
 use crate::schema::{Condition, EventSchema, FieldShape, Part, Shape, Template};
 use crate::{EventSet, LOCALIZED_ATTRIBUTE_PREFIX, LocalizedAttributes, ProactiveEventRequest};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt;
 
 /// Why no sentence could be rendered. Every variant names what is missing.
@@ -58,11 +59,19 @@ impl fmt::Display for PreviewError {
                 f,
                 "no localizedAttributes entry for locale {locale} (the request has none)"
             ),
-            Self::NoLocaleEntry { locale, available } => write!(
-                f,
-                "no localizedAttributes entry for locale {locale} (the request has {})",
-                available.join(", ")
-            ),
+            Self::NoLocaleEntry { locale, available } => {
+                // A body can hold 100,000 entries: name a few, count the rest.
+                let shown = available.len().min(MAX_LOCALES_SHOWN);
+                write!(
+                    f,
+                    "no localizedAttributes entry for locale {locale} (the request has {}",
+                    available[..shown].join(", ")
+                )?;
+                if shown < available.len() {
+                    write!(f, " and {} more", available.len() - shown)?;
+                }
+                f.write_str(")")
+            }
             Self::MissingAttribute { key, locale, path } => write!(
                 f,
                 "no value for `{key}` in locale {locale} (referenced by {path} as {LOCALIZED_ATTRIBUTE_PREFIX}{key})"
@@ -81,6 +90,9 @@ impl fmt::Display for PreviewError {
 }
 
 impl std::error::Error for PreviewError {}
+
+/// How many of the available locales a [`PreviewError::NoLocaleEntry`] names.
+const MAX_LOCALES_SHOWN: usize = 10;
 
 impl<E: EventSet> ProactiveEventRequest<E> {
     /// The sentence Alexa will say for this event in `locale`: a preview, since
@@ -117,8 +129,50 @@ pub fn preview<E: EventSet>(
                 .collect(),
         })?;
     let schema = request.event.schema();
-    let event =
-        serde_json::to_value(&request.event).map_err(|e| PreviewError::Payload(e.to_string()))?;
+    let event = event_json(request)?;
+    render(schema, &event, attributes)
+}
+
+/// The sentence for each `localizedAttributes` entry, in order: what [`preview`]
+/// returns for the entry's locale (so a repeated locale reads the first entry
+/// of that locale), with the payload read once and each locale looked up in a
+/// map, so that a body of 100,000 entries costs 100,000 sentences and no more.
+pub fn each_locale<E: EventSet>(
+    request: &ProactiveEventRequest<E>,
+) -> impl Iterator<Item = (&str, Result<String, PreviewError>)> {
+    let schema = request.event.schema();
+    let event = event_json(request);
+    let entries = &request.localized_attributes;
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        first
+            .entry(entry.locale.as_str().to_ascii_lowercase())
+            .or_insert(i);
+    }
+    entries.iter().map(move |entry| {
+        let locale = entry.locale.as_str();
+        let attributes = first
+            .get(&locale.to_ascii_lowercase())
+            .map_or(entry, |&i| &entries[i]);
+        let sentence = match &event {
+            Ok(event) => render(schema, event, attributes),
+            Err(e) => Err(e.clone()),
+        };
+        (locale, sentence)
+    })
+}
+
+/// The event as JSON (`{"name": …, "payload": …}`), which templates read by path.
+fn event_json<E: EventSet>(request: &ProactiveEventRequest<E>) -> Result<Value, PreviewError> {
+    serde_json::to_value(&request.event).map_err(|e| PreviewError::Payload(e.to_string()))
+}
+
+/// The first applicable template of `schema`, filled from `event`'s payload.
+fn render(
+    schema: &'static EventSchema,
+    event: &Value,
+    attributes: &LocalizedAttributes,
+) -> Result<String, PreviewError> {
     let payload = event.get("payload").unwrap_or(&Value::Null);
     let template = schema
         .templates
@@ -143,13 +197,8 @@ pub fn preview_json<E: EventSet>(
         serde_json::from_slice(bytes).map_err(|e| PreviewError::Body(e.to_string()))?;
     match locale {
         Some(locale) => Ok(vec![(locale.to_owned(), preview(&request, locale)?)]),
-        None => request
-            .localized_attributes
-            .iter()
-            .map(|a| {
-                let locale = a.locale.as_str();
-                preview(&request, locale).map(|s| (locale.to_owned(), s))
-            })
+        None => each_locale(&request)
+            .map(|(locale, sentence)| sentence.map(|s| (locale.to_owned(), s)))
             .collect(),
     }
 }

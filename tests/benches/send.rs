@@ -5,14 +5,23 @@
 //! - `client_unlimited`: `Client::send_all` with the limiter off: the client's
 //!   own cost per event.
 //! - `client_limited`: the limiter on at 500/s: throughput must sit at the rate.
+//! - `dead_token/one_token_request`: one `token_response` against a port that
+//!   refuses connections, its whole retry budget (4 attempts, backoff from
+//!   50 ms): the baseline of the next one.
+//! - `dead_token/10000_events`: `send_all` of 10,000 events against the same
+//!   dead endpoint with the same policy. The token circuit makes every event
+//!   wait on one shared request and then fail at once, so the ratio to the
+//!   baseline should be close to 1 (it was 10,000 before the circuit).
 //!
 //! `cargo bench -p alexa-proactive-events --features client,emulator --bench send`
 
 use alexa_proactive_events::ProactiveEventRequest;
-use alexa_proactive_events::client::{BulkOptions, Client, Credentials, Region, Stage};
+use alexa_proactive_events::client::{
+    BulkOptions, Client, Credentials, Region, RetryPolicy, Stage,
+};
 use alexa_proactive_events::emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use alexa_proactive_events::jiff::{SignedDuration, Timestamp};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use futures_util::stream::{self, StreamExt};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -156,5 +165,80 @@ fn send(c: &mut Criterion) {
     rt.block_on(emu.shutdown());
 }
 
-criterion_group!(benches, send);
+/// The token endpoint's retry policy in `dead_token`.
+fn dead_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        initial_backoff: Duration::from_millis(50),
+        max_backoff: Duration::from_secs(1),
+        max_elapsed: Duration::from_secs(30),
+    }
+}
+
+/// A client whose token endpoint (and API) is a loopback port nothing listens on.
+fn dead_client(port: u16) -> Client {
+    Client::builder(
+        Credentials::new("amzn1.application-oa2-client.bench", "bench-secret"),
+        Region::NorthAmerica,
+        Stage::Development,
+    )
+    .api_base(format!("http://127.0.0.1:{port}"))
+    .token_url(format!("http://127.0.0.1:{port}/auth/o2/token"))
+    .rate_limit(0)
+    .retry(dead_policy())
+    .build()
+    .expect("client")
+}
+
+fn dead_token(c: &mut Criterion) {
+    const EVENTS: usize = 10_000;
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    // Bound, then released: connections to it are refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let events = fresh(EVENTS);
+    let mut group = c.benchmark_group("dead_token");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(8));
+    group.bench_function("one_token_request", |b| {
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let client = dead_client(port);
+                let start = Instant::now();
+                client.token_response().await.expect_err("nothing listens");
+                total += start.elapsed();
+            }
+            total
+        });
+    });
+    group.bench_function(format!("{EVENTS}_events"), |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let events = events.clone();
+            async move {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    // A new client each time: its circuit starts closed.
+                    let client = dead_client(port);
+                    let batch = events.clone();
+                    let start = Instant::now();
+                    let summary = client
+                        .send_all(batch, BulkOptions::new().concurrency(CONCURRENCY), |_| {})
+                        .await
+                        .expect("no journal");
+                    total += start.elapsed();
+                    assert_eq!(summary.failed, EVENTS as u64, "{summary}");
+                }
+                total
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, send, dead_token);
 criterion_main!(benches);

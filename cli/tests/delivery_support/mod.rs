@@ -11,6 +11,8 @@ use alexa_proactive_events::jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use std::time::Duration;
 
+pub mod loopback;
+
 pub const CLIENT_ID: &str = "amzn1.application-oa2-client.test";
 pub const SECRET: &str = "s3cr3t-SENTINEL-4f1d";
 

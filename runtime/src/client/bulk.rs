@@ -1,12 +1,20 @@
 //! Sending many events: bounded concurrency under the client's rate limiter, a
 //! journal to resume from, and progress through a callback.
 
-use super::{Client, Journal, JournalError, JournalRecord, Outcome, SendError, TokenError};
+use super::{
+    Client, Journal, JournalError, JournalRecord, MAX_BODY_CHARS, Outcome, SendError, TokenError,
+    truncate,
+};
 use crate::validate::Report;
 use crate::{Audience, EventSet, ProactiveEventRequest};
 use futures_util::stream::{self, Stream, StreamExt};
 use std::fmt;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Reasons longer than this (a body breaking many rules, a long server
+/// answer) are cut in reports and journal records.
+const MAX_REASON_CHARS: usize = 2 * MAX_BODY_CHARS;
 
 /// One event of a bulk send: a request, or the report of an input that is not one
 /// (counted as rejected, never sent).
@@ -172,6 +180,41 @@ impl fmt::Display for Summary {
     }
 }
 
+/// A bulk send that a journal error stopped: what was done until then. The
+/// events still in flight when it stopped were finished and are counted; the
+/// ones not yet started were not sent.
+#[derive(Debug)]
+pub struct Interrupted {
+    /// Every event handled, the one whose record failed included (its delivery
+    /// happened; only the record is missing).
+    pub summary: Summary,
+    pub error: JournalError,
+}
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}; stopped after {} event(s): {}",
+            self.error,
+            self.summary.done(),
+            self.summary
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<Interrupted> for JournalError {
+    fn from(i: Interrupted) -> Self {
+        i.error
+    }
+}
+
 /// Passed to the progress callback after each event.
 #[derive(Debug)]
 pub struct Progress<'a> {
@@ -197,57 +240,110 @@ impl Client {
     }
 
     /// Sends every event of a stream, `options.concurrency` at a time under the
-    /// rate limiter. With a journal, events it records as delivered are skipped,
-    /// and each outcome is on disk before it is counted. Only a journal write
-    /// error stops the run; every other problem is counted and reported.
+    /// rate limiter. With a journal, events it records as delivered to this
+    /// client's [`destination`](Client::destination) are skipped, and each
+    /// outcome is on disk before it is counted. Only a journal error stops the
+    /// run; every other problem is counted and reported.
+    /// [`Client::send_stream_with_summary`] also returns what was done then.
     pub async fn send_stream<E: EventSet, S>(
         &self,
         events: S,
         options: BulkOptions,
-        mut progress: impl FnMut(&Progress<'_>) + Send,
+        progress: impl FnMut(&Progress<'_>) + Send,
     ) -> Result<Summary, JournalError>
+    where
+        S: Stream + Send,
+        S::Item: Into<BulkItem<E>>,
+    {
+        self.send_stream_with_summary(events, options, progress)
+            .await
+            .map_err(|i| i.error)
+    }
+
+    /// [`Client::send_all`], with the summary of what was done when a journal
+    /// error stopped the run.
+    pub async fn send_all_with_summary<E: EventSet, I>(
+        &self,
+        events: I,
+        options: BulkOptions,
+        progress: impl FnMut(&Progress<'_>) + Send,
+    ) -> Result<Summary, Interrupted>
+    where
+        I: IntoIterator,
+        I::Item: Into<BulkItem<E>>,
+        I::IntoIter: Send,
+    {
+        self.send_stream_with_summary(stream::iter(events), options, progress)
+            .await
+    }
+
+    /// [`Client::send_stream`], with the summary of what was done when a
+    /// journal error stopped the run: no event is started after the error,
+    /// the ones in flight are finished and counted.
+    pub async fn send_stream_with_summary<E: EventSet, S>(
+        &self,
+        events: S,
+        options: BulkOptions,
+        mut progress: impl FnMut(&Progress<'_>) + Send,
+    ) -> Result<Summary, Interrupted>
     where
         S: Stream + Send,
         S::Item: Into<BulkItem<E>>,
     {
         let journal = options.journal;
         // A refused token (wrong credentials) fails every later event the same
-        // way: remember it instead of asking the token endpoint once per event.
+        // way: remember it for the run (the client's circuit reopens after its
+        // cooldown; wrong credentials stay wrong).
         let refused: OnceLock<SendError> = OnceLock::new();
+        let stop = AtomicBool::new(false);
         let mut results = std::pin::pin!(
             events
+                .take_while(|_| std::future::ready(!stop.load(Ordering::Relaxed)))
                 .map(|item| self.send_item(item.into(), journal.as_ref(), &refused))
                 .buffer_unordered(options.concurrency.max(1))
         );
         let mut summary = Summary::default();
-        while let Some(result) = results.next().await {
-            let item = result?;
+        let mut error = None;
+        while let Some((item, recorded)) = results.next().await {
             summary.add(&item);
             progress(&Progress {
                 summary: &summary,
                 item: &item,
             });
+            if let Err(e) = recorded {
+                stop.store(true, Ordering::Relaxed);
+                // The first error is the cause; later ones follow from it.
+                error.get_or_insert(e);
+            }
         }
-        Ok(summary)
+        match error {
+            None => Ok(summary),
+            Some(error) => Err(Interrupted { summary, error }),
+        }
     }
 
+    /// Sends one item and records it; the report says what happened to the
+    /// event even when the record could not be written.
     async fn send_item<E: EventSet>(
         &self,
         item: BulkItem<E>,
         journal: Option<&Journal>,
         refused: &OnceLock<SendError>,
-    ) -> Result<ItemReport, JournalError> {
+    ) -> (ItemReport, Result<(), JournalError>) {
         let request = match item.request {
             Ok(request) => request,
             Err(report) => {
-                return Ok(ItemReport {
+                let reason = truncate(&SendError::Invalid(report).to_string(), MAX_REASON_CHARS);
+                let report = ItemReport {
                     source: item.source,
                     reference_id: None,
                     user: None,
-                    status: ItemStatus::Rejected(SendError::Invalid(report).to_string()),
-                });
+                    status: ItemStatus::Rejected(reason),
+                };
+                return (report, Ok(()));
             }
         };
+        let destination = self.destination();
         let reference_id = request.reference_id.as_str().to_owned();
         let user = match &request.relevant_audience {
             Audience::Unicast(u) => Some(u.user.clone()),
@@ -259,10 +355,15 @@ impl Client {
             user: user.clone(),
             status: ItemStatus::Skipped,
         };
-        if journal
-            .is_some_and(|j| j.is_delivered(&reference_id, user.as_deref(), request.timestamp))
-        {
-            return Ok(report);
+        if journal.is_some_and(|j| {
+            j.is_delivered(
+                destination,
+                &reference_id,
+                user.as_deref(),
+                request.timestamp,
+            )
+        }) {
+            return (report, Ok(()));
         }
         let result = match refused.get() {
             Some(e) => Err(e.clone()),
@@ -288,7 +389,8 @@ impl Client {
                 } else {
                     "failed"
                 };
-                (kind, e.status(), request_id, Some(e.to_string()))
+                let reason = truncate(&e.to_string(), MAX_REASON_CHARS);
+                (kind, e.status(), request_id, Some(reason))
             }
         };
         report.status = match (&result, reason.clone()) {
@@ -297,26 +399,30 @@ impl Client {
             (Err(e), why) if e.is_rejection() => ItemStatus::Rejected(why.unwrap_or_default()),
             (Err(_), why) => ItemStatus::Failed(why.unwrap_or_default()),
         };
-        if let Some(journal) = journal {
-            let record = JournalRecord {
-                reference_id,
-                user,
-                timestamp: request.timestamp,
-                outcome: outcome.to_owned(),
-                status,
-                request_id,
-                reason,
-                at: crate::DateTime::now(),
-            };
-            let journal = journal.clone();
-            // fsync blocks: keep it off the async workers.
-            tokio::task::spawn_blocking(move || journal.append(&record))
-                .await
-                .map_err(|e| JournalError::Io {
-                    path: std::path::PathBuf::new(),
+        let Some(journal) = journal else {
+            return (report, Ok(()));
+        };
+        let record = JournalRecord {
+            destination: Some(destination.to_owned()),
+            reference_id,
+            user,
+            timestamp: request.timestamp,
+            outcome: outcome.to_owned(),
+            status,
+            request_id,
+            reason,
+            at: crate::DateTime::now(),
+        };
+        let writer = journal.clone();
+        // fsync blocks: keep it off the async workers.
+        let recorded = tokio::task::spawn_blocking(move || writer.append(&record))
+            .await
+            .unwrap_or_else(|e| {
+                Err(JournalError::Io {
+                    path: journal.path().to_path_buf(),
                     error: std::io::Error::other(e),
-                })??;
-        }
-        Ok(report)
+                })
+            });
+        (report, recorded)
     }
 }

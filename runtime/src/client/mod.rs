@@ -13,18 +13,19 @@ mod retry;
 mod secret;
 mod token;
 
-pub use bulk::{BulkItem, BulkOptions, ItemReport, ItemStatus, Progress, Summary};
+pub use bulk::{BulkItem, BulkOptions, Interrupted, ItemReport, ItemStatus, Progress, Summary};
 pub use endpoint::{Region, Stage, TOKEN_URL, events_url};
-pub use journal::{Journal, JournalError, JournalRecord};
-pub use outcome::{AudienceKind, Delivered, Outcome, Rejection, SendError};
+pub use journal::{DEFAULT_MAX_JOURNAL_BYTES, Journal, JournalError, JournalRecord};
+pub use outcome::{AudienceKind, Delivered, MAX_LISTED_VIOLATIONS, Outcome, Rejection, SendError};
 pub use retry::RetryPolicy;
 pub use secret::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, Credentials, MissingCredentials, Secret};
-pub use token::{SCOPE, TokenError, TokenErrorKind, TokenResponse};
+pub use token::{MAX_TOKEN_LIFETIME, SCOPE, TokenError, TokenErrorKind, TokenResponse};
 
+use crate::redact::Redactor;
 use crate::validate::{self, Options, Report, Violation};
 use crate::{Audience, EventSet, ProactiveEventRequest};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use retry::{Retrier, parse_retry_after};
 use std::fmt;
 use std::num::NonZeroU32;
@@ -41,8 +42,19 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// The request id header of Amazon's answers.
 pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 
+/// After a token request fails (retries used up, or refused), sends fail at
+/// once with its error for this long before one request tries again.
+pub const DEFAULT_TOKEN_COOLDOWN: Duration = Duration::from_secs(30);
+
 /// Error bodies longer than this are cut in errors and journals.
-const MAX_BODY_CHARS: usize = 2000;
+pub(crate) const MAX_BODY_CHARS: usize = 2000;
+
+/// The most bytes read of a response body (token or events endpoint); the
+/// rest is not read, so an endless answer costs neither memory nor time.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// Header values (a request id) and OAuth error codes longer than this are cut.
+const MAX_HEADER_CHARS: usize = 200;
 
 /// Sends events. Cheap to clone; clones share the token cache and the rate limiter.
 #[derive(Clone)]
@@ -56,6 +68,12 @@ struct Inner {
     events_url: String,
     token_url: String,
     stage: Stage,
+    region: Region,
+    /// Where events go, as the journal records it (see [`Client::destination`]).
+    destination: String,
+    /// Knows the client secret (and passwords in the URLs); every server text
+    /// passes through it before it is stored, logged or shown.
+    redactor: Redactor,
     rate: Option<NonZeroU32>,
     limiter: Option<DefaultDirectRateLimiter>,
     /// Waiters for the limiter queue here (a fair lock), one at a time: a herd
@@ -63,7 +81,22 @@ struct Inner {
     limiter_queue: tokio::sync::Mutex<()>,
     retry: RetryPolicy,
     refresh_margin: Duration,
-    token: tokio::sync::Mutex<Option<CachedToken>>,
+    token_cooldown: Duration,
+    /// One lock for the token: callers queue on it while one request runs, so
+    /// all share that request's outcome (single flight).
+    token: tokio::sync::Mutex<TokenSlot>,
+}
+
+/// The shared token, or the error that opened the circuit.
+enum TokenSlot {
+    Empty,
+    Ready(CachedToken),
+    /// The last request failed: until `retry_at` (`None`: for good), every
+    /// caller gets this error at once instead of a request of its own.
+    Failed {
+        error: TokenError,
+        retry_at: Option<Instant>,
+    },
 }
 
 impl fmt::Debug for Client {
@@ -72,8 +105,8 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("client_id", &i.credentials.client_id)
             .field("client_secret", &i.credentials.client_secret)
-            .field("events_url", &i.events_url)
-            .field("token_url", &i.token_url)
+            .field("events_url", &i.redactor.redact(&i.events_url))
+            .field("token_url", &i.redactor.redact(&i.token_url))
             .field("rate_per_second", &i.rate)
             .field("retry", &i.retry)
             .finish_non_exhaustive()
@@ -92,6 +125,7 @@ pub struct ClientBuilder {
     rate: Option<NonZeroU32>,
     retry: RetryPolicy,
     refresh_margin: Duration,
+    token_cooldown: Duration,
     request_timeout: Duration,
 }
 
@@ -128,6 +162,15 @@ impl ClientBuilder {
         self
     }
 
+    /// After a token request fails (its retries used up, or refused), how long
+    /// every send fails at once with the same error before one request tries
+    /// again (default 30 s). A dead token endpoint then costs one retry budget,
+    /// not one per event.
+    pub fn token_cooldown(mut self, cooldown: Duration) -> Self {
+        self.token_cooldown = cooldown;
+        self
+    }
+
     /// Timeout of one HTTP request (default 30 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
@@ -143,6 +186,9 @@ impl ClientBuilder {
         }
         let http = reqwest::Client::builder()
             .timeout(self.request_timeout)
+            // Amazon's endpoints do not redirect; a redirected POST would
+            // turn into a GET elsewhere. A 3xx is reported as it is.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!(
                 "alexa-proactive-events/",
                 env!("CARGO_PKG_VERSION")
@@ -152,16 +198,25 @@ impl ClientBuilder {
         let base = self
             .api_base
             .unwrap_or_else(|| self.region.api_base().to_owned());
-        let check = |url: &str| {
-            if url.starts_with("http://") || url.starts_with("https://") {
-                Ok(())
-            } else {
-                Err(BuildError(format!("`{url}` is not an http(s) URL")))
+        let mut redactor = Redactor::new().secret(self.credentials.client_secret.expose());
+        let mut check = |url: &str| match reqwest::Url::parse(url) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
+                // A password in a URL is a secret too (reqwest errors quote URLs).
+                if let Some(password) = parsed.password() {
+                    redactor.add_secret(password);
+                }
+                Ok(parsed)
             }
+            _ => Err(BuildError(format!(
+                "`{}` is not an http(s) URL",
+                crate::redact::redact(url)
+            ))),
         };
         check(&base)?;
         let token_url = self.token_url.unwrap_or_else(|| TOKEN_URL.to_owned());
         check(&token_url)?;
+        let events_url = events_url(&base, self.stage);
+        let destination = destination(self.stage, self.region, &check(&events_url)?);
         // Burst 2: one cell of slack absorbs timer lateness (with burst 1 every
         // late wake-up is lost and the rate undershoots by ~10%); any window
         // holds at most one request above the rate.
@@ -177,15 +232,19 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 credentials: self.credentials,
-                events_url: events_url(&base, self.stage),
+                events_url,
                 token_url,
                 stage: self.stage,
+                region: self.region,
+                destination,
+                redactor,
                 rate: self.rate,
                 limiter,
                 limiter_queue: tokio::sync::Mutex::new(()),
                 retry: self.retry,
                 refresh_margin: self.refresh_margin,
-                token: tokio::sync::Mutex::new(None),
+                token_cooldown: self.token_cooldown,
+                token: tokio::sync::Mutex::new(TokenSlot::Empty),
             }),
         })
     }
@@ -220,6 +279,7 @@ impl Client {
             rate: NonZeroU32::new(DEFAULT_RATE_PER_SECOND),
             retry: RetryPolicy::default(),
             refresh_margin: DEFAULT_REFRESH_MARGIN,
+            token_cooldown: DEFAULT_TOKEN_COOLDOWN,
             request_timeout: Duration::from_secs(30),
         }
     }
@@ -233,8 +293,29 @@ impl Client {
         self.inner.stage
     }
 
-    /// Asks the token endpoint for a new token, bypassing the cache (Jovo's
-    /// `sendAuthRequest`). Retries 429, 5xx and transport errors, honouring `Retry-After`.
+    pub fn region(&self) -> Region {
+        self.inner.region
+    }
+
+    /// Where events go: the stage, the region and the events URL (scheme and
+    /// host lower-cased, no password), e.g. `live NA
+    /// https://api.amazonalexa.com/v1/proactiveEvents`. A journal keys its
+    /// records by it, so a journal of a development run never skips an event
+    /// of a live run, nor one of the emulator an event for Amazon.
+    pub fn destination(&self) -> &str {
+        &self.inner.destination
+    }
+
+    /// The redactor this client applies to every text from a server: the
+    /// client secret in any encoding, and every credential shape. Callers that
+    /// print or store such text (a command line) use it too.
+    pub fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
+    }
+
+    /// Asks the token endpoint for a new token, bypassing the cache and the
+    /// circuit (Jovo's `sendAuthRequest`). Retries 429, 5xx and transport
+    /// errors, honouring `Retry-After`, within the [`RetryPolicy`].
     pub async fn token_response(&self) -> Result<TokenResponse, TokenError> {
         let inner = &self.inner;
         let secret = &inner.credentials.client_secret;
@@ -244,6 +325,7 @@ impl Client {
             ("client_secret", secret.expose()),
             ("scope", SCOPE),
         ];
+        let redact = |text: &str| truncate(&inner.redactor.redact(text), MAX_BODY_CHARS);
         let mut retrier = Retrier::new(&inner.retry);
         let mut attempts = 0;
         loop {
@@ -252,8 +334,7 @@ impl Client {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let retry_after = retry_after(response.headers());
-                    response
-                        .bytes()
+                    read_capped(response)
                         .await
                         .map(|body| (status, retry_after, body))
                 }
@@ -262,7 +343,7 @@ impl Client {
             let (status, retry_after, body) = match answer {
                 Ok(answer) => answer,
                 Err(e) => {
-                    let message = secret.scrub(&describe(&e));
+                    let message = redact(&describe(&e));
                     match retrier.next_wait(None) {
                         Some(wait) => {
                             tracing::warn!(attempt = attempts, error = %message, ?wait, "token endpoint unreachable; retrying");
@@ -275,8 +356,17 @@ impl Client {
             };
             if status == 200 {
                 tracing::debug!(attempt = attempts, "access token obtained");
-                return serde_json::from_slice::<TokenResponse>(&body)
-                    .map_err(|e| TokenError::InvalidResponse(secret.scrub(&e.to_string())));
+                let response = serde_json::from_slice::<TokenResponse>(&body)
+                    .map_err(|e| TokenError::InvalidResponse(redact(&e.to_string())))?;
+                // A token that cannot go into a header would fail every send
+                // (and each one's retries): refuse it here, once.
+                let token = response.access_token.expose();
+                if token.is_empty() || HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
+                    return Err(TokenError::InvalidResponse(
+                        "the access token is empty or not a valid header value".to_owned(),
+                    ));
+                }
+                return Ok(response);
             }
             if matches!(status, 429 | 500 | 503) {
                 if let Some(wait) = retrier.next_wait(retry_after) {
@@ -290,16 +380,18 @@ impl Client {
                     continue;
                 }
             }
-            let text = secret.scrub(&truncate(&String::from_utf8_lossy(&body)));
             return Err(match serde_json::from_slice::<OAuthError>(&body) {
                 Ok(oauth) => TokenError::Refused {
-                    kind: TokenErrorKind::from_code(&oauth.error),
+                    kind: TokenErrorKind::from_code(&truncate(
+                        &inner.redactor.redact(&oauth.error),
+                        MAX_HEADER_CHARS,
+                    )),
                     status,
-                    description: oauth.error_description.map(|d| secret.scrub(&d)),
+                    description: oauth.error_description.map(|d| redact(&d)),
                 },
                 Err(_) => TokenError::Http {
                     status,
-                    body: text,
+                    body: redact(&String::from_utf8_lossy(&body)),
                     attempts,
                 },
             });
@@ -307,29 +399,48 @@ impl Client {
     }
 
     /// The cached token, fetched when missing or about to expire (Jovo's
-    /// `getAccessToken`). Concurrent callers wait for one request.
+    /// `getAccessToken`). Concurrent callers wait for one request and share
+    /// its outcome. When it fails, the circuit opens: for the token cooldown
+    /// (default 30 s) every caller gets the same error at once, so a dead
+    /// token endpoint costs one retry budget, not one per event.
     pub async fn access_token(&self) -> Result<Secret, TokenError> {
         let mut slot = self.inner.token.lock().await;
-        if let Some(cached) = slot.as_ref() {
-            if Instant::now() < cached.refresh_at {
+        let now = Instant::now();
+        match &*slot {
+            TokenSlot::Ready(cached) if now < cached.refresh_at => {
                 return Ok(cached.token.clone());
             }
+            TokenSlot::Failed { error, retry_at } if retry_at.is_none_or(|at| now < at) => {
+                return Err(error.clone());
+            }
+            _ => {}
         }
-        let response = self.token_response().await?;
-        *slot = Some(CachedToken::new(
-            response.access_token.clone(),
-            response.expires_in,
-            self.inner.refresh_margin,
-            Instant::now(),
-        ));
-        Ok(response.access_token)
+        match self.token_response().await {
+            Ok(response) => {
+                *slot = TokenSlot::Ready(CachedToken::new(
+                    response.access_token.clone(),
+                    response.expires_in,
+                    self.inner.refresh_margin,
+                    Instant::now(),
+                ));
+                Ok(response.access_token)
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, cooldown = ?self.inner.token_cooldown, "no access token; failing sends at once until the cooldown ends");
+                *slot = TokenSlot::Failed {
+                    error: error.clone(),
+                    retry_at: Instant::now().checked_add(self.inner.token_cooldown),
+                };
+                Err(error)
+            }
+        }
     }
 
     /// Drops `token` from the cache (unless another send already replaced it).
     async fn forget_token(&self, token: &Secret) {
         let mut slot = self.inner.token.lock().await;
-        if slot.as_ref().is_some_and(|c| &c.token == token) {
-            *slot = None;
+        if matches!(&*slot, TokenSlot::Ready(c) if &c.token == token) {
+            *slot = TokenSlot::Empty;
         }
     }
 
@@ -394,6 +505,12 @@ impl Client {
         let mut refreshed = false;
         loop {
             let token = self.access_token().await?;
+            // Server text may echo the token it was sent: hide it too. Only
+            // error paths redact, so the clone costs nothing on success.
+            let redact = |text: &str| {
+                let redactor = inner.redactor.clone().secret(token.expose());
+                truncate(&redactor.redact(text), MAX_BODY_CHARS)
+            };
             if let Some(limiter) = &inner.limiter {
                 let _turn = inner.limiter_queue.lock().await;
                 limiter.until_ready().await;
@@ -410,7 +527,7 @@ impl Client {
             let response = match sent {
                 Ok(response) => response,
                 Err(e) => {
-                    let message = inner.credentials.client_secret.scrub(&describe(&e));
+                    let message = redact(&describe(&e));
                     match retrier.next_wait(None) {
                         Some(wait) => {
                             tracing::debug!(reference_id, attempt = attempts, error = %message, ?wait, "transport error; retrying");
@@ -426,15 +543,15 @@ impl Client {
                 .headers()
                 .get(REQUEST_ID_HEADER)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+                .map(|id| truncate(&redact(id), MAX_HEADER_CHARS));
             let retry_after = retry_after(response.headers());
             // Read the body in every case so the connection is reused.
-            let body_text = match response.bytes().await {
-                Ok(b) => truncate(&String::from_utf8_lossy(&b)),
+            let body = match read_capped(response).await {
+                Ok(body) => body,
                 Err(e) => {
                     // The status arrived; a cut body only matters for errors.
-                    tracing::debug!(reference_id, error = %describe(&e), "response body cut");
-                    String::new()
+                    tracing::debug!(reference_id, error = %redact(&describe(&e)), "response body cut");
+                    Vec::new()
                 }
             };
             let delivered = |outcome| Delivered {
@@ -469,7 +586,7 @@ impl Client {
             }
             let rejection = Rejection {
                 status,
-                body: body_text,
+                body: redact(&String::from_utf8_lossy(&body)),
                 request_id,
                 attempts,
                 audience,
@@ -497,9 +614,33 @@ fn describe(e: &reqwest::Error) -> String {
     out
 }
 
-fn truncate(text: &str) -> String {
-    match text.char_indices().nth(MAX_BODY_CHARS) {
+/// `text` cut to `max` characters (an ellipsis marks the cut). Cut after
+/// redaction, so that a secret straddling the cut is hidden whole.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_owned(),
     }
+}
+
+/// At most [`MAX_RESPONSE_BYTES`] of a response body; the rest is left unread.
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_RESPONSE_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_RESPONSE_BYTES {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// The journal's name for where events go: `stage region url`, the URL
+/// normalized by its parser and without a password.
+fn destination(stage: Stage, region: Region, events_url: &reqwest::Url) -> String {
+    let mut url = events_url.clone();
+    // Err only for URLs that cannot have a password, which then has none.
+    let _ = url.set_password(None);
+    format!("{stage} {region} {url}")
 }

@@ -1,8 +1,13 @@
 //! What became of an event: typed outcomes and errors naming the likely cause.
 
 use super::TokenError;
+use crate::redact::redact;
 use crate::validate::Report;
 use std::fmt;
+
+/// The most violations of one body that an error message lists; the rest are
+/// counted (`… and 120 more`). The report itself keeps them all.
+pub const MAX_LISTED_VIOLATIONS: usize = 10;
 
 /// A delivered event. `AlreadyAccepted` (409) is a success: the `referenceId`
 /// and user are Amazon's idempotency key, so a retried event lands here.
@@ -35,7 +40,8 @@ pub enum AudienceKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub status: u16,
-    /// Amazon's response body (usually `{"code": ..., "message": ...}`).
+    /// Amazon's response body (usually `{"code": ..., "message": ...}`),
+    /// redacted and cut to 2,000 characters.
     pub body: String,
     /// Amazon's `x-amzn-RequestId`, for a support case.
     pub request_id: Option<String>,
@@ -90,13 +96,15 @@ impl fmt::Display for Rejection {
         }
         let body = self.body.trim();
         if !body.is_empty() {
-            write!(f, "; body: {body}")?;
+            write!(f, "; body: {}", redact(body))?;
         }
         Ok(())
     }
 }
 
-/// Why an event was not delivered. Never contains a secret or a token.
+/// Why an event was not delivered. Never contains a secret or a token: server
+/// text is redacted before it is stored, and `Display` hides credential shapes
+/// again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendError {
     /// Invalid: not sent. The report lists every violation.
@@ -134,8 +142,14 @@ impl fmt::Display for SendError {
         match self {
             Self::Invalid(report) => {
                 f.write_str("invalid event, not sent:")?;
-                for v in report.errors() {
+                // A hostile body can break a rule thousands of times: list a few.
+                let mut errors = report.errors();
+                for v in errors.by_ref().take(MAX_LISTED_VIOLATIONS) {
                     write!(f, "\n  {v}")?;
+                }
+                let more = errors.count();
+                if more > 0 {
+                    write!(f, "\n  … and {more} more")?;
                 }
                 Ok(())
             }
@@ -143,7 +157,8 @@ impl fmt::Display for SendError {
             Self::Token(e) => e.fmt(f),
             Self::Transport { message, attempts } => write!(
                 f,
-                "no answer from the Proactive Events API after {attempts} attempt(s): {message}"
+                "no answer from the Proactive Events API after {attempts} attempt(s): {}",
+                redact(message)
             ),
         }
     }

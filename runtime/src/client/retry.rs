@@ -4,6 +4,9 @@
 use backon::{BackoffBuilder, ExponentialBuilder};
 use std::time::Duration;
 
+/// The longest single wait (backoff or `Retry-After`), whatever the policy says.
+const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+
 /// Retry bounds for one event (or one token request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -38,9 +41,12 @@ impl RetryPolicy {
     }
 
     pub(crate) fn backoff(&self) -> impl Iterator<Item = Duration> + use<> {
+        // No wait beyond `max_elapsed` is ever used; clamping keeps backon's
+        // jitter arithmetic (f32 seconds) far from Duration's limits.
+        let ceiling = self.max_elapsed.min(MAX_BACKOFF);
         ExponentialBuilder::default()
-            .with_min_delay(self.initial_backoff)
-            .with_max_delay(self.max_backoff)
+            .with_min_delay(self.initial_backoff.min(ceiling))
+            .with_max_delay(self.max_backoff.min(ceiling))
             .with_max_times(self.max_attempts.saturating_sub(1) as usize)
             .with_jitter()
             .build()
@@ -82,7 +88,9 @@ impl<B: Iterator<Item = Duration>> Retrier<B> {
     pub(crate) fn next_wait(&mut self, retry_after: Option<Duration>) -> Option<Duration> {
         let backoff = self.backoff.next()?;
         let wait = retry_after.unwrap_or(backoff);
-        if self.started.elapsed() + wait > self.max_elapsed {
+        // Saturating: a `Retry-After` of 2^64 - 1 seconds must not overflow;
+        // and no wait is longer than a day, whatever the policy allows.
+        if wait > MAX_BACKOFF || self.started.elapsed().saturating_add(wait) > self.max_elapsed {
             return None;
         }
         Some(wait)
@@ -129,5 +137,31 @@ mod tests {
         };
         let mut r = Retrier::new(&policy);
         assert_eq!(r.next_wait(Some(Duration::from_secs(30))), None);
+    }
+
+    #[test]
+    fn absurd_policies_neither_panic_nor_wait_beyond_max_elapsed() {
+        let policy = RetryPolicy {
+            max_attempts: u32::MAX,
+            initial_backoff: Duration::MAX,
+            max_backoff: Duration::MAX,
+            max_elapsed: Duration::MAX,
+        };
+        let waits: Vec<Duration> = policy.backoff().take(200).collect();
+        assert!(waits.iter().all(|w| *w <= 2 * MAX_BACKOFF), "{waits:?}");
+        let mut r = Retrier::new(&policy);
+        assert!(r.next_wait(Some(Duration::MAX)).is_none());
+    }
+
+    #[test]
+    fn a_huge_retry_after_gives_up_without_overflow() {
+        let now: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().expect("timestamp");
+        let huge = parse_retry_after("18446744073709551615", now);
+        assert_eq!(huge, Some(Duration::from_secs(u64::MAX)));
+        let policy = RetryPolicy::default();
+        let mut r = Retrier::new(&policy);
+        assert_eq!(r.next_wait(huge), None);
+        assert_eq!(r.next_wait(Some(Duration::MAX)), None);
+        assert_eq!(parse_retry_after("99999999999999999999999", now), None);
     }
 }

@@ -1,5 +1,6 @@
 //! Credentials, and a string that never shows itself in `Debug`, `Display` or errors.
 
+use crate::redact::Redactor;
 use std::fmt;
 
 /// A secret (client secret, access token). `Debug` and `Display` print `[redacted]`;
@@ -17,14 +18,11 @@ impl Secret {
         &self.0
     }
 
-    /// `text` with every occurrence of this secret replaced by `[redacted]`
-    /// (for server messages that might echo it).
+    /// `text` with this secret, in any encoding a server may echo it in, and
+    /// every credential shape (`Bearer …`, `access_token=…`) replaced by
+    /// `[redacted]`: [`crate::redact::Redactor`] with this one secret.
     pub fn scrub(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(&self.0, "[redacted]")
-        }
+        Redactor::new().secret(&self.0).redact(text).into_owned()
     }
 }
 

@@ -2,6 +2,7 @@
 //! `alexa::proactive_events` (docs/decisions.md §5), cached and shared by every send.
 
 use super::Secret;
+use crate::redact::redact;
 use serde::Deserialize;
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -95,7 +96,9 @@ impl TokenErrorKind {
     }
 }
 
-/// Why no token was obtained. Never contains the secret or a token.
+/// Why no token was obtained. Never contains the secret or a token: the client
+/// redacts what the endpoint sent before it is stored here, and `Display`
+/// hides credential shapes again (for errors built elsewhere).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenError {
     /// The endpoint refused the request with an OAuth error body.
@@ -134,9 +137,13 @@ impl fmt::Display for TokenError {
                 status,
                 description,
             } => {
-                write!(f, "token request refused: {} (HTTP {status})", kind.code())?;
+                write!(
+                    f,
+                    "token request refused: {} (HTTP {status})",
+                    redact(kind.code())
+                )?;
                 if let Some(d) = description {
-                    write!(f, ": {d}")?;
+                    write!(f, ": {}", redact(d))?;
                 }
                 write!(f, "; {}", kind.hint())
             }
@@ -146,13 +153,17 @@ impl fmt::Display for TokenError {
                 attempts,
             } => write!(
                 f,
-                "token request failed with HTTP {status} after {attempts} attempt(s): {body}"
+                "token request failed with HTTP {status} after {attempts} attempt(s): {}",
+                redact(body)
             ),
             Self::Transport { message, attempts } => write!(
                 f,
-                "token endpoint unreachable after {attempts} attempt(s): {message}"
+                "token endpoint unreachable after {attempts} attempt(s): {}",
+                redact(message)
             ),
-            Self::InvalidResponse(why) => write!(f, "token endpoint sent an invalid answer: {why}"),
+            Self::InvalidResponse(why) => {
+                write!(f, "token endpoint sent an invalid answer: {}", redact(why))
+            }
         }
     }
 }
@@ -167,6 +178,11 @@ pub(crate) struct OAuthError {
     pub(crate) error_description: Option<String>,
 }
 
+/// The longest a token is kept, whatever `expires_in` says (LWA tokens last
+/// 3600 s): an absurd lifetime (`u64::MAX` seconds) must neither overflow the
+/// clock arithmetic nor pin a token that the server will stop accepting.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// A token and when to stop using it.
 #[derive(Debug, Clone)]
 pub(crate) struct CachedToken {
@@ -177,12 +193,34 @@ pub(crate) struct CachedToken {
 impl CachedToken {
     /// Refresh `margin` before expiry, but never later than half the lifetime,
     /// so that a short-lived token is still reused and still refreshed early.
+    /// The lifetime is clamped to [`MAX_TOKEN_LIFETIME`].
     pub(crate) fn new(token: Secret, expires_in: u64, margin: Duration, now: Instant) -> Self {
-        let life = Duration::from_secs(expires_in);
+        let life = Duration::from_secs(expires_in.min(MAX_TOKEN_LIFETIME.as_secs()));
         let margin = margin.min(life / 2);
         Self {
             token,
-            refresh_at: now + (life - margin),
+            // Cannot fail for a day; if the clock is at its end, refresh at once.
+            refresh_at: now.checked_add(life - margin).unwrap_or(now),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_without_overflow() {
+        let now = Instant::now();
+        for expires_in in [u64::MAX, u64::MAX / 2, 10 * 365 * 24 * 3600] {
+            let cached =
+                CachedToken::new(Secret::new("t"), expires_in, Duration::from_secs(60), now);
+            assert_eq!(
+                cached.refresh_at,
+                now + MAX_TOKEN_LIFETIME - Duration::from_secs(60)
+            );
+        }
+        let cached = CachedToken::new(Secret::new("t"), 0, Duration::MAX, now);
+        assert_eq!(cached.refresh_at, now);
     }
 }

@@ -6,12 +6,24 @@
 //! `Retry-After`), injects seeded faults, and lists what it accepted at
 //! `GET /emulator/events`.
 //!
+//! It holds up under hostile clients: access tokens are 32 bytes from the
+//! operating system's random generator (never from the fault seed) and are
+//! valid only at the emulator that issued them, for the client id they were
+//! issued to; every connection has a header-read timeout (also the idle
+//! keep-alive timeout) and a body-read timeout; bodies have a size limit; at
+//! most [`EmulatorConfig::max_connections`] connections are served at once
+//! (further ones wait in the listen backlog); running out of file descriptors
+//! makes the accept loop back off instead of spinning; and request bodies are
+//! validated on blocking threads, so one slow body cannot hold up token requests.
+//!
 //! `Emulator::<E>::start(EmulatorConfig::default())` (the facade crate names
 //! `Emulator` with its event set) binds 127.0.0.1 on a free port.
 
 mod routes;
 mod server;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use state::{AcceptedEvent, Scripted, Stats};
 
@@ -24,7 +36,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Faults to inject, each a fraction of event requests in 0..=1, drawn from a
-/// seeded generator (repeatable for a given order of requests).
+/// seeded generator (repeatable for a given order of requests). The seed drives
+/// faults only: access tokens always come from the operating system's random
+/// generator.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Faults {
     /// Answer 500 or 503 (half each; 503 with `Retry-After: 0`).
@@ -67,11 +81,28 @@ pub struct EmulatorConfig {
     pub listen: SocketAddr,
     pub client_id: String,
     pub client_secret: String,
-    /// `expires_in` of issued tokens (default 3600 s).
+    /// `expires_in` of issued tokens (default 3600 s), at most
+    /// [`MAX_TOKEN_TTL`] (a longer one is shortened to it).
     pub token_ttl: Duration,
     /// Event requests per second before 429 (default 25, Amazon's; `None`: no limit).
     pub rate_limit: Option<u32>,
     pub faults: Faults,
+    /// Connections served at once (default [`DEFAULT_MAX_CONNECTIONS`], at
+    /// least 1); further clients wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's headers, counted
+    /// from when the server is ready for the request: this is also how long an
+    /// idle keep-alive connection stays open (default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`], at most [`MAX_TIMEOUT`]). The
+    /// connection is then closed.
+    pub header_read_timeout: Duration,
+    /// How long a request may take to send its body once its headers arrived
+    /// (default [`DEFAULT_BODY_READ_TIMEOUT`], at most [`MAX_TIMEOUT`]); then
+    /// the answer is 408.
+    pub body_read_timeout: Duration,
+    /// The largest request body accepted, in bytes (default
+    /// [`DEFAULT_MAX_BODY_BYTES`]); a larger one is answered 413 unread.
+    pub max_body_bytes: usize,
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -83,6 +114,10 @@ impl fmt::Debug for EmulatorConfig {
             .field("token_ttl", &self.token_ttl)
             .field("rate_limit", &self.rate_limit)
             .field("faults", &self.faults)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
             .finish()
     }
 }
@@ -94,6 +129,27 @@ pub const SCOPE: &str = "alexa::proactive_events";
 pub const DEFAULT_CLIENT_ID: &str = "amzn1.application-oa2-client.emulator";
 pub const DEFAULT_CLIENT_SECRET: &str = "emulator-secret";
 
+/// The longest token lifetime the emulator grants: 365 days. A longer
+/// [`EmulatorConfig::token_ttl`] is shortened to it (Amazon's tokens last 1 h).
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The longest header-read and body-read timeout: 1 day. A longer one in
+/// [`EmulatorConfig`] is shortened to it.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
+/// Default [`EmulatorConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Default [`EmulatorConfig::header_read_timeout`]: 30 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default [`EmulatorConfig::body_read_timeout`]: 30 s.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default [`EmulatorConfig::max_body_bytes`]: 256 KiB. A real event body is a
+/// few kilobytes; Amazon publishes no limit, so this one is generous.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
+
 impl Default for EmulatorConfig {
     fn default() -> Self {
         Self {
@@ -103,6 +159,10 @@ impl Default for EmulatorConfig {
             token_ttl: Duration::from_secs(3600),
             rate_limit: Some(25),
             faults: Faults::default(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -117,10 +177,14 @@ impl<E: crate::EventSet> Emulator<E> {
     pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(state::Shared::new(config, routes::parse_event::<E>));
+        let limits = server::Limits {
+            max_connections: config.max_connections.max(1),
+            header_read_timeout: config.header_read_timeout.min(MAX_TIMEOUT),
+        };
+        let shared = Arc::new(state::Shared::new(config, routes::check::<E>));
         let (stop, stopped) = watch::channel(false);
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(server::serve(listener, app, stopped));
+        let task = tokio::spawn(server::serve(listener, app, stopped, limits));
         Ok(EmulatorHandle {
             addr,
             shared,
@@ -185,6 +249,14 @@ impl EmulatorHandle {
     /// Every token issued so far stops working now (an early expiry or revocation).
     pub fn expire_tokens(&self) {
         self.shared.expire_tokens();
+    }
+
+    /// From now on the token endpoint accepts these credentials instead. Tokens
+    /// issued to another client id stop working; tokens of the same client id
+    /// keep working until they expire (a rotated secret).
+    pub fn set_credentials(&self, client_id: impl Into<String>, client_secret: impl Into<String>) {
+        self.shared
+            .set_credentials(client_id.into(), client_secret.into());
     }
 
     /// Stops accepting, closes every connection and waits for the server task.

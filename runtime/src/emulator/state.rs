@@ -1,16 +1,25 @@
 //! What the emulator remembers: issued tokens, accepted events, scripted answers,
 //! counters and the seeded fault generator.
 
-use super::EmulatorConfig;
+use super::{EmulatorConfig, MAX_TOKEN_TTL};
 use crate::DateTime;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::rngs::{OsRng, StdRng};
+use rand::{Rng, SeedableRng, TryRngCore};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::num::NonZeroU32;
-use std::sync::{Mutex, MutexGuard};
+use std::fmt;
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
+/// Random bytes in an access token (64 hex digits after `Atc|`).
+const TOKEN_BYTES: usize = 32;
+
+/// Expired tokens are swept out once the table reaches this size (and then
+/// whenever it has doubled since the last sweep).
+const SWEEP_TOKENS_AT: usize = 1024;
 
 /// One accepted event, as listed by `GET /emulator/events`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,9 +80,77 @@ pub struct Stats {
     pub dropped: u64,
 }
 
+/// An issued token: whom it was issued to and until when it works (`None`:
+/// beyond what `Instant` can represent, so never).
+#[derive(Debug)]
+struct Issued {
+    client_id: String,
+    expires: Option<Instant>,
+}
+
+/// The credentials the token endpoint accepts now.
+pub(crate) struct Credentials {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Both match, compared without an early exit on the first differing byte.
+    pub(crate) fn matches(&self, client_id: &str, client_secret: &str) -> bool {
+        // `&` rather than `&&`: both comparisons always run.
+        same_bytes(client_id, &self.client_id) & same_bytes(client_secret, &self.client_secret)
+    }
+}
+
+/// Equal strings, in time that depends on their lengths only.
+fn same_bytes(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A new access token: `Atc|` and 32 bytes from the operating system's random
+/// generator as hex; `None` if the generator fails.
+fn new_token() -> Option<String> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    OsRng.try_fill_bytes(&mut bytes).ok()?;
+    let mut token = String::with_capacity(4 + 2 * TOKEN_BYTES);
+    token.push_str("Atc|");
+    for b in bytes {
+        token.push_str(&format!("{b:02x}"));
+    }
+    Some(token)
+}
+
+/// A hook run on the validating thread before each event body is validated
+/// (unit tests use it to make a validation slow).
+#[cfg(test)]
+pub(crate) type ValidationHook = Arc<dyn Fn() + Send + Sync>;
+
+/// Issued tokens by value; `Debug` shows how many, never a token.
+#[derive(Default)]
+struct Tokens(HashMap<String, Issued>);
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} tokens [redacted]", self.0.len())
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct State {
-    tokens: HashMap<String, Instant>,
+    credentials: Credentials,
+    tokens: Tokens,
+    /// The token table size that triggers the next sweep of expired tokens.
+    sweep_at: usize,
     events: Vec<AcceptedEvent>,
     /// Latest timestamp per (stage, referenceId, user).
     latest: HashMap<(String, String, Option<String>), DateTime>,
@@ -83,13 +160,25 @@ pub(crate) struct State {
     rng: StdRng,
 }
 
-#[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
     /// Parses and validates a body of the emulator's event set.
     pub(crate) parse: super::routes::ParseFn,
     pub(crate) limiter: Option<DefaultDirectRateLimiter>,
+    /// Bodies validated at once (one per CPU), each on a blocking thread.
+    pub(crate) validations: Arc<Semaphore>,
+    #[cfg(test)]
+    pub(crate) validation_hook: Mutex<Option<ValidationHook>>,
     state: Mutex<State>,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the event handler should do, decided under one lock.
@@ -111,12 +200,22 @@ impl Shared {
             .and_then(NonZeroU32::new)
             .map(|r| RateLimiter::direct(Quota::per_second(r)));
         let rng = StdRng::seed_from_u64(config.faults.seed);
+        let cpus = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let credentials = Credentials {
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+        };
         Self {
             config,
             parse,
             limiter,
+            validations: Arc::new(Semaphore::new(cpus)),
+            #[cfg(test)]
+            validation_hook: Mutex::new(None),
             state: Mutex::new(State {
-                tokens: HashMap::new(),
+                credentials,
+                tokens: Tokens::default(),
+                sweep_at: SWEEP_TOKENS_AT,
                 events: Vec::new(),
                 latest: HashMap::new(),
                 script_events: VecDeque::new(),
@@ -152,9 +251,27 @@ impl Shared {
 
     pub(crate) fn expire_tokens(&self) {
         let now = Instant::now();
-        for expiry in self.lock().tokens.values_mut() {
-            *expiry = now;
+        for issued in self.lock().tokens.0.values_mut() {
+            issued.expires = Some(now);
         }
+    }
+
+    pub(crate) fn set_credentials(&self, client_id: String, client_secret: String) {
+        self.lock().credentials = Credentials {
+            client_id,
+            client_secret,
+        };
+    }
+
+    /// The credentials match the ones accepted now.
+    pub(crate) fn credentials_match(&self, client_id: &str, client_secret: &str) -> bool {
+        self.lock().credentials.matches(client_id, client_secret)
+    }
+
+    /// The lifetime promised in `expires_in`: the configured one, at most
+    /// [`MAX_TOKEN_TTL`].
+    pub(crate) fn token_ttl(&self) -> Duration {
+        self.config.token_ttl.min(MAX_TOKEN_TTL)
     }
 
     /// Counts a token request and returns its scripted answer, if any.
@@ -164,33 +281,45 @@ impl Shared {
         state.script_tokens.pop_front()
     }
 
-    /// Issues a token: `Atc|` and 48 random hex digits.
-    pub(crate) fn issue_token(&self) -> String {
+    /// Issues a token to `client_id`: `Atc|` and 64 hex digits from the
+    /// operating system's random generator (the fault seed only decides an
+    /// early expiry). `None` when that generator fails.
+    pub(crate) fn issue_token(&self, client_id: &str) -> Option<String> {
+        let token = new_token()?;
         let mut state = self.lock();
         let faults = &self.config.faults;
         let early = faults.early_expiry_rate > 0.0
             && state.rng.random_bool(faults.early_expiry_rate.min(1.0));
         let life = if early {
-            faults.early_expiry
+            faults.early_expiry.min(MAX_TOKEN_TTL)
         } else {
-            self.config.token_ttl
+            self.token_ttl()
         };
-        let token = format!(
-            "Atc|{:016x}{:016x}{:016x}",
-            state.rng.random::<u64>(),
-            state.rng.random::<u64>(),
-            state.rng.random::<u64>()
-        );
-        state.tokens.insert(token.clone(), Instant::now() + life);
+        let now = Instant::now();
+        let issued = Issued {
+            client_id: client_id.to_owned(),
+            expires: now.checked_add(life),
+        };
+        state.tokens.0.insert(token.clone(), issued);
         state.stats.tokens_issued += 1;
-        token
+        if state.tokens.0.len() >= state.sweep_at {
+            state
+                .tokens
+                .0
+                .retain(|_, t| t.expires.is_none_or(|e| now < e));
+            state.sweep_at = (2 * state.tokens.0.len()).max(SWEEP_TOKENS_AT);
+        }
+        Some(token)
     }
 
+    /// The token was issued by this emulator, to the client id it accepts now,
+    /// and has not expired.
     pub(crate) fn token_valid(&self, token: &str) -> bool {
-        self.lock()
-            .tokens
-            .get(token)
-            .is_some_and(|expiry| Instant::now() < *expiry)
+        let state = self.lock();
+        state.tokens.0.get(token).is_some_and(|issued| {
+            issued.client_id == state.credentials.client_id
+                && issued.expires.is_none_or(|e| Instant::now() < e)
+        })
     }
 
     /// Counts an event request and draws its fault: scripted answers first.

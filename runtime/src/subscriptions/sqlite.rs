@@ -10,11 +10,13 @@ use super::ledger::{
 };
 use super::parse::{Region, SubscriptionChanged, Version};
 use crate::DateTime;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Migrations in order; `schema_version.version` counts how many were applied.
 /// Append only: never edit one that has shipped.
@@ -55,7 +57,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// How to open a [`SqliteLedger`].
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
-    /// How long a writer waits for another writer's transaction before failing.
+    /// How long a writer waits for another writer's transaction before failing; also
+    /// how long opening keeps retrying while other openers set up a new file.
     pub busy_timeout: Duration,
     /// When a commit reaches the disk.
     pub synchronous: Synchronous,
@@ -90,15 +93,66 @@ pub struct SqliteLedger {
 
 impl SqliteLedger {
     /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// Safe to call from many threads or processes at once, even while the file does
+    /// not exist yet: setting up a new file (WAL mode, migrations) is retried while
+    /// another opener holds the lock, within [`SqliteOptions::busy_timeout`]. Opening
+    /// a database that is already at [`SCHEMA_VERSION`] takes no write lock, so it
+    /// does not wait for writers.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         Self::open_with(path, &SqliteOptions::default())
     }
 
+    /// [`SqliteLedger::open`] with other options.
     pub fn open_with(path: impl AsRef<Path>, options: &SqliteOptions) -> Result<Self, StoreError> {
         let path = path.as_ref();
-        let conn = Connection::open(path)
-            .map_err(|e| StoreError::new(format!("open {}", path.display()), e))?;
+        let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
         Self::setup(conn, options)
+    }
+
+    /// Opens an existing database for reading only: it is never created, changed or
+    /// migrated, and no lock is taken that a writer would wait for (readers run beside
+    /// writers in WAL mode). Reads see committed data only. A missing file, a file
+    /// that is not a ledger, or one at another schema version than [`SCHEMA_VERSION`]
+    /// is an error. The write methods of the [`Ledger`] trait fail on it.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        let what = || format!("open {}", path.display());
+        // SQLite's own message for a missing file is "unable to open database file".
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::new(
+                    what(),
+                    "no such database (a read-only open does not create one)",
+                ));
+            }
+            _ => {}
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
+        let options = SqliteOptions::default();
+        conn.busy_timeout(options.busy_timeout)
+            .map_err(|e| StoreError::new("set busy timeout", e))?;
+        let deadline = Instant::now() + options.busy_timeout;
+        match retry_busy(deadline, || stored_version(&conn))
+            .map_err(|e| StoreError::new("read schema version", e))?
+        {
+            Some(SCHEMA_VERSION) => {}
+            Some(v) if !(0..SCHEMA_VERSION).contains(&v) => return Err(unknown_version(v)),
+            v => {
+                return Err(StoreError::new(
+                    "read schema version",
+                    format!(
+                        "the database has schema version {} and this library reads version \
+                         {SCHEMA_VERSION}: open it for writing once to migrate it",
+                        v.unwrap_or(0)
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     /// A private database that lives as long as this value (tests, benchmarks).
@@ -109,12 +163,18 @@ impl SqliteLedger {
 
     fn setup(mut conn: Connection, options: &SqliteOptions) -> Result<Self, StoreError> {
         let err = |what: &'static str| move |e| StoreError::new(what, e);
-        // Before anything that locks, so that even setting WAL waits for other openers.
         conn.busy_timeout(options.busy_timeout)
             .map_err(err("set busy timeout"))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(err("set WAL mode"))?;
+        // SQLite does not always wait for the busy timeout: a connection that holds a
+        // read lock and needs the write lock fails at once rather than risk a
+        // deadlock. Switching a new file to WAL mode does just that, so several
+        // processes creating the same file fail now and then. The steps that lock are
+        // therefore retried until the busy timeout has passed.
+        let deadline = Instant::now() + options.busy_timeout;
+        let mode = retry_busy(deadline, || {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+        })
+        .map_err(err("set WAL mode"))?;
         if !(mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory")) {
             return Err(StoreError::new(
                 "set WAL mode",
@@ -131,7 +191,18 @@ impl SqliteLedger {
         };
         conn.pragma_update(None, "synchronous", synchronous)
             .map_err(err("set synchronous"))?;
-        migrate(&mut conn)?;
+        // A database at the current version is only read: no write lock, so opening
+        // does not wait for (or fail behind) a writer.
+        let version =
+            retry_busy(deadline, || stored_version(&conn)).map_err(err("read schema version"))?;
+        match version {
+            Some(SCHEMA_VERSION) => {}
+            Some(v) if !(0..SCHEMA_VERSION).contains(&v) => return Err(unknown_version(v)),
+            _ => retry_busy(deadline, || migrate(&mut conn)).map_err(|e| match e {
+                Migration::Sqlite(e) => StoreError::new("migrate", e),
+                Migration::Unknown(v) => unknown_version(v),
+            })?,
+        }
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -165,40 +236,147 @@ impl SqliteLedger {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let err = |e| StoreError::new("migrate", e);
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(err)?;
+/// The error of opening `path`, with the reason SQLite leaves out when it can be
+/// seen from the file system ("unable to open database file" says nothing of why).
+fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    let what = format!("open {}", path.display());
+    if path.is_dir() {
+        return StoreError::new(what, "it is a directory, not a database file");
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        return StoreError::new(
+            what,
+            format!("the directory {} does not exist", parent.display()),
+        );
+    }
+    StoreError::new(what, e)
+}
+
+/// A version this library did not write: newer (or negative, never written by anyone).
+fn unknown_version(version: i64) -> StoreError {
+    StoreError::new(
+        "read schema version",
+        format!(
+            "the database has schema version {version}; this library knows versions up to {SCHEMA_VERSION}"
+        ),
+    )
+}
+
+/// Runs `f` again while it fails because another connection holds a lock, until
+/// `deadline`, sleeping a little longer (with jitter, so that competing openers do not
+/// retry in step) each time. `f` must be safe to repeat: a failed transaction has been
+/// rolled back.
+fn retry_busy<T, E: IsBusy>(
+    deadline: Instant,
+    mut f: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(e) if e.is_busy() => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(e);
+                }
+                let jitter = Duration::from_micros(random() % 1000);
+                std::thread::sleep((pause + jitter).min(deadline - now));
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A random number: the standard library's hashing keys are random per process and
+/// differ for each `RandomState`.
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+trait IsBusy {
+    fn is_busy(&self) -> bool;
+}
+
+impl IsBusy for rusqlite::Error {
+    fn is_busy(&self) -> bool {
+        matches!(
+            self.sqlite_error_code(),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+/// Why [`migrate`] failed.
+enum Migration {
+    Sqlite(rusqlite::Error),
+    /// A version this library did not write.
+    Unknown(i64),
+}
+
+impl From<rusqlite::Error> for Migration {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e)
+    }
+}
+
+impl IsBusy for Migration {
+    fn is_busy(&self) -> bool {
+        matches!(self, Self::Sqlite(e) if e.is_busy())
+    }
+}
+
+/// The version in `schema_version`, read without a write lock; `None` when the table
+/// or its row is missing (a new file, or a first start that was interrupted).
+fn stored_version(conn: &Connection) -> Result<Option<i64>, rusqlite::Error> {
+    // One read transaction (rolled back when dropped: it writes nothing), so that
+    // the table seen and its row agree.
+    let tx = conn.unchecked_transaction()?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                        WHERE type = 'table' AND name = 'schema_version')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(None);
+    }
+    tx.query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .optional()
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`] in one write transaction, reading the
+/// version again under the write lock (another opener may have migrated meanwhile).
+fn migrate(conn: &mut Connection) -> Result<(), Migration> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_version (
             id      INTEGER PRIMARY KEY CHECK (id = 1),
             version INTEGER NOT NULL
         );
         INSERT OR IGNORE INTO schema_version (id, version) VALUES (1, 0);",
-    )
-    .map_err(err)?;
-    let version: i64 = tx
-        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
-        .map_err(err)?;
-    if !(0..=SCHEMA_VERSION).contains(&version) {
-        return Err(StoreError::new(
-            "migrate",
-            format!(
-                "the database has schema version {version}; this library knows versions up to {SCHEMA_VERSION}"
-            ),
-        ));
+    )?;
+    let version: i64 = tx.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
     }
-    // `version` is within 0..=len, checked above.
+    if !(0..SCHEMA_VERSION).contains(&version) {
+        return Err(Migration::Unknown(version));
+    }
+    // `version` is within 0..len, checked above.
     for sql in MIGRATIONS.iter().skip(version as usize) {
-        tx.execute_batch(sql).map_err(err)?;
+        tx.execute_batch(sql)?;
     }
     tx.execute(
         "UPDATE schema_version SET version = ?1",
         params![SCHEMA_VERSION],
-    )
-    .map_err(err)?;
-    tx.commit().map_err(err)
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Numbers of skills and event names, looked up or assigned within one transaction

@@ -1,10 +1,13 @@
 //! Cross-field rules, written once and fed by both paths: the typed request
 //! (fast path) and the JSON walk (slow path). They allocate only to report.
 
+use super::json::SMALL;
 use super::{Options, Violation, rules};
 use crate::DateTime;
 use crate::schema::EventSchema;
 use jiff::SignedDuration;
+use std::collections::HashSet;
+use std::collections::hash_map::{Entry, HashMap};
 
 /// D8: `timestamp + 5 min <= expiryTime <= timestamp + 24 h`, and optionally the clock.
 pub(super) fn expiry_window(
@@ -81,9 +84,23 @@ pub(super) fn locales<'a>(
     schema: Option<&EventSchema>,
     out: &mut Vec<Violation>,
 ) {
+    // The first entry of each locale: scanned when few, else a map (a hostile
+    // body can hold 100,000 entries).
+    let mut firsts: HashMap<&'a str, usize> = HashMap::new();
     for i in 0..count {
         let Some(tag) = locale(i) else { continue };
-        if let Some(first) = (0..i).find(|&j| locale(j) == Some(tag)) {
+        let first = if count <= SMALL {
+            (0..i).find(|&j| locale(j) == Some(tag))
+        } else {
+            match firsts.entry(tag) {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(e) => {
+                    e.insert(i);
+                    None
+                }
+            }
+        };
+        if let Some(first) = first {
             out.push(Violation::error(
                 rules::LOC_LOCALE_DUPLICATE,
                 format!("/localizedAttributes/{i}/locale"),
@@ -108,8 +125,8 @@ pub(super) fn locales<'a>(
 }
 
 /// One `localizedattribute:<key>` reference against every entry (D9).
-/// `reported` remembers (entry, key) pairs already reported, so that a key used
-/// twice is reported once per entry, at its first use.
+/// `checked` remembers the keys already reported, so that a key used twice is
+/// reported once per entry, at its first use.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn key_defined<'a>(
     key: &str,
@@ -117,14 +134,18 @@ pub(super) fn key_defined<'a>(
     count: usize,
     has_key: &dyn Fn(usize, &str) -> bool,
     locale: &dyn Fn(usize) -> Option<&'a str>,
-    reported: &mut Vec<(usize, String)>,
+    checked: &mut HashSet<String>,
     out: &mut Vec<Violation>,
 ) {
+    if checked.contains(key) {
+        return;
+    }
+    let mut missing = false;
     for i in 0..count {
-        if has_key(i, key) || reported.iter().any(|(e, k)| *e == i && k == key) {
+        if has_key(i, key) {
             continue;
         }
-        reported.push((i, key.to_owned()));
+        missing = true;
         let tag = locale(i).unwrap_or("(no locale)");
         out.push(Violation::error(
             rules::LOC_KEY_DEFINED,
@@ -134,5 +155,10 @@ pub(super) fn key_defined<'a>(
                 used_at()
             ),
         ));
+    }
+    // A key found in every entry is found again: remember only missing ones
+    // (so a valid request allocates nothing here).
+    if missing {
+        checked.insert(key.to_owned());
     }
 }

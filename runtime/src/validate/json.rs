@@ -7,7 +7,9 @@
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 /// A JSON tree the walk can read.
 pub(super) trait Json: Sized {
@@ -17,6 +19,8 @@ pub(super) trait Json: Sized {
     /// An integer (a JSON number without fraction or exponent that fits i64 or u64).
     fn as_integer(&self) -> Option<i128>;
     fn is_number(&self) -> bool;
+    /// A number that is not an integer (see `as_integer`), as a float.
+    fn as_f64(&self) -> Option<f64>;
     fn as_array(&self) -> Option<&[Self]>;
     fn is_object(&self) -> bool;
     /// Members in input order (repeats included), for objects; empty otherwise.
@@ -64,6 +68,9 @@ impl Json for Value {
     }
     fn is_number(&self) -> bool {
         Value::is_number(self)
+    }
+    fn as_f64(&self) -> Option<f64> {
+        Value::as_f64(self)
     }
     fn as_array(&self) -> Option<&[Self]> {
         Value::as_array(self).map(Vec::as_slice)
@@ -124,6 +131,12 @@ impl Json for Node<'_> {
     fn is_number(&self) -> bool {
         matches!(self, Self::Int(_) | Self::Float(_))
     }
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
     fn as_array(&self) -> Option<&[Self]> {
         match self {
             Self::Array(a) => Some(a),
@@ -148,7 +161,19 @@ impl Json for Node<'_> {
     }
     fn same(&self, other: &Self) -> bool {
         match (self, other) {
-            // Objects are equal whatever the member order.
+            // Objects are equal whatever the member order: every member of one
+            // equals the first member of that name in the other, and every name
+            // of the other is in the one. Large objects look names up in a map
+            // (a hostile body can hold objects of a million members).
+            (Self::Object(a), Self::Object(b)) if a.len() > SMALL => {
+                if a.len() != b.len() {
+                    return false;
+                }
+                let (ma, mb) = (first_members(a), first_members(b));
+                a.iter()
+                    .all(|(k, v)| mb.get(k.as_ref()).is_some_and(|w| v.same(w)))
+                    && b.iter().all(|(k, _)| ma.contains_key(k.as_ref()))
+            }
             (Self::Object(a), Self::Object(b)) => {
                 a.len() == b.len()
                     && a.iter()
@@ -174,6 +199,100 @@ impl Json for Node<'_> {
             Self::Object(_) => "{…}".to_owned(),
         }
     }
+}
+
+/// Up to this many members or items, a linear scan beats building a map.
+pub(super) const SMALL: usize = 16;
+
+/// The first member of each name, as [`Json::get`] finds it.
+fn first_members<'n, 'a>(
+    members: &'n [(Cow<'a, str>, Node<'a>)],
+) -> HashMap<&'n str, &'n Node<'a>> {
+    let mut map = HashMap::with_capacity(members.len());
+    for (k, v) in members {
+        map.entry(k.as_ref()).or_insert(v);
+    }
+    map
+}
+
+/// A hash of `value` consistent with [`Json::same`]: values that are the same
+/// hash the same (objects whatever their member order, `0.0` like `-0.0`), so
+/// that `uniqueItems` compares only the items whose hashes meet. `keys` seeds
+/// every hasher, so the whole tree hashes with one random key.
+pub(super) fn same_hash<J: Json>(value: &J, keys: &RandomState) -> u64 {
+    let mut h = keys.build_hasher();
+    hash_into(value, keys, &mut h);
+    h.finish()
+}
+
+fn hash_into<J: Json>(value: &J, keys: &RandomState, h: &mut impl Hasher) {
+    if value.is_null() {
+        h.write_u8(0);
+    } else if let Some(b) = value.as_bool() {
+        h.write_u8(1);
+        h.write_u8(u8::from(b));
+    } else if let Some(i) = value.as_integer() {
+        h.write_u8(2);
+        h.write_i128(i);
+    } else if let Some(f) = value.as_f64() {
+        // `same` compares floats with `==`: 0.0 and -0.0 are the same.
+        h.write_u8(3);
+        h.write_u64(if f == 0.0 { 0 } else { f.to_bits() });
+    } else if let Some(s) = value.as_str() {
+        h.write_u8(4);
+        h.write(s.as_bytes());
+        h.write_u8(0xff);
+    } else if let Some(items) = value.as_array() {
+        h.write_u8(5);
+        h.write_usize(items.len());
+        for item in items {
+            hash_into(item, keys, h);
+        }
+    } else {
+        // An object: the order of members does not count, so each (name,
+        // value) is hashed apart and the hashes are summed. Only the first
+        // member of each name counts, as for `get` (and so for `same`).
+        h.write_u8(6);
+        let mut seen = HashSet::new();
+        let mut sum = 0u64;
+        for (k, v) in value.members() {
+            if seen.insert(k) {
+                let mut member = keys.build_hasher();
+                member.write(k.as_bytes());
+                member.write_u8(0xff);
+                hash_into(v, keys, &mut member);
+                sum = sum.wrapping_add(member.finish());
+            }
+        }
+        h.write_usize(seen.len());
+        h.write_u64(sum);
+    }
+}
+
+/// For each item that repeats an earlier one: `(item, first earlier item it
+/// repeats)`, in item order. Linear in the items (hashing), besides the
+/// comparisons of items whose hashes meet.
+pub(super) fn repeats<J: Json>(items: &[J]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if items.len() <= SMALL {
+        for (i, item) in items.iter().enumerate() {
+            if let Some(j) = items[..i].iter().position(|x| x.same(item)) {
+                out.push((i, j));
+            }
+        }
+        return out;
+    }
+    let keys = RandomState::new();
+    // Hash -> the indexes of the distinct values seen with that hash.
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let earlier = seen.entry(same_hash(item, &keys)).or_default();
+        match earlier.iter().find(|&&j| items[j].same(item)) {
+            Some(&j) => out.push((i, j)),
+            None => earlier.push(i),
+        }
+    }
+    out
 }
 
 /// A string that borrows from the input when it can (serde's `Cow<str>` never does).
@@ -251,5 +370,111 @@ impl<'de> Deserialize<'de> for Node<'de> {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(text: &str) -> Node<'_> {
+        serde_json::from_str(text).expect("JSON")
+    }
+
+    /// The old definition of `same` (a scan for every member), for comparison.
+    fn scanned_same(a: &Node<'_>, b: &Node<'_>) -> bool {
+        match (a, b) {
+            (Node::Object(x), Node::Object(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .all(|(k, v)| b.get(k).is_some_and(|w| scanned_same(v, w)))
+                    && y.iter().all(|(k, _)| a.get(k).is_some())
+            }
+            (Node::Array(x), Node::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(v, w)| scanned_same(v, w))
+            }
+            _ => a == b,
+        }
+    }
+
+    /// Objects of 20 members (past the scan) in two orders, one differing.
+    fn big_objects() -> [String; 3] {
+        let members = |order: &mut dyn Iterator<Item = usize>, odd: usize| {
+            let m: Vec<String> = order
+                .map(|i| format!("\"k{i}\": {}", if i == odd { 99 } else { i }))
+                .collect();
+            format!("{{{}}}", m.join(", "))
+        };
+        [
+            members(&mut (0..20), 100),
+            members(&mut (0..20).rev(), 100),
+            members(&mut (0..20).rev(), 7),
+        ]
+    }
+
+    #[test]
+    fn same_values_hash_the_same_and_repeats_match_a_full_comparison() {
+        let big = big_objects();
+        let mut texts: Vec<&str> = vec![
+            "null",
+            "false",
+            "true",
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "1.0",
+            "1e0",
+            "-1",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "\"a\"",
+            "\"b\"",
+            "\"\"",
+            "[]",
+            "[1, 2]",
+            "[2, 1]",
+            "[1.0, 2]",
+            "{}",
+            r#"{"a": 1, "b": 2}"#,
+            r#"{"b": 2, "a": 1}"#,
+            r#"{"a": 1}"#,
+            r#"{"a": 1.0}"#,
+            // Repeated names: only the first member of a name is looked up.
+            r#"{"a": 1, "a": 1}"#,
+            r#"{"a": 1, "a": 2}"#,
+            r#"{"a": 1, "b": 1}"#,
+            r#"{"x": {"p": [1, {"q": null}]}}"#,
+            r#"{"x": {"p": [1, {"q": null}]}}"#,
+        ];
+        texts.extend(big.iter().map(String::as_str));
+        let nodes: Vec<Node<'_>> = texts.iter().map(|t| node(t)).collect();
+        let keys = RandomState::new();
+        for a in &nodes {
+            for b in &nodes {
+                assert_eq!(a.same(b), scanned_same(a, b), "{a:?} {b:?}");
+                if a.same(b) {
+                    assert_eq!(same_hash(a, &keys), same_hash(b, &keys), "{a:?} {b:?}");
+                }
+            }
+        }
+        assert!(nodes.len() > SMALL, "the hashed path");
+        let mut want = Vec::new();
+        for (i, item) in nodes.iter().enumerate() {
+            if let Some(j) = nodes[..i].iter().position(|x| x.same(item)) {
+                want.push((i, j));
+            }
+        }
+        assert_eq!(repeats(&nodes), want);
+        assert_eq!(repeats(&nodes[..SMALL]), {
+            let mut small = want.clone();
+            small.retain(|&(i, _)| i < SMALL);
+            small
+        });
+        // A few that must meet: -0, 0.0 and -0.0; reordered members; big objects.
+        for (i, j) in [(5, 4), (6, 4), (22, 21), (29, 28), (31, 30)] {
+            assert!(want.contains(&(i, j)), "{i} repeats {j}: {want:?}");
+        }
     }
 }

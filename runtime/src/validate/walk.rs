@@ -149,16 +149,22 @@ impl<'v> Walker<'v> {
     }
 
     /// Reports every key that `known` does not list, and every repeated key.
+    /// `known` gives a known name's index among the object's fields.
     fn unknown_fields<J: Json>(
         &mut self,
         object: &J,
-        known: &dyn Fn(&str) -> bool,
+        known: &dyn Fn(&str) -> Option<usize>,
         names: &dyn Fn() -> Vec<&'static str>,
         rule: &'static str,
         what: &str,
     ) {
-        for (i, (key, _)) in object.members().enumerate() {
-            if !known(key) {
+        // The known names seen so far, by index: a bit each (shapes have far
+        // fewer than 128 fields), so that a repeat is found without scanning
+        // the members before it (a hostile object holds 100,000 members).
+        let mut seen = 0u128;
+        let mut seen_past_128: Vec<usize> = Vec::new();
+        for (key, _) in object.members() {
+            let Some(index) = known(key) else {
                 let message = format!(
                     "unknown field `{key}`; {what} has only {}",
                     names()
@@ -168,7 +174,21 @@ impl<'v> Walker<'v> {
                         .join(", ")
                 );
                 self.at(key, |w| w.error(rule, message));
-            } else if object.members().take(i).any(|(k, _)| k == key) {
+                continue;
+            };
+            let repeat = match u32::try_from(index).ok().and_then(|i| 1u128.checked_shl(i)) {
+                Some(bit) => {
+                    let repeat = seen & bit != 0;
+                    seen |= bit;
+                    repeat
+                }
+                None if seen_past_128.contains(&index) => true,
+                None => {
+                    seen_past_128.push(index);
+                    false
+                }
+            };
+            if repeat {
                 self.at(key, |w| {
                     w.error(
                         rules::JSON_DUPLICATE_KEY,
@@ -182,7 +202,7 @@ impl<'v> Walker<'v> {
     fn fixed_fields<J: Json>(&mut self, object: &J, fields: &'static [&'static str], what: &str) {
         self.unknown_fields(
             object,
-            &|k| fields.contains(&k),
+            &|k| fields.iter().position(|f| *f == k),
             &|| fields.to_vec(),
             rules::ENV_UNKNOWN_FIELD,
             what,
@@ -240,7 +260,7 @@ impl<'v> Walker<'v> {
         let has_key = |i: usize, key: &str| {
             key != "locale" && entries[i].is_some_and(|e| e.get(key).is_some())
         };
-        let mut reported = Vec::new();
+        let mut checked = std::collections::HashSet::new();
         for (pointer, key) in std::mem::take(&mut self.references) {
             cross::key_defined(
                 key,
@@ -248,7 +268,7 @@ impl<'v> Walker<'v> {
                 entries.len(),
                 &has_key,
                 &locale,
-                &mut reported,
+                &mut checked,
                 &mut self.out,
             );
         }
@@ -572,7 +592,7 @@ impl<'v> Walker<'v> {
         }
         self.unknown_fields(
             v,
-            &|k| shape.field(k).is_some(),
+            &|k| shape.fields.iter().position(|f| f.name == k),
             &|| shape.fields.iter().map(|f| f.name).collect(),
             rules::PAYLOAD_UNKNOWN_FIELD,
             shape.name,
@@ -633,15 +653,30 @@ impl<'v> Walker<'v> {
                         format!("{n} items; at least {min} required"),
                     );
                 }
+                // Past the maximum, the items are not checked: the excess is one
+                // violation, not one per item (a 2 MB body holds 200,000 items),
+                // and the typed parse stops there too.
+                let mut list = list;
                 if let Some(max) = *max_items
                     && n > max
                 {
                     self.error(
                         rules::PAYLOAD_MAX_ITEMS,
-                        format!("{n} items; at most {max} allowed"),
+                        format!(
+                            "{n} items; at most {max} allowed (the items after the first {max} are not checked)"
+                        ),
                     );
+                    // `max < n`, so it fits a usize.
+                    list = &list[..usize::try_from(max).unwrap_or(list.len())];
                 }
+                let repeats = if *unique {
+                    super::json::repeats(list)
+                } else {
+                    Vec::new()
+                };
+                let mut repeats = repeats.into_iter().peekable();
                 for (i, item) in list.iter().enumerate() {
+                    let repeat = repeats.next_if(|&(r, _)| r == i).map(|(_, j)| j);
                     self.at_index(i, |w| {
                         if item.is_null() {
                             w.error(
@@ -652,7 +687,7 @@ impl<'v> Walker<'v> {
                         }
                         // Array items are never localizable (they are `PlainText`).
                         w.value(name, false, items, item);
-                        if *unique && let Some(j) = list[..i].iter().position(|x| x.same(item)) {
+                        if let Some(j) = repeat {
                             w.error(
                                 rules::PAYLOAD_UNIQUE_ITEMS,
                                 format!("item {i} repeats item {j}; items must be distinct"),
@@ -736,5 +771,57 @@ impl<'v> Walker<'v> {
                 format!("{value} is more than the maximum {max}"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::json::Node;
+    use super::*;
+    use crate::schema::FieldShape;
+
+    /// Repeats are found for every field of a shape, the 200th as well as the
+    /// first (seen names are bits by index, with a list past 128 fields).
+    #[test]
+    fn repeats_of_any_field_are_found() {
+        let fields: Vec<FieldShape> = (0..200)
+            .map(|i| FieldShape {
+                name: Box::leak(format!("f{i}").into_boxed_str()),
+                required: false,
+                localizable: false,
+                description: "",
+                shape: Shape::Boolean,
+            })
+            .collect();
+        let shape: &'static ObjectShape = Box::leak(Box::new(ObjectShape {
+            name: "Wide",
+            fields: Box::leak(fields.into_boxed_slice()),
+        }));
+        let mut members: Vec<String> = (0..200).map(|i| format!("\"f{i}\": true")).collect();
+        members.extend(
+            [
+                "\"f0\": true",
+                "\"f150\": true",
+                "\"x\": 1",
+                "\"f150\": true",
+            ]
+            .map(String::from),
+        );
+        let text = format!("{{{}}}", members.join(", "));
+        let node: Node<'_> = serde_json::from_str(&text).expect("JSON");
+        let got: Vec<(&str, String)> = walk_payload(shape, &node)
+            .into_iter()
+            .map(|v| (v.rule, v.pointer))
+            .collect();
+        let at = |name: &str| format!("/event/payload/{name}");
+        assert_eq!(
+            got,
+            [
+                (rules::JSON_DUPLICATE_KEY, at("f0")),
+                (rules::JSON_DUPLICATE_KEY, at("f150")),
+                (rules::PAYLOAD_UNKNOWN_FIELD, at("x")),
+                (rules::JSON_DUPLICATE_KEY, at("f150")),
+            ]
+        );
     }
 }

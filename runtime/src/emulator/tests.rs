@@ -1,0 +1,236 @@
+//! Unit tests of the emulator's internals: the accept loop's backoff and the
+//! validation thread. End-to-end tests are in `tests/hardening_emulator.rs`.
+
+use super::server::{self, Accept, Backoff, Limits};
+use super::{Emulator, EmulatorConfig};
+use std::collections::VecDeque;
+use std::io;
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+
+/// Only guards against a hang; no assertion depends on it.
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+/// Accept results played in order; when they run out, asks the loop to stop.
+struct Scripted {
+    results: VecDeque<io::Result<TcpStream>>,
+    attempts: Arc<AtomicUsize>,
+    stop: watch::Sender<bool>,
+}
+
+impl Accept for Scripted {
+    type Io = TcpStream;
+    // Consumed when polled, not when called: cancel-safe like TcpListener.
+    async fn accept(&mut self) -> io::Result<TcpStream> {
+        match self.results.pop_front() {
+            Some(result) => {
+                self.attempts.fetch_add(1, Ordering::SeqCst);
+                result
+            }
+            None => {
+                let _ = self.stop.send(true);
+                std::future::pending().await
+            }
+        }
+    }
+}
+
+fn emfile() -> io::Error {
+    io::Error::from_raw_os_error(24)
+}
+
+fn enfile() -> io::Error {
+    io::Error::from_raw_os_error(23)
+}
+
+#[tokio::test]
+async fn accept_errors_back_off_instead_of_spinning() {
+    let (stop, stopped) = watch::channel(false);
+    let local = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let _client = TcpStream::connect(local.local_addr().expect("addr"))
+        .await
+        .expect("connects");
+    let (connected, _) = local.accept().await.expect("accepts");
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let listener = Scripted {
+        results: VecDeque::from([
+            Err(emfile()),
+            Err(emfile()),
+            Err(emfile()),
+            Err(enfile()),
+            Ok(connected),
+            Err(emfile()),
+            Err(io::Error::from(io::ErrorKind::ConnectionAborted)),
+            Err(emfile()),
+        ]),
+        attempts: attempts.clone(),
+        stop,
+    };
+    let sleeps = Arc::new(Mutex::new(Vec::new()));
+    let recorded = sleeps.clone();
+    let limits = Limits {
+        max_connections: 4,
+        header_read_timeout: HANG_GUARD,
+    };
+    let run = server::accept_loop(listener, axum::Router::new(), stopped, limits, move |d| {
+        recorded.lock().expect("not poisoned").push(d);
+        std::future::ready(())
+    });
+    tokio::time::timeout(HANG_GUARD, run)
+        .await
+        .expect("the loop stops when asked");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        8,
+        "every scripted result was accepted once"
+    );
+    let ms = |n| Duration::from_millis(n);
+    assert_eq!(
+        *sleeps.lock().expect("not poisoned"),
+        // Doubling while EMFILE/ENFILE continue, reset by a success; an aborted
+        // connection is retried at once.
+        [ms(10), ms(20), ms(40), ms(80), ms(10), ms(20)]
+    );
+}
+
+#[test]
+fn the_accept_backoff_is_capped_at_one_second() {
+    let mut backoff = Backoff::default();
+    let pauses: Vec<_> = (0..12).map(|_| backoff.on_error(&emfile())).collect();
+    assert_eq!(pauses[0], Some(Backoff::FIRST));
+    assert!(pauses.iter().all(|p| p.is_some_and(|d| d <= Backoff::MAX)));
+    assert_eq!(pauses[11], Some(Backoff::MAX));
+    for kind in [
+        io::ErrorKind::ConnectionAborted,
+        io::ErrorKind::ConnectionReset,
+    ] {
+        assert_eq!(backoff.on_error(&io::Error::from(kind)), None, "{kind:?}");
+    }
+    backoff.on_success();
+    assert_eq!(backoff.on_error(&enfile()), Some(Backoff::FIRST));
+}
+
+/// One request on its own connection (blocking, off any runtime); the whole
+/// answer as text.
+fn exchange(addr: SocketAddr, request: String) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(2 * HANG_GUARD))
+        .expect("timeout set");
+    stream.write_all(request.as_bytes()).expect("request sent");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).expect("answer read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn post(path: &str, content_type: &str, token: Option<&str>, body: &str) -> String {
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n{auth}\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+fn token(addr: SocketAddr) -> String {
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}&scope=alexa%3A%3Aproactive_events",
+        super::DEFAULT_CLIENT_ID,
+        super::DEFAULT_CLIENT_SECRET
+    );
+    let answer = exchange(
+        addr,
+        post(
+            "/auth/o2/token",
+            "application/x-www-form-urlencoded",
+            None,
+            &form,
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let body = &answer[answer.find("\r\n\r\n").expect("a body") + 4..];
+    let value: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    value["access_token"].as_str().expect("a token").to_owned()
+}
+
+fn event_body() -> String {
+    let now = jiff::Timestamp::now();
+    serde_json::json!({
+        "timestamp": now.to_string(),
+        "referenceId": "slow1",
+        "expiryTime": (now + jiff::SignedDuration::from_hours(1)).to_string(),
+        "event": {"name": "AMAZON.MessageAlert.Activated", "payload": {
+            "state": {"status": "UNREAD", "freshness": "NEW"},
+            "messageGroup": {"creator": {"name": "Jane Doe"}, "count": 3, "urgency": "URGENT"}}},
+        "localizedAttributes": [{"locale": "en-US"}],
+        "relevantAudience": {"type": "Multicast", "payload": {}},
+    })
+    .to_string()
+}
+
+/// The emulator runs on a runtime with a single worker thread: if validation
+/// ran on it, the blocked validation would hold up the token request until the
+/// gate gave up.
+#[test]
+fn a_slow_validation_does_not_hold_up_token_requests() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let emu = runtime
+        .block_on(Emulator::<crate::catalog::NoEvents>::start(
+            EmulatorConfig {
+                rate_limit: None,
+                ..EmulatorConfig::default()
+            },
+        ))
+        .expect("starts");
+    let addr = emu.addr();
+    let bearer = token(addr);
+
+    let (entered, validating) = std::sync::mpsc::channel::<()>();
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let gate = Mutex::new(gate);
+    let entered = Mutex::new(entered);
+    let gave_up = Arc::new(AtomicBool::new(false));
+    let gave_up_in_hook = gave_up.clone();
+    *emu.shared.validation_hook.lock().expect("not poisoned") = Some(Arc::new(move || {
+        let _ = entered.lock().expect("not poisoned").send(());
+        let gate = gate.lock().expect("not poisoned");
+        if gate.recv_timeout(HANG_GUARD).is_err() {
+            gave_up_in_hook.store(true, Ordering::SeqCst);
+        }
+    }));
+
+    let request = post(
+        "/v1/proactiveEvents/stages/development",
+        "application/json",
+        Some(&bearer),
+        &event_body(),
+    );
+    let slow = std::thread::spawn(move || exchange(addr, request));
+    validating
+        .recv_timeout(2 * HANG_GUARD)
+        .expect("the event reaches validation");
+    // The event's validation is blocked now; a token request still answers.
+    token(addr);
+    assert!(
+        !gave_up.load(Ordering::SeqCst),
+        "the token request was answered only after the blocked validation gave up"
+    );
+    release.send(()).expect("the hook waits");
+    let answer = slow.join().expect("the event is answered");
+    // The runtime's own tests know no event, so validation refuses the body:
+    // it ran to the end and answered, which is what this test needs.
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("ENV-EVENT-NAME"), "{answer}");
+    runtime.block_on(emu.shutdown());
+}
