@@ -92,10 +92,10 @@ async fn a_killed_bulk_send_resumes_from_its_journal() {
                     BulkOptions::new().concurrency(8).journal(journal),
                     move |p| {
                         counter.store(p.summary.done(), Ordering::SeqCst);
-                        if p.summary.done() == 100 {
-                            if let Some(tx) = tx.take() {
-                                let _ = tx.send(());
-                            }
+                        if p.summary.done() == 100
+                            && let Some(tx) = tx.take()
+                        {
+                            let _ = tx.send(());
                         }
                     },
                 )

@@ -116,15 +116,11 @@ async fn exactly_the_subscribed_users_receive_the_event_in_their_region() {
     let summary = plan
         .send(
             |region| {
-                Client::builder(
-                    Credentials::new(ID, SECRET),
-                    region.into(),
-                    Stage::Development,
-                )
-                .api_base(emulators[&region].base_url())
-                .token_url(emulators[&region].token_url())
-                .rate_limit(0)
-                .build()
+                Client::builder(Credentials::new(ID, SECRET), region, Stage::Development)
+                    .api_base(emulators[&region].base_url())
+                    .token_url(emulators[&region].token_url())
+                    .rate_limit(0)
+                    .build()
             },
             BulkOptions::new().journal(Journal::open(&journal_path).expect("journal")),
             |_| seen += 1,
@@ -151,15 +147,11 @@ async fn exactly_the_subscribed_users_receive_the_event_in_their_region() {
     let summary = plan
         .send(
             |region| {
-                Client::builder(
-                    Credentials::new(ID, SECRET),
-                    region.into(),
-                    Stage::Development,
-                )
-                .api_base(emulators[&region].base_url())
-                .token_url(emulators[&region].token_url())
-                .rate_limit(0)
-                .build()
+                Client::builder(Credentials::new(ID, SECRET), region, Stage::Development)
+                    .api_base(emulators[&region].base_url())
+                    .token_url(emulators[&region].token_url())
+                    .rate_limit(0)
+                    .build()
             },
             BulkOptions::new().journal(Journal::open(&journal_path).expect("journal")),
             |_| {},

@@ -14,18 +14,14 @@ use support::*;
 
 /// A fresh ledger of each kind; the temporary directory lives as long as the ledger.
 fn stores() -> Vec<(&'static str, Box<dyn Ledger>, Option<tempfile::TempDir>)> {
-    let v: Vec<(&'static str, Box<dyn Ledger>, Option<tempfile::TempDir>)> =
-        vec![("memory", Box::new(MemoryLedger::new()), None)];
-    let v = {
-        let mut v = v;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let ledger =
-            alexa_proactive_events::subscriptions::SqliteLedger::open(dir.path().join("subs.db"))
-                .expect("opens");
-        v.push(("sqlite", Box::new(ledger), Some(dir)));
-        v
-    };
-    v
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite =
+        alexa_proactive_events::subscriptions::SqliteLedger::open(dir.path().join("subs.db"))
+            .expect("opens");
+    vec![
+        ("memory", Box::new(MemoryLedger::new()), None),
+        ("sqlite", Box::new(sqlite), Some(dir)),
+    ]
 }
 
 fn set(events: &[&str]) -> BTreeSet<String> {

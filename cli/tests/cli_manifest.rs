@@ -111,7 +111,8 @@ fn one_event_prints_the_exact_fragment() {
 #[test]
 fn all_events_match_the_generated_manifest() {
     let printed = stdout_json(&["manifest"]);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/manifest/skill-manifest.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/manifest/skill-manifest.json");
     let mut generated: Value =
         serde_json::from_slice(&std::fs::read(path).expect("generated manifest")).expect("JSON");
     generated

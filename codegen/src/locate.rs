@@ -113,7 +113,7 @@ enum FrameKind {
 ///
 /// Positions are the YAML deserializer's (libyaml's), which reports diagnostics
 /// found while deserializing, so that every diagnostic points the same way; this
-/// parser agrees except for a few node kinds, moved here (see [`Cursor`]).
+/// parser agrees except for a few node kinds, moved here (see `Cursor`).
 pub fn scan(text: &str) -> Result<Spans, ScanProblem> {
     let mut spans = Spans {
         line_starts: line_starts(text),

@@ -31,9 +31,9 @@ pub mod events;
 
 pub use events::{EVENT_NAMES, Event};
 pub use runtime::{
-    Audience, BuildError, DateTime, EventPayload, EventSet, LOCALIZED_ATTRIBUTE_PREFIX,
-    Localizable, Locale, LocalizedAttributes, PlainText, PreviewError, ReferenceId, Region,
-    Report, Severity, Text, Violation, jiff, redact, schema,
+    Audience, BuildError, DateTime, EventPayload, EventSet, LOCALIZED_ATTRIBUTE_PREFIX, Locale,
+    Localizable, LocalizedAttributes, PlainText, PreviewError, ReferenceId, Region, Report,
+    Severity, Text, Violation, jiff, redact, schema,
 };
 
 /// A whole request body of any event in [`events`], exactly as Amazon's JSON.
@@ -106,9 +106,9 @@ pub mod validate {
 
 /// Preview: the sentence Alexa will say, from the event's templates.
 pub mod preview {
+    use super::Event;
     pub use super::PreviewError;
     pub use super::runtime::preview::each_locale;
-    use super::Event;
 
     /// The sentence for `request` in `locale`.
     pub fn preview(

@@ -368,17 +368,17 @@ impl Client {
                 }
                 return Ok(response);
             }
-            if matches!(status, 429 | 500 | 503) {
-                if let Some(wait) = retrier.next_wait(retry_after) {
-                    tracing::warn!(
-                        attempt = attempts,
-                        status,
-                        ?wait,
-                        "token endpoint busy; retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
+            if matches!(status, 429 | 500 | 503)
+                && let Some(wait) = retrier.next_wait(retry_after)
+            {
+                tracing::warn!(
+                    attempt = attempts,
+                    status,
+                    ?wait,
+                    "token endpoint busy; retrying"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
             }
             return Err(match serde_json::from_slice::<OAuthError>(&body) {
                 Ok(oauth) => TokenError::Refused {

@@ -338,20 +338,20 @@ async fn event(
         );
     }
 
-    if let Some(limiter) = &shared.limiter {
-        if let Err(not_until) = limiter.check() {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            let mut response = api_error(
-                &shared,
-                429,
-                "TOO_MANY_REQUESTS",
-                "Rate limit exceeded for this skill.",
-            );
-            set_retry_after(&mut response, Some(wait.as_secs_f64().ceil() as u64));
-            return response;
-        }
+    if let Some(limiter) = &shared.limiter
+        && let Err(not_until) = limiter.check()
+    {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
+        let mut response = api_error(
+            &shared,
+            429,
+            "TOO_MANY_REQUESTS",
+            "Rate limit exceeded for this skill.",
+        );
+        set_retry_after(&mut response, Some(wait.as_secs_f64().ceil() as u64));
+        return response;
     }
 
     let checked = match check_off_the_runtime(&shared, body).await {
