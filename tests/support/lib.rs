@@ -8,6 +8,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The one switch that rewrites every expected output (golden files, pinned
+/// diagnostics) instead of comparing with it: `UPDATE_EXPECTED=1 cargo test`.
+pub const UPDATE_VAR: &str = "UPDATE_EXPECTED";
+
+/// Whether this run rewrites expected outputs (see [`UPDATE_VAR`]).
+pub fn updating_expected() -> bool {
+    std::env::var_os(UPDATE_VAR).is_some()
+}
+
 /// Reads a JSON file, naming it on failure.
 pub fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

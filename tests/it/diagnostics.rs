@@ -1,5 +1,5 @@
 //! Negative fixtures: each folder under `tests/fixtures/invalid/` holds bad schema
-//! files and `expected.txt`, the exact diagnostics. `UPDATE_DIAGNOSTICS=1` rewrites them.
+//! files and `expected.txt`, the exact diagnostics. `UPDATE_EXPECTED=1` rewrites them.
 
 use pipeline_tests::root;
 
@@ -13,7 +13,7 @@ fn every_bad_schema_gets_its_pinned_diagnostic() {
         .collect();
     cases.sort();
     assert!(cases.len() >= 15, "only {} negative fixtures", cases.len());
-    let update = std::env::var_os("UPDATE_DIAGNOSTICS").is_some();
+    let update = pipeline_tests::updating_expected();
     let mut failures = Vec::new();
     for case in cases {
         let name = case
@@ -38,7 +38,7 @@ fn every_bad_schema_gets_its_pinned_diagnostic() {
     }
     assert!(
         failures.is_empty(),
-        "{}\nrerun with UPDATE_DIAGNOSTICS=1 if the change is intended",
+        "{}\nrerun with UPDATE_EXPECTED=1 if the change is intended",
         failures.join("\n")
     );
 }

@@ -1,6 +1,6 @@
 //! The emulator's endpoints over plain HTTP, as any client sees them.
 
-mod delivery_support;
+use crate::delivery_support;
 
 use alexa_proactive_events::emulator::{EmulatorConfig, Scripted};
 use delivery_support::*;

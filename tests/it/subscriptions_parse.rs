@@ -1,8 +1,7 @@
 //! Parsing `AlexaSkillEvent.ProactiveSubscriptionChanged`: what Alexa may omit or add is
 //! tolerated; what is malformed is an error naming the field.
 
-#[path = "subscriptions_support/mod.rs"]
-mod support;
+use crate::subscriptions_support as support;
 
 use alexa_proactive_events::jiff::Timestamp;
 use alexa_proactive_events::subscriptions::{Region, SubscriptionChanged};

@@ -2,7 +2,7 @@
 //! walk) give the same verdict; where JSON Schema can express a rule, the
 //! generated JSON Schema gives it too; and no input makes the validator panic.
 
-mod validate_support;
+use crate::validate_support;
 
 use alexa_proactive_events::schema::{ObjectShape, Shape};
 use alexa_proactive_events::validate::{Report, rules, validate_json, walk_json};

@@ -1,8 +1,7 @@
 //! Fan-out against the emulator: exactly the subscribed users receive the event, each
 //! at their own region's host.
 
-#[path = "subscriptions_support/mod.rs"]
-mod support;
+use crate::subscriptions_support as support;
 
 use alexa_proactive_events::ProactiveEventRequest;
 use alexa_proactive_events::client::{BulkOptions, Client, Credentials, Journal, Stage};

@@ -1,6 +1,6 @@
 //! One valid and one invalid case per rule, asserting the rule id and the pointer.
 
-mod validate_support;
+use crate::validate_support;
 
 use alexa_proactive_events::schema::{FieldShape, ObjectShape, Shape};
 use alexa_proactive_events::validate::{

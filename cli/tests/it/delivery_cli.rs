@@ -1,6 +1,6 @@
 //! `proactive-events send` and `emulate` as a user runs them.
 
-mod delivery_support;
+use crate::delivery_support;
 
 use delivery_support::body;
 use std::io::{BufRead, BufReader};

@@ -1,6 +1,6 @@
 //! Bulk sending against the emulator: faults, the journal, kill and resume.
 
-mod delivery_support;
+use crate::delivery_support;
 
 use alexa_proactive_events::client::{BulkItem, BulkOptions, ItemStatus, Journal, JournalError};
 use alexa_proactive_events::emulator::{EmulatorConfig, Faults};

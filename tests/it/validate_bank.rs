@@ -1,7 +1,7 @@
 //! Every body of the bank gets the verdict its folder says, and the report of an
 //! invalid body names exactly the rules and places its file name describes.
 
-mod validate_support;
+use crate::validate_support;
 
 use alexa_proactive_events::validate::{Severity, validate_json, walk_json};
 use std::collections::BTreeSet;

@@ -7,7 +7,7 @@
 //! generous hang guard, far above what the linear code needs in a debug build,
 //! and far below what the quadratic code it replaced took.
 
-mod validate_support;
+use crate::validate_support;
 
 use alexa_proactive_events::ProactiveEventRequest;
 use alexa_proactive_events::schema::{FieldShape, ObjectShape, Shape};

@@ -1,6 +1,6 @@
 //! `proactive-events preview` run as a process.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{read, run, run_in};
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! body's violations are listed up to a cap and the rest counted, and an input
 //! past `--max-input-bytes` is refused instead of read.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{binary, bodies, read, run, run_guarded, run_in, run_with_stdout, wait_guarded};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The client against the emulator on loopback: tokens, every status path,
 //! retries, the rate limiter, and secrets kept out of logs and errors.
 
-mod delivery_support;
+use crate::delivery_support;
 
 use alexa_proactive_events::client::{
     AudienceKind, Client, Credentials, Outcome, Region, SendError, Stage, TokenError,

@@ -1,6 +1,6 @@
 //! The golden Rust output compiles (it is included here as a module) and behaves.
 
-#[path = "fixtures/golden/expected/src/events/mod.rs"]
+#[path = "../fixtures/golden/expected/src/events/mod.rs"]
 #[allow(dead_code)] // only part of the generated API is exercised here
 #[rustfmt::skip] // generated code, formatted by prettyplease
 mod golden;

@@ -1,6 +1,6 @@
 //! `proactive-events validate` run as a process: output lines, formats, exit codes.
 
-mod cli_support;
+use crate::cli_support;
 
 use alexa_proactive_events::validate_json;
 use cli_support::{bodies, read, run, run_in};

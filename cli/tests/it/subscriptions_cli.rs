@@ -1,10 +1,8 @@
 //! `proactive-events subscriptions apply|list`, run as a process: each run is a new
 //! process reading the database the previous one wrote.
 
-#[path = "cli_support/mod.rs"]
-mod cli;
-#[path = "subscriptions_support/mod.rs"]
-mod support;
+use crate::cli_support as cli;
+use crate::subscriptions_support as support;
 
 use alexa_proactive_events::jiff::Timestamp;
 use cli::run_in;

@@ -2,7 +2,7 @@
 //! field -> build -> valid -> serialize -> deserialize to an equal value ->
 //! accepted by the event's JSON Schema and the any-event schema.
 
-mod validate_support;
+use crate::validate_support;
 
 use alexa_proactive_events::validate::{validate, validate_json};
 use alexa_proactive_events::{DateTime, Localizable, ProactiveEventRequest, Text};

@@ -1,8 +1,7 @@
 //! The SQLite store: durable across handles and processes, correct with concurrent
 //! writers, versioned schema.
 
-#[path = "subscriptions_support/mod.rs"]
-mod support;
+use crate::subscriptions_support as support;
 
 use alexa_proactive_events::subscriptions::{
     Ledger, Region, SCHEMA_VERSION, SqliteLedger, SqliteOptions, SubscriptionChanged,
@@ -28,7 +27,8 @@ const CHILD_SHARE: &str = "SUBSCRIPTIONS_TEST_CHILD_SHARE";
 fn run_child(name: &str, env: &[(&str, &str)]) -> std::process::Child {
     let exe = std::env::current_exe().expect("test binary path");
     let mut cmd = Command::new(exe);
-    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"]);
+    let name = format!("subscriptions_sqlite::{name}");
+    cmd.args([name.as_str(), "--exact", "--nocapture", "--test-threads=1"]);
     for (k, v) in env {
         cmd.env(k, v);
     }

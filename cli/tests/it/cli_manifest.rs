@@ -1,6 +1,6 @@
 //! `proactive-events manifest` run as a process: fragments and merging into skill.json.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::{run, run_in};
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! destinations, journals that cannot grow, servers that echo credentials or
 //! answer absurd numbers, and token endpoints that never answer.
 
-mod delivery_support;
+use crate::delivery_support;
 
 use alexa_proactive_events::client::{
     BulkItem, BulkOptions, Client, Credentials, ItemStatus, Journal, JournalError, Outcome, Region,

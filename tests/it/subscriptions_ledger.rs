@@ -1,8 +1,7 @@
 //! The ledger's rules, run against every store: newest notice wins whatever the arrival
 //! order, stale and duplicate notices change nothing, paging sees every subscriber once.
 
-#[path = "subscriptions_support/mod.rs"]
-mod support;
+use crate::subscriptions_support as support;
 
 use alexa_proactive_events::subscriptions::{
     Change, Cursor, Ledger, MemoryLedger, Outcome, Region, Subscriber, SubscriptionChanged,

@@ -1,5 +1,5 @@
 //! Golden output of the emitters on fixtures with awkward names. Set
-//! `UPDATE_GOLDEN=1` to rewrite the expected files after an intended change.
+//! `UPDATE_EXPECTED=1` to rewrite the expected files after an intended change.
 
 use pipeline_tests::root;
 
@@ -10,13 +10,13 @@ fn emitters_match_the_golden_files() {
         .unwrap_or_else(|d| panic!("{d}"));
     let expected = dir.join("expected");
     let plan = codegen::output::plan(&outputs, &expected).expect("read expected/");
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+    if pipeline_tests::updating_expected() {
         codegen::output::apply(&plan, &outputs, &expected).expect("write expected/");
         return;
     }
     assert!(
         plan.is_fresh(),
-        "golden output changed: {:?} differ, {:?} are no longer produced; inspect, then rerun with UPDATE_GOLDEN=1",
+        "golden output changed: {:?} differ, {:?} are no longer produced; inspect, then rerun with UPDATE_EXPECTED=1",
         plan.write,
         plan.remove
     );

@@ -1,0 +1,31 @@
+//! Every integration test of this crate in one binary (one link instead of one
+//! per file): each former `tests/<name>.rs` is the module `<name>`.
+
+mod delivery_support;
+mod subscriptions_support;
+mod validate_support;
+
+mod cross_check;
+mod delivery_bulk;
+mod delivery_client;
+mod delivery_readme;
+mod diagnostics;
+mod emulator_endpoints;
+mod freshness;
+mod golden;
+mod golden_compiles;
+mod hardening_client;
+mod hardening_emulator;
+mod meta_schema;
+mod preview;
+mod regenerate;
+mod schemas_as_data;
+mod subscriptions_fanout;
+mod subscriptions_ledger;
+mod subscriptions_parse;
+mod subscriptions_sqlite;
+mod validate_bank;
+mod validate_builder;
+mod validate_hostile;
+mod validate_paths;
+mod validate_rules;
