@@ -6,6 +6,9 @@ mod replace;
 
 use super::{display_name, exit, fail, is_stdin, print, read_input};
 use alexa_proactive_events::EVENT_NAMES;
+// Emitted by codegen beside `generated/manifest/*.json`, so the binary (which
+// may be installed far from this repository) and those files cannot disagree.
+use alexa_proactive_events::manifest::{PERMISSION, SUBSCRIPTION};
 use clap::Args;
 use clap::builder::PossibleValuesParser;
 use document::{Node, Object};
@@ -13,14 +16,6 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-// The same constants as codegen's `src/emit/manifest.rs`, which writes
-// `generated/manifest/*.json`. The binary does not read those files: it may be
-// installed far from this repository.
-/// The permission a skill needs to send proactive events.
-pub const PERMISSION: &str = "alexa::devices:all:notifications:write";
-/// The skill event telling the skill who (un)subscribed.
-pub const SUBSCRIPTION: &str = "SKILL_PROACTIVE_SUBSCRIPTION_CHANGED";
 
 #[derive(Debug, Args)]
 #[command(after_help = "\

@@ -102,6 +102,24 @@ pub struct Field {
     pub ty: Ty,
 }
 
+/// The Rust integer type of an integer field, decided here once: the emitted
+/// type and the metadata the validator walks with both come from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntWidth {
+    I64,
+    /// Minimum 0 and no maximum: every count a `u64` holds.
+    U64,
+}
+
+impl IntWidth {
+    pub fn of(minimum: Option<i64>, maximum: Option<i64>) -> Self {
+        match (minimum, maximum) {
+            (Some(0), None) => Self::U64,
+            _ => Self::I64,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ty {
     String,

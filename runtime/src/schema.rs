@@ -41,6 +41,8 @@ pub enum Shape {
     Integer {
         minimum: Option<i64>,
         maximum: Option<i64>,
+        /// The generated field's type, decided by the compiler.
+        width: IntWidth,
     },
     Boolean,
     DateTime,
@@ -52,6 +54,25 @@ pub enum Shape {
         max_items: Option<u64>,
         unique: bool,
     },
+}
+
+/// The Rust integer type of a generated integer field. The compiler decides it
+/// (and emits it here), so the validator accepts exactly what that type holds
+/// without knowing the rule that picked it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntWidth {
+    I64,
+    U64,
+}
+
+impl IntWidth {
+    /// The largest value the type holds.
+    pub fn max(self) -> i128 {
+        match self {
+            Self::I64 => i128::from(i64::MAX),
+            Self::U64 => i128::from(u64::MAX),
+        }
+    }
 }
 
 #[derive(Debug)]

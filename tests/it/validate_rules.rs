@@ -2,7 +2,7 @@
 
 use crate::validate_support;
 
-use alexa_proactive_events::schema::{FieldShape, ObjectShape, Shape};
+use alexa_proactive_events::schema::{FieldShape, IntWidth, ObjectShape, Shape};
 use alexa_proactive_events::validate::{
     self, Options, Report, Severity, parse, rules, validate_json, walk_payload,
 };
@@ -580,6 +580,7 @@ fn payload_maximum_and_boolean_on_a_hand_made_shape() {
                 shape: Shape::Integer {
                     minimum: Some(1),
                     maximum: Some(5),
+                    width: IntWidth::I64,
                 },
             },
             FieldShape {

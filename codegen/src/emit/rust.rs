@@ -8,7 +8,7 @@
 use super::REGENERATE;
 use super::runtime as rt;
 use crate::diag::is_unprintable;
-use crate::model::{Catalog, Condition, Event, Field, Ty, TypeDef, TypeId, TypeKind};
+use crate::model::{Catalog, Condition, Event, Field, IntWidth, Ty, TypeDef, TypeId, TypeKind};
 use crate::template::Part;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -352,10 +352,9 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
             let name = ident(&event.get(*id).rust_name);
             (quote!(#name), None)
         }
-        Ty::Integer {
-            minimum: Some(0),
-            maximum: None,
-        } => (quote!(u64), None),
+        Ty::Integer { minimum, maximum } if IntWidth::of(*minimum, *maximum) == IntWidth::U64 => {
+            (quote!(u64), None)
+        }
         Ty::Integer {
             minimum: None,
             maximum: None,
@@ -528,7 +527,11 @@ fn shape_expr(event: &Event, ty: &Ty) -> TokenStream {
         Ty::DateTime => quote!(Shape::DateTime),
         Ty::Integer { minimum, maximum } => {
             let (min, max) = (opt(*minimum), opt(*maximum));
-            quote!(Shape::Integer { minimum: #min, maximum: #max })
+            let width = match IntWidth::of(*minimum, *maximum) {
+                IntWidth::I64 => quote!(IntWidth::I64),
+                IntWidth::U64 => quote!(IntWidth::U64),
+            };
+            quote!(Shape::Integer { minimum: #min, maximum: #max, width: #width })
         }
         Ty::Named(id) => {
             let name = shape_name(*id);

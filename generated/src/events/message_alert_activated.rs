@@ -449,6 +449,7 @@ mod __meta {
                 shape: Shape::Integer {
                     minimum: Some(0i64),
                     maximum: None,
+                    width: IntWidth::U64,
                 },
             },
             FieldShape {

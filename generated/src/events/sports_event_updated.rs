@@ -342,6 +342,7 @@ mod __meta {
                 shape: Shape::Integer {
                     minimum: Some(0i64),
                     maximum: None,
+                    width: IntWidth::U64,
                 },
             },
             FieldShape {
@@ -409,6 +410,7 @@ mod __meta {
                 shape: Shape::Integer {
                     minimum: Some(0i64),
                     maximum: None,
+                    width: IntWidth::U64,
                 },
             },
         ],

@@ -7,7 +7,7 @@
 use super::Catalog;
 use super::json::Json;
 use super::{Options, Violation, cross, rules};
-use crate::schema::{EventSchema, ObjectShape, Shape};
+use crate::schema::{EventSchema, IntWidth, ObjectShape, Shape};
 use crate::text::LOCALIZED_ATTRIBUTE_PREFIX;
 use crate::{DateTime, Locale, ReferenceId};
 use std::fmt::Write;
@@ -602,7 +602,11 @@ impl<'v> Walker<'v> {
     fn value<J: Json>(&mut self, name: &str, localizable: bool, shape: &'static Shape, v: &'v J) {
         match shape {
             Shape::String => self.string(name, localizable, v),
-            Shape::Integer { minimum, maximum } => self.integer(*minimum, *maximum, v),
+            Shape::Integer {
+                minimum,
+                maximum,
+                width,
+            } => self.integer(*minimum, *maximum, *width, v),
             Shape::Boolean => {
                 if v.as_bool().is_none() {
                     self.error(
@@ -734,7 +738,13 @@ impl<'v> Walker<'v> {
         }
     }
 
-    fn integer<J: Json>(&mut self, minimum: Option<i64>, maximum: Option<i64>, v: &J) {
+    fn integer<J: Json>(
+        &mut self,
+        minimum: Option<i64>,
+        maximum: Option<i64>,
+        width: IntWidth,
+        v: &J,
+    ) {
         if !v.is_number() {
             self.error(
                 rules::PAYLOAD_TYPE,
@@ -758,13 +768,8 @@ impl<'v> Walker<'v> {
                 format!("{value} is less than the minimum {min}"),
             );
         }
-        // The generated field is u64 when the minimum is 0 and there is no
-        // maximum, i64 otherwise: the walk accepts exactly what that type holds.
-        let max = match (minimum, maximum) {
-            (_, Some(max)) => i128::from(max),
-            (Some(0), None) => i128::from(u64::MAX),
-            _ => i128::from(i64::MAX),
-        };
+        // The walk accepts exactly what the generated field's type holds.
+        let max = maximum.map_or(width.max(), i128::from);
         if value > max {
             self.error(
                 rules::PAYLOAD_MAXIMUM,
