@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod envelope;
 pub mod preview;
 pub mod redact;
 pub mod region;

@@ -24,7 +24,9 @@ pub struct ProactiveEventRequest<E> {
     #[serde(with = "crate::__private::datetime")]
     pub expiry_time: DateTime,
     pub event: E,
-    #[serde(deserialize_with = "crate::__private::list::<_, _, 1, { usize::MAX }, false>")]
+    #[serde(
+        deserialize_with = "crate::__private::list::<_, _, { crate::envelope::LOCALIZED_ATTRIBUTES_MIN }, { usize::MAX }, false>"
+    )]
     pub localized_attributes: Vec<LocalizedAttributes>,
     pub relevant_audience: Audience,
 }
@@ -35,7 +37,7 @@ pub struct ProactiveEventRequest<E> {
 pub struct ReferenceId(String);
 
 impl ReferenceId {
-    pub const MAX_LEN: usize = 100;
+    pub const MAX_LEN: usize = crate::envelope::REFERENCE_ID_MAX_LEN;
 
     /// Checks the characters and the length.
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidReferenceId> {
@@ -45,7 +47,7 @@ impl ReferenceId {
         }
         if let Some(c) = id
             .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '~'))
+            .find(|c| !crate::envelope::is_reference_id_char(*c))
         {
             return Err(InvalidReferenceId::Character(c));
         }

@@ -3,6 +3,11 @@
 
 use super::REGENERATE;
 use crate::model::{Catalog, Event, Field, Ty, TypeDef, TypeKind};
+use alexa_proactive_events_runtime::LOCALIZED_ATTRIBUTE_PREFIX as LOCALIZED_PREFIX;
+use alexa_proactive_events_runtime::envelope::{
+    self, DATE_TIME_PATTERN, EXPIRY_MAX, EXPIRY_MIN, LOCALE_PATTERN, LOCALIZED_ATTRIBUTES_MIN,
+    REFERENCE_ID_MAX_LEN, human_bound,
+};
 use serde_json::{Map, Value, json};
 
 /// Base of every `$id`: an identifier, versioned with the crate, never fetched.
@@ -10,14 +15,6 @@ pub const ID_BASE: &str = "https://alexa-proactive-events.dev/schemas/0.1/";
 
 /// The file name of the schema that accepts any event.
 pub const ANY_EVENT_FILE: &str = "proactive-event.schema.json";
-
-/// Loose BCP 47 shape; the runtime validator checks tags with a language-tag parser.
-pub const LOCALE_PATTERN: &str = "^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$";
-/// RFC 3339 with upper-case `T`/`Z`: the profile Python's and Ajv's `date-time`
-/// formats (and the Rust types) all agree on.
-pub const DATE_TIME_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
-pub const REFERENCE_ID_PATTERN: &str = "^[A-Za-z0-9~]{1,100}$";
-const LOCALIZED_PREFIX: &str = "localizedattribute:";
 
 pub fn file_name(event: &Event) -> String {
     format!("{}.schema.json", event.name)
@@ -38,10 +35,23 @@ pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
 }
 
 /// The rules a JSON Schema cannot state, repeated in every envelope description.
-const UNEXPRESSIBLE: &str = "Rules JSON Schema cannot express, checked by the alexa-proactive-events validator: \
-expiryTime must be between timestamp + 5 minutes and timestamp + 24 hours (both inclusive); \
+fn unexpressible() -> String {
+    format!(
+        "Rules JSON Schema cannot express, checked by the alexa-proactive-events validator: \
+expiryTime must be between timestamp + {} and timestamp + {} (both inclusive); \
 every `localizedattribute:<key>` used in the payload must have `<key>` in every localizedAttributes entry; \
-each locale appears in at most one localizedAttributes entry and is a valid BCP 47 tag.";
+each locale appears in at most one localizedAttributes entry and is a valid BCP 47 tag.",
+        long_bound(EXPIRY_MIN),
+        long_bound(EXPIRY_MAX)
+    )
+}
+
+/// `5 minutes` / `24 hours`, as the schemas' prose writes a window bound.
+fn long_bound(d: alexa_proactive_events_runtime::jiff::SignedDuration) -> String {
+    human_bound(d)
+        .replace(" min", " minutes")
+        .replace(" h", " hours")
+}
 
 /// A full request body for one event.
 pub fn event_schema(event: &Event) -> Value {
@@ -53,8 +63,10 @@ pub fn event_schema(event: &Event) -> Value {
         &file_name(event),
         &format!("{} request", event.name),
         &format!(
-            "A Proactive Events API request body carrying a `{}` event: {} {UNEXPRESSIBLE}",
-            event.name, event.description
+            "A Proactive Events API request body carrying a `{}` event: {} {}",
+            event.name,
+            event.description,
+            unexpressible()
         ),
         &event.source_file,
         event_ref,
@@ -95,8 +107,9 @@ pub fn any_event_schema(catalog: &Catalog) -> Value {
         ANY_EVENT_FILE,
         "Proactive event request",
         &format!(
-            "A Proactive Events API request body carrying any of the {} AMAZON.* events. {UNEXPRESSIBLE}",
-            catalog.events.len()
+            "A Proactive Events API request body carrying any of the {} AMAZON.* events. {}",
+            catalog.events.len(),
+            unexpressible()
         ),
         "schemas/*.yaml",
         event,
@@ -127,11 +140,11 @@ fn envelope(
                 "type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN
             },
             "referenceId": {
-                "description": "Your identifier of this event: letters, digits and `~`, 1 to 100 characters. Amazon treats a repeat for the same user as a duplicate (409).",
-                "type": "string", "pattern": REFERENCE_ID_PATTERN
+                "description": format!("Your identifier of this event: letters, digits and `~`, 1 to {REFERENCE_ID_MAX_LEN} characters. Amazon treats a repeat for the same user as a duplicate (409)."),
+                "type": "string", "pattern": envelope::reference_id_pattern()
             },
             "expiryTime": {
-                "description": "When Alexa deletes the notification if it is still pending: between timestamp + 5 minutes and timestamp + 24 hours, both inclusive (not checked by this schema).",
+                "description": format!("When Alexa deletes the notification if it is still pending: between timestamp + {} and timestamp + {}, both inclusive (not checked by this schema).", long_bound(EXPIRY_MIN), long_bound(EXPIRY_MAX)),
                 "type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN
             },
             "event": event,
@@ -147,7 +160,7 @@ fn add_envelope_defs(defs: &mut Map<String, Value>) {
         "title": "LocalizedAttributes",
         "description": "One entry per locale: its `locale` and, for each `localizedattribute:<key>` in the payload, the text for `<key>` in that locale. An event without localized fields still sends entries holding only `locale`.",
         "type": "array",
-        "minItems": 1,
+        "minItems": LOCALIZED_ATTRIBUTES_MIN,
         "items": {
             "title": "LocalizedAttributesEntry",
             "description": "The localized values for one locale.",

@@ -4,6 +4,7 @@
 use super::json::SMALL;
 use super::{Options, Violation, rules};
 use crate::DateTime;
+use crate::envelope::{EXPIRY_MAX, EXPIRY_MIN, human_bound};
 use crate::schema::EventSchema;
 use jiff::SignedDuration;
 use std::collections::HashSet;
@@ -17,35 +18,39 @@ pub(super) fn expiry_window(
     out: &mut Vec<Violation>,
 ) {
     let span = expiry.duration_since(timestamp);
-    if span < SignedDuration::from_mins(5) {
+    if span < EXPIRY_MIN {
         out.push(Violation::error(
             rules::ENV_EXPIRY_MIN,
             "/expiryTime",
             format!(
-                "expiryTime is {} after timestamp; the least Alexa accepts is 5 min",
-                human(span)
+                "expiryTime is {} after timestamp; the least Alexa accepts is {}",
+                human(span),
+                human_bound(EXPIRY_MIN)
             ),
         ));
     }
-    if span > SignedDuration::from_hours(24) {
+    if span > EXPIRY_MAX {
         out.push(Violation::error(
             rules::ENV_EXPIRY_MAX,
             "/expiryTime",
             format!(
-                "expiryTime is {} after timestamp; the most Alexa accepts is 24 h",
-                human(span)
+                "expiryTime is {} after timestamp; the most Alexa accepts is {}",
+                human(span),
+                human_bound(EXPIRY_MAX)
             ),
         ));
     }
     if let Some(now) = options.now {
         let left = expiry.duration_since(now);
-        if left < SignedDuration::from_mins(5) || left > SignedDuration::from_hours(24) {
+        if left < EXPIRY_MIN || left > EXPIRY_MAX {
             out.push(Violation::error(
                 rules::ENV_EXPIRY_CLOCK,
                 "/expiryTime",
                 format!(
-                    "expiryTime is {} from now ({now}); it must be between 5 min and 24 h from now",
-                    human(left)
+                    "expiryTime is {} from now ({now}); it must be between {} and {} from now",
+                    human(left),
+                    human_bound(EXPIRY_MIN),
+                    human_bound(EXPIRY_MAX)
                 ),
             ));
         }
