@@ -18,6 +18,7 @@ mod hardening_client;
 mod hardening_emulator;
 mod meta_schema;
 mod preview;
+mod readme;
 mod regenerate;
 mod schemas_as_data;
 mod subscriptions_fanout;
