@@ -1,7 +1,10 @@
 //! The schema compiler: `schemas/*.yaml` -> load -> check -> model -> emit.
 //!
 //! Data flows one way. Nothing here knows the generated crate's runtime beyond
-//! the paths the emitted code names.
+//! the paths the emitted code names (`emit::runtime`) and the envelope's wire
+//! contract (`alexa_proactive_events_runtime::envelope`), which the JSON Schemas
+//! restate from the same constants. Decisions cited as `Dn` are in
+//! `docs/decisions.md`.
 
 pub mod check;
 pub mod diag;

@@ -6,6 +6,9 @@
 //! [`EventSet`], which the generated crate's `events::Event` enum implements;
 //! users import `alexa-proactive-events`, whose facade fixes the event set so
 //! that nothing reads as generic there.
+//!
+//! Decisions cited as `D1`..`D17` and facts cited as `§n` are in the
+//! repository's `docs/decisions.md`.
 
 pub mod builder;
 pub mod catalog;
