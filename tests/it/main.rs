@@ -2,6 +2,7 @@
 //! per file): each former `tests/<name>.rs` is the module `<name>`.
 
 mod delivery_support;
+mod emulator_support;
 mod subscriptions_support;
 mod validate_support;
 

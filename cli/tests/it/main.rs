@@ -2,7 +2,12 @@
 //! per file): each former `tests/<name>.rs` is the module `<name>`.
 
 mod cli_support;
+// Shared with the root package's tests, which own them.
+#[path = "../../../tests/it/delivery_support/mod.rs"]
 mod delivery_support;
+#[path = "../../../tests/it/emulator_support/mod.rs"]
+mod emulator_support;
+#[path = "../../../tests/it/subscriptions_support/mod.rs"]
 mod subscriptions_support;
 
 mod cli_manifest;
