@@ -19,6 +19,7 @@ macro_rules! eprintln {
     };
 }
 
+mod completions;
 mod emulate;
 pub(crate) mod input;
 mod manifest;
@@ -31,6 +32,19 @@ mod validate;
 use clap::{Parser, Subcommand};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::LazyLock;
+
+/// `--version`: the crate version and the event schemas compiled in, e.g.
+/// `0.1.0 (8 event schemas: AMAZON.WeatherAlert.Activated, …)`.
+static VERSION: LazyLock<String> = LazyLock::new(|| {
+    let names = alexa_proactive_events::EVENT_NAMES;
+    format!(
+        "{} ({} event schemas: {})",
+        env!("CARGO_PKG_VERSION"),
+        names.len(),
+        names.join(", ")
+    )
+});
 
 /// Exit codes shared by every command.
 pub mod exit {
@@ -45,7 +59,7 @@ pub mod exit {
 #[derive(Debug, Parser)]
 #[command(
     name = "proactive-events",
-    version,
+    version = VERSION.as_str(),
     about = "Validate, preview, send and track Alexa proactive events",
     after_help = "\
 Examples:
@@ -80,6 +94,8 @@ pub enum Command {
     Send(send::SendArgs),
     /// Run a local emulator of Amazon's token and Proactive Events endpoints.
     Emulate(emulate::EmulateArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
 }
 
 /// Parses the process arguments and runs the command. Usage errors exit with 2
@@ -97,6 +113,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Subscriptions(args) => subscriptions::run(args),
         Command::Send(args) => send::run(args),
         Command::Emulate(args) => emulate::run(args),
+        Command::Completions(args) => completions::run(args),
     };
     output::finish(code)
 }

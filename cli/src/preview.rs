@@ -4,7 +4,7 @@ use super::output::escape_control;
 use super::validate::DEFAULT_MAX_VIOLATIONS;
 use super::{display_name, exit, print, read_input};
 use alexa_proactive_events::preview::{PreviewError, each_locale};
-use alexa_proactive_events::validate::{Options, parse, rules};
+use alexa_proactive_events::validate::{Options, Rule, parse};
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,10 +61,7 @@ pub fn run(args: PreviewArgs) -> ExitCode {
                 report.violations.len() - listed
             );
         }
-        let syntax = report
-            .violations
-            .iter()
-            .any(|v| v.rule == rules::JSON_SYNTAX);
+        let syntax = report.violations.iter().any(|v| v.rule == Rule::JsonSyntax);
         return ExitCode::from(if syntax { exit::USAGE } else { exit::INVALID });
     };
     if let Some(locale) = &args.locale {

@@ -3,7 +3,7 @@
 use super::output::escape_control;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::subscriptions::{
-    Change, Cursor, Ledger, Outcome, SqliteLedger, SubscriptionChanged, UserRecord,
+    ApplyOutcome, Change, Cursor, Ledger, SqliteLedger, SubscriptionChanged, UserRecord,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
@@ -145,13 +145,13 @@ fn describe(c: &Change) -> String {
         escape_control(&c.skill_id)
     );
     match &c.outcome {
-        Outcome::Stale { current } => format!(
+        ApplyOutcome::Stale { current } => format!(
             "{who}: stale, ignored (the stored request {} at {} is newer)",
             escape_control(&current.request_id),
             current.timestamp
         ),
-        Outcome::Duplicate => format!("{who}: already applied"),
-        Outcome::Applied => {
+        ApplyOutcome::Duplicate => format!("{who}: already applied"),
+        ApplyOutcome::Applied => {
             let mut parts = Vec::new();
             if !c.subscribed.is_empty() {
                 parts.push(format!("subscribed {}", escape_all(&c.subscribed)));
@@ -164,6 +164,8 @@ fn describe(c: &Change) -> String {
             }
             format!("{who}: {}", parts.join("; "))
         }
+        // A later library version may decide in new ways.
+        _ => format!("{who}: {:?}", c.outcome),
     }
 }
 
@@ -175,9 +177,10 @@ fn escape_all<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
 
 fn change_json(file: &str, c: &Change) -> serde_json::Value {
     let outcome = match &c.outcome {
-        Outcome::Applied => "applied",
-        Outcome::Stale { .. } => "stale",
-        Outcome::Duplicate => "duplicate",
+        ApplyOutcome::Applied => "applied",
+        ApplyOutcome::Stale { .. } => "stale",
+        ApplyOutcome::Duplicate => "duplicate",
+        _ => "other",
     };
     json!({
         "file": file,

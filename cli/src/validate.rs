@@ -3,7 +3,7 @@
 use super::output::escape_control;
 use super::{display_name, exit, print, read_input};
 use alexa_proactive_events::DateTime;
-use alexa_proactive_events::validate::{Options, Report, Severity, Violation, parse, rules};
+use alexa_proactive_events::validate::{Options, Report, Rule, Severity, Violation, parse};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
@@ -69,7 +69,11 @@ enum Format {
 
 fn parse_instant(s: &str) -> Result<DateTime, String> {
     if s == "now" {
-        return Ok(DateTime::now());
+        // Whole seconds: messages quote this instant.
+        let now = DateTime::now();
+        return Ok(now
+            .round(alexa_proactive_events::jiff::Unit::Second)
+            .unwrap_or(now));
     }
     s.parse::<DateTime>().map_err(|e| {
         format!("expected an RFC 3339 date-time such as 2026-05-01T12:00:00Z or `now`: {e}")
@@ -88,9 +92,54 @@ struct Checked {
     errors: usize,
     warnings: usize,
     /// The first violations, at most `--max-violations` (all with 0).
-    listed: Vec<Violation>,
+    listed: Vec<Finding>,
     /// How many more were found.
     omitted: usize,
+}
+
+/// One listed line: a violation of a library rule, or the CLI's own `FILE-READ`.
+#[derive(Debug)]
+enum Finding {
+    Violation(Violation),
+    /// The file could not be read (rule id [`FILE_READ`], pointer ""); the message.
+    Unreadable(String),
+}
+
+impl Finding {
+    fn rule(&self) -> &'static str {
+        match self {
+            Self::Violation(v) => v.rule.as_str(),
+            Self::Unreadable(_) => FILE_READ,
+        }
+    }
+    fn pointer(&self) -> &str {
+        match self {
+            Self::Violation(v) => &v.pointer,
+            Self::Unreadable(_) => "",
+        }
+    }
+    fn message(&self) -> &str {
+        match self {
+            Self::Violation(v) => &v.message,
+            Self::Unreadable(m) => m,
+        }
+    }
+    fn severity(&self) -> Severity {
+        match self {
+            Self::Violation(v) => v.severity,
+            Self::Unreadable(_) => Severity::Error,
+        }
+    }
+}
+
+/// As [`Violation`]'s `Display`: `error[FILE-READ]: cannot read: …`.
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Violation(v) => v.fmt(f),
+            Self::Unreadable(m) => write!(f, "{}[{FILE_READ}]: {m}", Severity::Error),
+        }
+    }
 }
 
 pub fn run(args: ValidateArgs) -> ExitCode {
@@ -121,21 +170,23 @@ pub fn run(args: ValidateArgs) -> ExitCode {
 
 fn check(path: &Path, options: &Options, max_violations: usize) -> Checked {
     let file = display_name(path);
-    let report = match read_input(path) {
-        Ok(bytes) => parse(&bytes, options).1,
-        Err(e) => Report {
-            violations: vec![Violation::error(FILE_READ, "", format!("cannot read: {e}"))],
-        },
+    let (report, unreadable) = match read_input(path) {
+        Ok(bytes) => (parse(&bytes, options).1, None),
+        Err(e) => (Report::default(), Some(format!("cannot read: {e}"))),
     };
     // Unreadable or malformed JSON is an unusable input (exit 2), not a broken
     // rule (exit 1).
-    let unusable = report
-        .violations
-        .iter()
-        .any(|v| v.rule == FILE_READ || v.rule == rules::JSON_SYNTAX);
-    let errors = report.errors().count();
-    let warnings = report.violations.len() - errors;
-    let mut listed = report.violations;
+    let unusable = unreadable.is_some() || report.has(Rule::JsonSyntax);
+    let errors = report.errors().count() + usize::from(unreadable.is_some());
+    let warnings = report.warnings().count();
+    let mut listed: Vec<Finding> = match unreadable {
+        Some(message) => vec![Finding::Unreadable(message)],
+        None => report
+            .violations
+            .into_iter()
+            .map(Finding::Violation)
+            .collect(),
+    };
     let mut omitted = 0;
     if max_violations > 0 && listed.len() > max_violations {
         omitted = listed.len() - max_violations;
@@ -204,10 +255,10 @@ fn print_json(checked: &[Checked]) {
                 .listed
                 .iter()
                 .map(|v| JsonViolation {
-                    rule: v.rule,
-                    pointer: &v.pointer,
-                    message: &v.message,
-                    severity: match v.severity {
+                    rule: v.rule(),
+                    pointer: v.pointer(),
+                    message: v.message(),
+                    severity: match v.severity() {
                         Severity::Error => "error",
                         Severity::Warning => "warning",
                     },

@@ -6,10 +6,67 @@ use crate::locate::YamlPath;
 use crate::template;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// The scalar field types; anything starting upper-case names a type under `types:`.
-pub const BUILTIN_TYPES: &[&str] = &[
-    "string", "integer", "boolean", "datetime", "enum", "object", "array",
-];
+/// The field types the language defines; anything starting upper-case names a
+/// type under `types:`. A new field type is a variant here: the compiler then
+/// points at every `match` that must handle it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    String,
+    Integer,
+    Boolean,
+    DateTime,
+    Enum,
+    Object,
+    Array,
+}
+
+impl Builtin {
+    /// Every variant, in the order diagnostics list them.
+    pub const ALL: [Builtin; 7] = [
+        Self::String,
+        Self::Integer,
+        Self::Boolean,
+        Self::DateTime,
+        Self::Enum,
+        Self::Object,
+        Self::Array,
+    ];
+
+    /// The word a schema writes as `type:`.
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Integer => "integer",
+            Self::Boolean => "boolean",
+            Self::DateTime => "datetime",
+            Self::Enum => "enum",
+            Self::Object => "object",
+            Self::Array => "array",
+        }
+    }
+
+    /// The builtin type a `type:` word names, if any.
+    pub fn of(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.keyword() == word)
+    }
+}
+
+impl std::fmt::Display for Builtin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// The keywords of [`Builtin::ALL`], in order.
+pub const BUILTIN_TYPES: &[&str] = &{
+    let mut words = [""; Builtin::ALL.len()];
+    let mut i = 0;
+    while i < words.len() {
+        words[i] = Builtin::ALL[i].keyword();
+        i += 1;
+    }
+    words
+};
 
 /// Where a node sits decides which keys it may have.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,9 +128,13 @@ impl<'a> Reporter<'a> {
 pub fn check(files: &[Loaded]) -> Vec<Diagnostics> {
     let mut out = Vec::new();
     let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    for file in files {
+    // Files are independent (in parallel); the set of files is checked after.
+    let reporters = crate::par::map(files, |file| {
         let mut r = Reporter::new(file);
         check_file(&mut r, &file.doc);
+        r
+    });
+    for (file, mut r) in files.iter().zip(reporters) {
         let event = file.doc.event.as_str();
         if let Some(first) = seen.insert(event, &file.source.path) {
             r.error(
@@ -198,14 +259,14 @@ fn check_locales(r: &mut Reporter<'_>, doc: &SchemaDoc, path: &YamlPath) {
 
 /// What `ty` means in this file.
 pub(crate) enum Resolved<'d> {
-    Builtin(&'static str),
+    Builtin(Builtin),
     Named(&'d str, &'d Node),
     Undefined,
     Unknown,
 }
 
 pub(crate) fn resolve<'d>(doc: &'d SchemaDoc, ty: &str) -> Resolved<'d> {
-    if let Some(b) = BUILTIN_TYPES.iter().find(|b| **b == ty) {
+    if let Some(b) = Builtin::of(ty) {
         return Resolved::Builtin(b);
     }
     match doc.types.0.iter().find(|(k, _)| k == ty) {
@@ -228,7 +289,7 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
             }
             match resolve(doc, &target.ty) {
                 Resolved::Builtin(b) => b,
-                _ => "object",
+                _ => Builtin::Object,
             }
         }
         Resolved::Undefined => {
@@ -274,8 +335,8 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
             return;
         }
     };
-    let is_named_ref = !BUILTIN_TYPES.contains(&node.ty.as_str());
-    if place == Place::Named && !matches!(kind, "object" | "enum") {
+    let is_named_ref = Builtin::of(&node.ty).is_none();
+    if place == Place::Named && !matches!(kind, Builtin::Object | Builtin::Enum) {
         r.error(
             &path.key("type"),
             false,
@@ -326,7 +387,7 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
         }
         _ => {}
     }
-    if node.localizable == Some(true) && kind != "string" {
+    if node.localizable == Some(true) && kind != Builtin::String {
         r.error(
             &path.key("localizable"),
             true,
@@ -338,7 +399,8 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
         .help("only text that Alexa speaks, such as a name, can be localized");
     }
     if let Some(name) = &node.name {
-        if is_named_ref || !matches!(kind, "object" | "enum") || place == Place::Named {
+        if is_named_ref || !matches!(kind, Builtin::Object | Builtin::Enum) || place == Place::Named
+        {
             r.error(
                 &path.key("name"),
                 true,
@@ -372,29 +434,34 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
     only(
         r,
         "fields",
-        node.fields.is_some() && !(own && kind == "object"),
+        node.fields.is_some() && !(own && kind == Builtin::Object),
         "object",
     );
     only(
         r,
         "values",
-        node.values.is_some() && !(own && kind == "enum"),
+        node.values.is_some() && !(own && kind == Builtin::Enum),
         "enum",
     );
-    only(r, "items", node.items.is_some() && kind != "array", "array");
+    only(
+        r,
+        "items",
+        node.items.is_some() && kind != Builtin::Array,
+        "array",
+    );
     for (key, set) in [
         ("minItems", node.min_items.is_some()),
         ("maxItems", node.max_items.is_some()),
         ("uniqueItems", node.unique_items.is_some()),
     ] {
-        only(r, key, set && kind != "array", "array");
+        only(r, key, set && kind != Builtin::Array, "array");
     }
     for (key, set) in [
         ("minimum", node.minimum.is_some()),
         ("maximum", node.maximum.is_some()),
     ] {
-        only(r, key, set && kind != "integer", "integer");
-        if set && kind == "integer" && place == Place::Item {
+        only(r, key, set && kind != Builtin::Integer, "integer");
+        if set && kind == Builtin::Integer && place == Place::Item {
             r.error(
                 &path.key(key),
                 true,
@@ -415,7 +482,7 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
     }
 
     match kind {
-        "object" if own => match &node.fields {
+        Builtin::Object if own => match &node.fields {
             None => {
                 r.error(path, false, "an `object` needs `fields`".into());
             }
@@ -432,9 +499,10 @@ fn check_node(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPat
                 }
             }
         },
-        "enum" if own => check_enum(r, node, path),
-        "array" => check_array(r, doc, node, path),
-        _ => {}
+        Builtin::Enum if own => check_enum(r, node, path),
+        Builtin::Array => check_array(r, doc, node, path),
+        Builtin::Object | Builtin::Enum => {}
+        Builtin::String | Builtin::Integer | Builtin::Boolean | Builtin::DateTime => {}
     }
 }
 
@@ -482,7 +550,7 @@ fn check_array(r: &mut Reporter<'_>, doc: &SchemaDoc, node: &Node, path: &YamlPa
             r.error(path, false, "an `array` needs `items`".into())
                 .help("say what each element is, e.g. `items: {type: string}`");
         }
-        Some(items) if items.ty == "array" => {
+        Some(items) if Builtin::of(&items.ty) == Some(Builtin::Array) => {
             r.error(
                 &path.key("items").key("type"),
                 false,
@@ -545,15 +613,15 @@ impl Shape {
     /// Adds `node`, which sits under `above` levels (recursion is bounded by the
     /// YAML nesting limit: named types are not followed here).
     fn add(&mut self, index: &HashMap<&str, usize>, node: &Node, above: usize) {
-        if !BUILTIN_TYPES.contains(&node.ty.as_str()) {
+        let Some(builtin) = Builtin::of(&node.ty) else {
             if let Some(&target) = index.get(node.ty.as_str()) {
                 self.refs.push((above, target));
             }
             self.nodes += 1;
             return;
-        }
+        };
         self.nodes += 1;
-        if !matches!(node.ty.as_str(), "object" | "array") {
+        if !matches!(builtin, Builtin::Object | Builtin::Array) {
             return;
         }
         self.height = self.height.max(above + 1);
@@ -757,7 +825,7 @@ pub(crate) fn enum_values<'d>(doc: &'d SchemaDoc, node: &'d Node) -> Option<Vec<
         Resolved::Named(_, t) => t,
         _ => node,
     };
-    (target.ty == "enum").then(|| {
+    (Builtin::of(&target.ty) == Some(Builtin::Enum)).then(|| {
         target
             .values
             .iter()
@@ -793,7 +861,7 @@ fn check_templates(r: &mut Reporter<'_>, doc: &SchemaDoc) {
                                 .label("no such field")
                                 .help("placeholders name payload fields by their JSON names, joined with dots");
                         }
-                        Ok(node) if plural && node.ty != "integer" => {
+                        Ok(node) if plural && Builtin::of(&node.ty) != Some(Builtin::Integer) => {
                             r.error(&tp.key("text"), false, format!("`{{{path}|…}}` chooses a word by a count, but `{path}` is `{}`, not `integer`", node.ty))
                                 .narrow_to(&format!("{{{path}|"));
                         }

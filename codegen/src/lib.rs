@@ -14,6 +14,7 @@ pub mod locate;
 pub mod model;
 pub mod names;
 pub mod output;
+pub mod par;
 pub mod regenerate;
 pub mod template;
 
@@ -137,8 +138,8 @@ pub fn build_catalog(sources: Vec<Source>) -> Result<model::Catalog, Diagnostics
     }
     let mut loaded = Vec::new();
     let mut errors = Diagnostics::default();
-    for source in sources {
-        match load::load(source) {
+    for result in par::map_owned(sources, load::load) {
+        match result {
             Ok(l) => loaded.push(l),
             Err(d) => errors.extend((*d).into()),
         }
@@ -165,27 +166,77 @@ pub fn build_catalog(sources: Vec<Source>) -> Result<model::Catalog, Diagnostics
     }
 }
 
+/// One unit of emitting work: the files of one event, or those of the whole catalog.
+enum Job<'a> {
+    Catalog,
+    Event(&'a model::Event),
+}
+
 /// Every output file of a catalog, by path relative to `generated/`.
-pub fn emit_all(catalog: &model::Catalog) -> Outputs {
+///
+/// Events are emitted in parallel ([`par::map`]); the output does not depend
+/// on the threads. Fails when generated Rust does not parse (a compiler bug),
+/// naming every module that failed.
+pub fn emit_all(catalog: &model::Catalog) -> Result<Outputs, Diagnostics> {
+    // The catalog's files first: `mod.rs` of a large catalog is the longest job.
+    let jobs: Vec<Job<'_>> = std::iter::once(Job::Catalog)
+        .chain(catalog.events.iter().map(Job::Event))
+        .collect();
+    let done = par::map(
+        &jobs,
+        |job| -> Result<Vec<(String, String)>, Box<Diagnostic>> {
+            Ok(match job {
+                Job::Catalog => {
+                    let mut files = emit::facade::emit(catalog);
+                    files.push((
+                        "src/events/mod.rs".to_owned(),
+                        emit::rust::catalog_module(catalog)?,
+                    ));
+                    files.push((
+                        format!("json-schema/{}", emit::json_schema::ANY_EVENT_FILE),
+                        emit::json_schema::any_event_text(catalog),
+                    ));
+                    files.push((
+                        format!("manifest/{}", emit::manifest::ALL_EVENTS_FILE),
+                        emit::manifest::all_events_text(catalog),
+                    ));
+                    files
+                }
+                Job::Event(event) => vec![
+                    (
+                        format!("src/events/{}.rs", event.module),
+                        emit::rust::event_module(event)?,
+                    ),
+                    (
+                        format!("json-schema/{}", emit::json_schema::file_name(event)),
+                        emit::json_schema::event_text(event),
+                    ),
+                    (
+                        format!("manifest/{}", emit::manifest::file_name(event)),
+                        emit::manifest::event_text(event),
+                    ),
+                ],
+            })
+        },
+    );
     let mut files = std::collections::BTreeMap::new();
-    for (path, text) in emit::facade::emit(catalog) {
-        files.insert(path, text);
+    let mut errors = Vec::new();
+    for result in done {
+        match result {
+            Ok(made) => files.extend(made),
+            Err(d) => errors.push(*d),
+        }
     }
-    for (name, text) in emit::rust::emit(catalog) {
-        files.insert(format!("src/events/{name}"), text);
+    if errors.is_empty() {
+        Ok(Outputs { files })
+    } else {
+        Err(Diagnostics::new(errors, 0))
     }
-    for (name, text) in emit::json_schema::emit(catalog) {
-        files.insert(format!("json-schema/{name}"), text);
-    }
-    for (name, text) in emit::manifest::emit(catalog) {
-        files.insert(format!("manifest/{name}"), text);
-    }
-    Outputs { files }
 }
 
 /// Load through emit, in memory: what `cargo xtask regenerate` would write.
 pub fn compile(sources: Vec<Source>) -> Result<Outputs, Diagnostics> {
-    build_catalog(sources).map(|c| emit_all(&c))
+    build_catalog(sources).and_then(|c| emit_all(&c))
 }
 
 /// Compiles the schema folder `dir` (diagnostics name files as `shown_as/…`).

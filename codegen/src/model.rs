@@ -1,11 +1,11 @@
 //! Stage 3, model: the IR. It owns every name (Rust identifiers, serde renames,
 //! JSON Schema `$defs` keys, manifest names); emitters only read it.
 
-use crate::check::{Reporter, Resolved, resolve};
+use crate::check::{Builtin, Reporter, Resolved, resolve};
 use crate::diag::Diagnostics;
 use crate::load::{Loaded, Locales, Node};
 use crate::locate::YamlPath;
-use crate::names;
+use crate::names::{self, RustIdent};
 use crate::template::{self, Part};
 use std::collections::BTreeMap;
 
@@ -23,7 +23,7 @@ pub struct Event {
     pub source_file: String,
     pub description: String,
     /// Rust module: `weather_alert_activated`.
-    pub module: String,
+    pub module: RustIdent,
     /// `None`: no documented restriction.
     pub locales: Option<Vec<String>>,
     /// Type space: `types[0]` is the payload struct.
@@ -42,7 +42,7 @@ impl Event {
     pub fn localizable_paths(&self) -> Vec<String> {
         let mut out = Vec::new();
         self.walk(TypeId(0), "", &mut |path, field| {
-            if field.localizable {
+            if field.localizable() {
                 out.push(path.to_owned());
             }
         });
@@ -76,8 +76,8 @@ pub struct TypeId(pub usize);
 
 #[derive(Debug, Clone)]
 pub struct TypeDef {
-    /// The Rust type name (escaped).
-    pub rust_name: String,
+    /// The Rust type name; its `name` is also the title shown in docs and JSON Schema.
+    pub ident: RustIdent,
     /// The key under `$defs` in the JSON Schemas, unique across all events.
     pub defs_key: String,
     pub description: String,
@@ -94,12 +94,18 @@ pub enum TypeKind {
 pub struct Field {
     /// JSON name on the wire.
     pub wire: String,
-    /// Rust field name (escaped; may be `r#type`).
-    pub rust: String,
+    /// Rust field name (may be raw: `r#type`).
+    pub ident: RustIdent,
     pub required: bool,
-    pub localizable: bool,
     pub description: String,
     pub ty: Ty,
+}
+
+impl Field {
+    /// Whether the field may hold `localizedattribute:<key>`.
+    pub fn localizable(&self) -> bool {
+        matches!(self.ty, Ty::Text { localizable: true })
+    }
 }
 
 /// The Rust integer type of an integer field, decided here once: the emitted
@@ -122,7 +128,10 @@ impl IntWidth {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ty {
-    String,
+    /// A non-empty string; `localizable` only on a field (never on array items).
+    Text {
+        localizable: bool,
+    },
     Integer {
         minimum: Option<i64>,
         maximum: Option<i64>,
@@ -141,7 +150,7 @@ pub enum Ty {
 #[derive(Debug, Clone)]
 pub struct Variant {
     pub wire: String,
-    pub rust: String,
+    pub ident: RustIdent,
     pub spoken: String,
     pub description: Option<String>,
 }
@@ -163,15 +172,18 @@ pub enum Condition {
 pub fn build(files: &[Loaded]) -> Result<Catalog, Diagnostics> {
     let mut events = Vec::new();
     let mut diags = Diagnostics::default();
-    for file in files {
+    let built = crate::par::map(files, |file| {
         let mut r = Reporter::new(file);
         let event = Builder::new(file, &mut r).build();
-        diags.extend(r.finish());
+        (event, r.finish())
+    });
+    for (event, found) in built {
+        diags.extend(found);
         events.push(event);
     }
     events.sort_by(|a, b| a.name.cmp(&b.name));
     // Two events whose module names collide cannot both be emitted.
-    let mut modules: BTreeMap<&str, &Event> = BTreeMap::new();
+    let mut modules: BTreeMap<&RustIdent, &Event> = BTreeMap::new();
     for e in &events {
         if let Some(other) = modules.insert(&e.module, e) {
             let mut d = crate::diag::Diagnostic::new(
@@ -198,7 +210,7 @@ struct Builder<'a, 'r> {
     r: &'r mut Reporter<'a>,
     types: Vec<TypeDef>,
     /// Rust type name -> where it was first made, to report collisions.
-    taken: BTreeMap<String, YamlPath>,
+    taken: BTreeMap<RustIdent, YamlPath>,
     named: BTreeMap<String, TypeId>,
     prefix: String,
 }
@@ -216,41 +228,49 @@ impl<'a, 'r> Builder<'a, 'r> {
     }
 
     fn build(mut self) -> Event {
-        let doc = &self.file.doc;
+        let file = self.file;
+        let doc = &file.doc;
         let (root_name, module) = names::event_names(&doc.event);
-        self.prefix = root_name.clone();
+        self.prefix = root_name.to_string();
         let root_path = YamlPath::default().key("payload");
         self.claim(&root_name, &YamlPath::default().key("event"));
         self.types.push(TypeDef {
-            rust_name: root_name.clone(),
-            defs_key: root_name.clone(),
+            defs_key: root_name.to_string(),
+            ident: root_name,
             description: doc.description.trim().to_owned(),
             kind: TypeKind::Object(Vec::new()),
         });
         let fields = self.fields(doc.payload.iter(), &root_path);
         self.types[0].kind = TypeKind::Object(fields);
-        let templates = doc
-            .templates
-            .iter()
-            .map(|t| Template {
-                when: t
-                    .when
-                    .iter()
-                    .map(|(path, want)| match want.as_str() {
-                        "present" | "absent" => Condition::Present {
-                            path: path.to_owned(),
-                            present: want == "present",
-                        },
-                        value => Condition::Equals {
-                            path: path.to_owned(),
-                            value: value.to_owned(),
-                        },
-                    })
-                    .collect(),
+        let mut templates = Vec::new();
+        for (i, t) in doc.templates.iter().enumerate() {
+            let when = t
+                .when
+                .iter()
+                .map(|(path, want)| match want.as_str() {
+                    "present" | "absent" => Condition::Present {
+                        path: path.to_owned(),
+                        present: want == "present",
+                    },
+                    value => Condition::Equals {
+                        path: path.to_owned(),
+                        value: value.to_owned(),
+                    },
+                })
+                .collect();
+            let parts = match template::parse(&t.text) {
+                Ok(parts) => parts,
+                Err(e) => {
+                    self.bug(&YamlPath::default().key("templates").index(i), &e);
+                    continue;
+                }
+            };
+            templates.push(Template {
+                when,
                 text: t.text.clone(),
-                parts: template::parse(&t.text).unwrap_or_default(),
-            })
-            .collect();
+                parts,
+            });
+        }
         Event {
             name: doc.event.clone(),
             source_file: self.file.source.path.clone(),
@@ -265,8 +285,16 @@ impl<'a, 'r> Builder<'a, 'r> {
         }
     }
 
+    /// A state `check` rules out: reported as an internal error (so nothing is
+    /// emitted) instead of being papered over with a default.
+    fn bug(&mut self, path: &YamlPath, what: &str) {
+        self.r
+            .error(path, false, format!("internal error: {what}"))
+            .help("`check` should have rejected this; please report it with this schema");
+    }
+
     /// Reserves a Rust type name in this file; a second claim is a collision.
-    fn claim(&mut self, rust: &str, path: &YamlPath) -> bool {
+    fn claim(&mut self, rust: &RustIdent, path: &YamlPath) -> bool {
         if let Some(first) = self.taken.get(rust) {
             let first = first.to_string();
             self.r
@@ -280,7 +308,7 @@ impl<'a, 'r> Builder<'a, 'r> {
                 ));
             return false;
         }
-        self.taken.insert(rust.to_owned(), path.clone());
+        self.taken.insert(rust.clone(), path.clone());
         true
     }
 
@@ -291,17 +319,17 @@ impl<'a, 'r> Builder<'a, 'r> {
     ) -> Vec<Field> {
         let mut out: Vec<Field> = Vec::new();
         // Rust field name -> the field that has it.
-        let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+        let mut taken: BTreeMap<RustIdent, usize> = BTreeMap::new();
         for (wire, node) in fields {
             let path = at.key(wire);
-            let rust = names::field(wire);
-            if let Some(other) = taken.get(&rust).map(|i| &out[*i]) {
+            let ident = names::field(wire);
+            if let Some(other) = taken.get(&ident).map(|i| &out[*i]) {
                 self.r
                     .error(
                         &path,
                         true,
                         format!(
-                            "fields `{}` and `{wire}` both become the Rust field `{rust}`",
+                            "fields `{}` and `{wire}` both become the Rust field `{ident}`",
                             other.wire
                         ),
                     )
@@ -309,39 +337,64 @@ impl<'a, 'r> Builder<'a, 'r> {
                         "JSON names that differ only in case or separators cannot share an object",
                     );
             }
-            let ty = self.ty(node, wire, &path);
-            taken.entry(rust.clone()).or_insert(out.len());
+            let ty = self.ty(node, wire, &path, node.localizable.unwrap_or(false));
+            let (Some(ty), Some(required), Some(description)) =
+                (ty, node.required, node.description.as_deref())
+            else {
+                self.bug(&path, "a field without a type, `required` or a description");
+                continue;
+            };
+            taken.entry(ident.clone()).or_insert(out.len());
             out.push(Field {
                 wire: wire.to_owned(),
-                rust,
-                required: node.required.unwrap_or(true),
-                localizable: node.localizable.unwrap_or(false),
-                description: node
-                    .description
-                    .as_deref()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned(),
+                ident,
+                required,
+                description: description.trim().to_owned(),
                 ty,
             });
         }
         out
     }
 
-    fn ty(&mut self, node: &Node, field_name: &str, path: &YamlPath) -> Ty {
-        match node.ty.as_str() {
-            "string" => Ty::String,
-            "integer" => Ty::Integer {
+    /// The type of `node`; `None` (after an internal error) for what `check` rejects.
+    fn ty(
+        &mut self,
+        node: &Node,
+        field_name: &str,
+        path: &YamlPath,
+        localizable: bool,
+    ) -> Option<Ty> {
+        let file = self.file;
+        let builtin = match resolve(&file.doc, &node.ty) {
+            Resolved::Builtin(b) => b,
+            Resolved::Named(name, target) => {
+                if let Some(id) = self.named.get(name) {
+                    return Some(Ty::Named(*id));
+                }
+                let tp = YamlPath::default().key("types").key(name);
+                let id = self.define(name, target, &tp, &tp)?;
+                self.named.insert(name.to_owned(), id);
+                return Some(Ty::Named(id));
+            }
+            Resolved::Undefined | Resolved::Unknown => {
+                self.bug(&path.key("type"), "an unresolved field type");
+                return None;
+            }
+        };
+        Some(match builtin {
+            Builtin::String => Ty::Text { localizable },
+            Builtin::Integer => Ty::Integer {
                 minimum: node.minimum,
                 maximum: node.maximum,
             },
-            "boolean" => Ty::Boolean,
-            "datetime" => Ty::DateTime,
-            "array" => {
-                let items = match &node.items {
-                    Some(items) => self.ty(items, field_name, &path.key("items")),
-                    None => Ty::String,
+            Builtin::Boolean => Ty::Boolean,
+            Builtin::DateTime => Ty::DateTime,
+            Builtin::Array => {
+                let Some(items) = &node.items else {
+                    self.bug(path, "an array without `items`");
+                    return None;
                 };
+                let items = self.ty(items, field_name, &path.key("items"), false)?;
                 Ty::Array {
                     items: Box::new(items),
                     min_items: node.min_items,
@@ -349,28 +402,16 @@ impl<'a, 'r> Builder<'a, 'r> {
                     unique: node.unique_items.unwrap_or(false),
                 }
             }
-            "object" | "enum" => {
+            Builtin::Object | Builtin::Enum => {
                 let name = node.name.clone().unwrap_or_else(|| field_name.to_owned());
                 let at = if node.name.is_some() {
                     path.key("name")
                 } else {
                     path.clone()
                 };
-                Ty::Named(self.define(&name, node, &at, path))
+                Ty::Named(self.define(&name, node, &at, path)?)
             }
-            named => match resolve(&self.file.doc, named) {
-                Resolved::Named(name, target) => {
-                    if let Some(id) = self.named.get(name) {
-                        return Ty::Named(*id);
-                    }
-                    let tp = YamlPath::default().key("types").key(name);
-                    let id = self.define(name, target, &tp, &tp);
-                    self.named.insert(name.to_owned(), id);
-                    Ty::Named(id)
-                }
-                _ => Ty::String,
-            },
-        }
+        })
     }
 
     /// Adds an object or enum to the type space.
@@ -380,53 +421,54 @@ impl<'a, 'r> Builder<'a, 'r> {
         node: &Node,
         name_at: &YamlPath,
         node_at: &YamlPath,
-    ) -> TypeId {
-        let rust_name = names::type_name(name);
-        self.claim(&rust_name, name_at);
+    ) -> Option<TypeId> {
+        let ident = names::type_name(name);
+        self.claim(&ident, name_at);
         let id = TypeId(self.types.len());
         self.types.push(TypeDef {
-            defs_key: format!("{}.{rust_name}", self.prefix),
-            rust_name,
+            defs_key: format!("{}.{ident}", self.prefix),
+            ident,
+            // Optional on array items only: their type then has no description.
             description: node
                 .description
                 .as_deref()
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
+                .map_or_else(String::new, |d| d.trim().to_owned()),
             kind: TypeKind::Enum(Vec::new()),
         });
-        let kind =
-            if node.ty == "enum" {
+        let kind = match (Builtin::of(&node.ty), &node.values, &node.fields) {
+            (Some(Builtin::Enum), Some(values), _) => {
                 let mut variants: Vec<Variant> = Vec::new();
                 // Rust variant name -> the first value that has it.
-                let mut taken: BTreeMap<String, usize> = BTreeMap::new();
-                for (i, v) in node.values.iter().flatten().enumerate() {
-                    let rust = names::variant(&v.value);
-                    let first = *taken.entry(rust.clone()).or_insert(i);
+                let mut taken: BTreeMap<RustIdent, usize> = BTreeMap::new();
+                for (i, v) in values.iter().enumerate() {
+                    let ident = names::variant(&v.value);
+                    let first = *taken.entry(ident.clone()).or_insert(i);
                     if let Some(other) = variants.get(first).filter(|o| o.wire != v.value) {
                         self.r
                         .error(&node_at.key("values").index(i).key("value"), false, format!(
-                            "enum values `{}` and `{}` both become the Rust variant `{rust}`",
+                            "enum values `{}` and `{}` both become the Rust variant `{ident}`",
                             other.wire, v.value
                         ))
                         .help("values that differ only in case or separators cannot share an enum");
                     }
                     variants.push(Variant {
                         wire: v.value.clone(),
-                        rust,
+                        ident,
                         spoken: v.spoken.trim().to_owned(),
                         description: v.description.as_ref().map(|d| d.trim().to_owned()),
                     });
                 }
                 TypeKind::Enum(variants)
-            } else {
-                let fields = node
-                    .fields
-                    .as_ref()
-                    .map(|f| self.fields(f.iter(), &node_at.key("fields")));
-                TypeKind::Object(fields.unwrap_or_default())
-            };
+            }
+            (Some(Builtin::Object), _, Some(fields)) => {
+                TypeKind::Object(self.fields(fields.iter(), &node_at.key("fields")))
+            }
+            _ => {
+                self.bug(node_at, "a named type that is neither an enum with `values` nor an object with `fields`");
+                return None;
+            }
+        };
         self.types[id.0].kind = kind;
-        id
+        Some(id)
     }
 }

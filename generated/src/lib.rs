@@ -20,6 +20,8 @@
 //! assert_eq!(payload.weather_alert.source, Text::reference("source"));
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Generated code names this crate by absolute path, so that it compiles here and
 // in any crate that depends on this one.
 extern crate self as alexa_proactive_events;
@@ -31,9 +33,9 @@ pub mod events;
 
 pub use events::{EVENT_NAMES, Event};
 pub use runtime::{
-    Audience, BuildError, DateTime, EventPayload, EventSet, LOCALIZED_ATTRIBUTE_PREFIX, Locale,
-    Localizable, LocalizedAttributes, PlainText, PreviewError, ReferenceId, Region, Report,
-    Severity, Text, Violation, jiff, redact, schema,
+    Audience, BuildError, DateTime, EventPayload, EventSet, InvalidLocale, InvalidText,
+    LOCALIZED_ATTRIBUTE_PREFIX, Locale, Localizable, LocalizedAttributes, PlainText, PreviewError,
+    ReferenceId, Region, Report, Severity, Text, UnknownRegion, Violation, jiff, redact, schema,
 };
 
 /// A whole request body of any event in [`events`], exactly as Amazon's JSON.
@@ -71,11 +73,12 @@ pub mod builder {
 /// Validation: every rule Amazon applies to a request body, reported all at once.
 ///
 /// ```
-/// use alexa_proactive_events::validate::validate_json;
+/// use alexa_proactive_events::validate::{Rule, validate_json};
 ///
 /// let report = validate_json(br#"{"timestamp": "2024-05-01T10:00:00Z"}"#);
 /// assert!(!report.is_valid());
-/// assert!(report.errors().any(|v| v.rule == "ENV-REQUIRED" && v.pointer == "/event"));
+/// assert!(report.errors().any(|v| v.rule == Rule::EnvRequired && v.pointer == "/event"));
+/// assert_eq!(Rule::EnvRequired.as_str(), "ENV-REQUIRED");
 /// ```
 pub mod validate {
     pub use super::runtime::validate::*;
@@ -130,6 +133,7 @@ pub mod preview {
 
 /// Sending proactive events (feature `client`).
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client {
     pub use super::runtime::client::*;
 
@@ -139,6 +143,7 @@ pub mod client {
 
 /// A local emulator of Amazon's token and Proactive Events endpoints (feature `emulator`).
 #[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator {
     pub use super::runtime::emulator::*;
 
@@ -149,6 +154,15 @@ pub mod emulator {
 /// Who is subscribed to which event.
 pub mod subscriptions {
     pub use super::runtime::subscriptions::*;
+    // Named again so that docs.rs shows their feature (a glob does not carry it).
+    #[cfg(feature = "client")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+    pub use super::runtime::subscriptions::{FanOutError, FanOutSummary};
+    #[cfg(feature = "sqlite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+    pub use super::runtime::subscriptions::{
+        SCHEMA_VERSION, SqliteLedger, SqliteOptions, Synchronous,
+    };
 
     /// One event to every subscriber of its name.
     pub type FanOut = super::runtime::subscriptions::FanOut<super::Event>;

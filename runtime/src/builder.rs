@@ -6,7 +6,7 @@
 //! resolves in every locale by construction.
 
 use crate::request::{Audience, Locale, LocalizedAttributes, ProactiveEventRequest, ReferenceId};
-use crate::validate::{self, Violation, payload_pointer, rules};
+use crate::validate::{self, Rule, Violation, payload_pointer};
 use crate::{DateTime, EventSet, Text};
 use jiff::SignedDuration;
 use std::collections::BTreeMap;
@@ -153,9 +153,9 @@ impl<E: EventSet> Builder<E> {
             match Locale::new(tag.as_str()) {
                 Ok(locale) => entries.push(LocalizedAttributes::new(locale)),
                 Err(e) => errors.push(Violation::error(
-                    rules::LOC_LOCALE_BCP47,
+                    Rule::LocLocaleBcp47,
                     format!("/localizedAttributes/{i}/locale"),
-                    e,
+                    e.to_string(),
                 )),
             }
         }
@@ -166,7 +166,7 @@ impl<E: EventSet> Builder<E> {
                         entry.values.insert(key.clone(), text.clone());
                     }
                     None => errors.push(Violation::error(
-                        rules::LOC_KEY_DEFINED,
+                        Rule::LocKeyDefined,
                         payload_pointer(path),
                         format!(
                             "`{path}` has no text for locale {} (it has {}; other fields use {})",
@@ -194,7 +194,7 @@ impl<E: EventSet> Builder<E> {
                 Some(at) => at,
                 None => {
                     errors.push(Violation::error(
-                        rules::ENV_EXPIRY_MAX,
+                        Rule::EnvExpiryMax,
                         "/expiryTime",
                         "the expiry duration is out of range",
                     ));
@@ -214,7 +214,7 @@ impl<E: EventSet> Builder<E> {
         };
         let audience = self.audience.unwrap_or_else(|| {
             errors.push(Violation::error(
-                rules::ENV_AUDIENCE_TYPE,
+                Rule::EnvAudienceType,
                 "/relevantAudience",
                 "no audience: call .audience(Audience::unicast(user_id)) or .audience(Audience::multicast())",
             ));
@@ -224,7 +224,7 @@ impl<E: EventSet> Builder<E> {
             && p.user.is_empty()
         {
             errors.push(Violation::error(
-                rules::ENV_UNICAST_USER,
+                Rule::EnvUnicastUser,
                 "/relevantAudience/payload/user",
                 "Unicast needs a user id",
             ));
@@ -255,7 +255,7 @@ impl<E: EventSet> Builder<E> {
 fn full_check<E: EventSet>(request: &ProactiveEventRequest<E>) -> Vec<Violation> {
     let bytes = match serde_json::to_vec(request) {
         Ok(b) => b,
-        Err(e) => return vec![Violation::error(rules::STRUCTURE, "", e.to_string())],
+        Err(e) => return vec![Violation::error(Rule::Structure, "", e.to_string())],
     };
     let report = validate::validate_json::<E>(&bytes);
     report
@@ -295,6 +295,7 @@ pub fn attribute_key(path: &str) -> String {
 /// Why a request could not be built: every violation at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
+    /// Every violation the checks found, in the order found.
     pub violations: Vec<Violation>,
 }
 

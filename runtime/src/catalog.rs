@@ -34,7 +34,9 @@ pub trait EventSet:
 /// Visits every localizable string of a generated type with its dotted payload
 /// path (`order.seller.name`, `items[2].name`). Generated for every object type.
 pub trait Localizable {
+    /// Calls `f` with each localizable text and its path under `prefix`.
     fn for_each_text(&self, prefix: &str, f: &mut dyn FnMut(&str, &Text));
+    /// Like [`Localizable::for_each_text`], with the texts mutable: the builder replaces per-locale texts by references.
     fn for_each_text_mut(&mut self, prefix: &str, f: &mut dyn FnMut(&str, &mut Text));
 }
 

@@ -10,11 +10,16 @@
 //! Decisions cited as `D1`..`D17` and facts cited as `§n` are in the
 //! repository's `docs/decisions.md`.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+
 pub mod builder;
 pub mod catalog;
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 #[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod envelope;
 pub mod preview;
@@ -32,9 +37,11 @@ pub mod __private;
 pub use builder::{BuildError, Builder};
 pub use catalog::{EventPayload, EventSet, Localizable};
 pub use preview::{PreviewError, preview};
-pub use region::Region;
-pub use request::{Audience, Locale, LocalizedAttributes, ProactiveEventRequest, ReferenceId};
-pub use text::{LOCALIZED_ATTRIBUTE_PREFIX, PlainText, Text};
+pub use region::{Region, UnknownRegion};
+pub use request::{
+    Audience, InvalidLocale, Locale, LocalizedAttributes, ProactiveEventRequest, ReferenceId,
+};
+pub use text::{InvalidText, LOCALIZED_ATTRIBUTE_PREFIX, PlainText, Text};
 pub use validate::{Report, Severity, Violation};
 
 /// Date-times on the wire: an instant, serialized as RFC 3339 in UTC.

@@ -28,13 +28,16 @@ pub enum PreviewError {
     Body(String),
     /// `localizedAttributes` has no entry for the requested locale.
     NoLocaleEntry {
+        /// The locale asked for.
         locale: String,
         /// The locales the request has entries for.
         available: Vec<String>,
     },
     /// The locale's entry has no value for a key the payload references.
     MissingAttribute {
+        /// The attribute key.
         key: String,
+        /// The locale whose entry lacks it.
         locale: String,
         /// The dotted payload path holding `localizedattribute:<key>`.
         path: String,
@@ -42,11 +45,17 @@ pub enum PreviewError {
     /// The payload cannot be read as JSON (e.g. an unbuilt per-locale text).
     Payload(String),
     /// No template of the event applies (a schema without a fallback entry).
-    NoTemplate { event: &'static str },
+    NoTemplate {
+        /// The event's name.
+        event: &'static str,
+    },
     /// A value at a template's path does not have the shape the schema describes.
     Value {
+        /// The event's name.
         event: &'static str,
+        /// The dotted payload path.
         path: String,
+        /// What is wrong with the value.
         reason: String,
     },
 }

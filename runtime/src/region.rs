@@ -21,6 +21,7 @@ pub enum Region {
 }
 
 impl Region {
+    /// Every region, in declaration order.
     pub const ALL: [Region; 3] = [Region::NorthAmerica, Region::Europe, Region::FarEast];
 
     /// The region's Proactive Events host, which is also the `apiEndpoint` Alexa
@@ -72,11 +73,30 @@ impl fmt::Display for Region {
 }
 
 impl FromStr for Region {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::from_code(s).ok_or_else(|| format!("unknown region `{s}`; expected NA, EU or FE"))
+    type Err = UnknownRegion;
+    fn from_str(s: &str) -> Result<Self, UnknownRegion> {
+        Self::from_code(s).ok_or_else(|| UnknownRegion(s.to_owned()))
     }
 }
+
+/// A string that is not a region code (from [`Region`]'s `FromStr`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownRegion(String);
+
+impl UnknownRegion {
+    /// The rejected string.
+    pub fn input(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnknownRegion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown region `{}`; expected NA, EU or FE", self.0)
+    }
+}
+
+impl std::error::Error for UnknownRegion {}
 
 #[cfg(test)]
 mod tests {

@@ -18,16 +18,22 @@ use std::fmt;
     bound = "E: EventSet"
 )]
 pub struct ProactiveEventRequest<E> {
+    /// When the event happened; Amazon orders updates of one `referenceId` by it.
     #[serde(with = "crate::__private::datetime")]
     pub timestamp: DateTime,
+    /// Identifies the event: a later request with the same id updates it.
     pub reference_id: ReferenceId,
+    /// When Alexa drops the event: 5 minutes to 24 hours after `timestamp`.
     #[serde(with = "crate::__private::datetime")]
     pub expiry_time: DateTime,
+    /// The event's `name` and `payload`.
     pub event: E,
+    /// The texts that `localizedattribute:<key>` references resolve to, one entry per locale (at least one).
     #[serde(
         deserialize_with = "crate::__private::list::<_, _, { crate::envelope::LOCALIZED_ATTRIBUTES_MIN }, { usize::MAX }, false>"
     )]
     pub localized_attributes: Vec<LocalizedAttributes>,
+    /// Who receives the event.
     pub relevant_audience: Audience,
 }
 
@@ -37,6 +43,7 @@ pub struct ProactiveEventRequest<E> {
 pub struct ReferenceId(String);
 
 impl ReferenceId {
+    /// The longest `referenceId` Amazon accepts, in characters.
     pub const MAX_LEN: usize = crate::envelope::REFERENCE_ID_MAX_LEN;
 
     /// Checks the characters and the length.
@@ -54,6 +61,7 @@ impl ReferenceId {
         Ok(Self(id))
     }
 
+    /// The id as sent.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -72,8 +80,11 @@ impl fmt::Display for ReferenceId {
 
 /// Why a string is not a valid `referenceId`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InvalidReferenceId {
+    /// Empty or longer than [`ReferenceId::MAX_LEN`]; the length in characters.
     Length(usize),
+    /// A character outside `A-Za-z0-9~`.
     Character(char),
 }
 
@@ -91,10 +102,11 @@ impl fmt::Display for InvalidReferenceId {
 
 impl InvalidReferenceId {
     /// The validation rule this breaks.
-    pub fn rule(&self) -> &'static str {
+    pub fn rule(&self) -> crate::validate::Rule {
+        use crate::validate::Rule;
         match self {
-            Self::Length(_) => crate::validate::rules::ENV_REFID_LENGTH,
-            Self::Character(_) => crate::validate::rules::ENV_REFID_CHARSET,
+            Self::Length(_) => Rule::EnvRefidLength,
+            Self::Character(_) => Rule::EnvRefidCharset,
         }
     }
 }
@@ -114,15 +126,48 @@ impl<'de> Deserialize<'de> for ReferenceId {
 pub struct Locale(String);
 
 impl Locale {
-    pub fn new(tag: impl Into<String>) -> Result<Self, String> {
+    /// Checks that `tag` is a well-formed BCP 47 language tag; the error says why not.
+    pub fn new(tag: impl Into<String>) -> Result<Self, InvalidLocale> {
         let tag = tag.into();
         match oxilangtag::LanguageTag::parse(tag.as_str()) {
             Ok(_) => Ok(Self(tag)),
-            Err(e) => Err(format!("`{tag}` is not a BCP 47 language tag: {e}")),
+            Err(source) => Err(InvalidLocale { tag, source }),
         }
     }
+    /// The tag as written.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A string that is not a BCP 47 language tag (from [`Locale::new`]); the
+/// parser's error is the [`source`](std::error::Error::source).
+#[derive(Debug)]
+pub struct InvalidLocale {
+    tag: String,
+    source: oxilangtag::LanguageTagParseError,
+}
+
+impl InvalidLocale {
+    /// The rejected string.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+}
+
+impl fmt::Display for InvalidLocale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a BCP 47 language tag: {}",
+            self.tag, self.source
+        )
+    }
+}
+
+impl std::error::Error for InvalidLocale {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }
 
@@ -141,12 +186,14 @@ impl<'de> Deserialize<'de> for Locale {
 /// One `localizedAttributes` entry: a locale and its text for each attribute key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalizedAttributes {
+    /// The locale these texts are in.
     pub locale: Locale,
     /// Attribute key -> text in this locale (non-empty).
     pub values: BTreeMap<String, String>,
 }
 
 impl LocalizedAttributes {
+    /// An entry for `locale` with no texts yet.
     pub fn new(locale: Locale) -> Self {
         Self {
             locale,
@@ -221,14 +268,17 @@ impl Audience {
     pub fn unicast(user: impl Into<String>) -> Self {
         Self::Unicast(UnicastPayload { user: user.into() })
     }
+    /// Every user subscribed to the event.
     pub fn multicast() -> Self {
         Self::Multicast(Empty {})
     }
 }
 
+/// The `payload` of a unicast audience.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(remote = "Self", deny_unknown_fields)]
 pub struct UnicastPayload {
+    /// The userId (`amzn1.ask.account.…`); never empty.
     #[serde(deserialize_with = "crate::__private::non_empty")]
     pub user: String,
 }

@@ -7,6 +7,7 @@
 pub struct EventSchema {
     /// `AMAZON.<Type>.<State>`.
     pub name: &'static str,
+    /// What the event announces, from the schema's `description`.
     pub description: &'static str,
     /// Supported locales; `None` when Amazon documents no restriction.
     pub locales: Option<&'static [&'static str]>,
@@ -18,40 +19,61 @@ pub struct EventSchema {
     pub templates: &'static [Template],
 }
 
+/// A JSON object of the payload: its fields, in schema order.
 #[derive(Debug)]
 pub struct ObjectShape {
     /// The Rust type name.
     pub name: &'static str,
+    /// Every field, in the order the schema lists them.
     pub fields: &'static [FieldShape],
 }
 
+/// One field of an object: its JSON name, flags and value shape.
 #[derive(Debug)]
 pub struct FieldShape {
     /// JSON name.
     pub name: &'static str,
+    /// Whether Amazon rejects the object without it.
     pub required: bool,
+    /// Whether it may hold a `localizedattribute:<key>` reference.
     pub localizable: bool,
+    /// What the field means, from the schema.
     pub description: &'static str,
+    /// What values it takes.
     pub shape: Shape,
 }
 
+/// The values a field takes: the JSON type with the schema's constraints.
 #[derive(Debug)]
 pub enum Shape {
+    /// Any JSON string.
     String,
+    /// A JSON integer within the bounds.
     Integer {
+        /// The smallest value allowed, if any.
         minimum: Option<i64>,
+        /// The largest value allowed, if any.
         maximum: Option<i64>,
         /// The generated field's type, decided by the compiler.
         width: IntWidth,
     },
+    /// `true` or `false`.
     Boolean,
+    /// An RFC 3339 date-time string.
     DateTime,
+    /// One of the enum's values, exactly as spelled.
     Enum(&'static EnumShape),
+    /// A nested object.
     Object(&'static ObjectShape),
+    /// A JSON array of one item shape.
     Array {
+        /// What each item is.
         items: &'static Shape,
+        /// The fewest items allowed, if bounded.
         min_items: Option<u64>,
+        /// The most items allowed, if bounded.
         max_items: Option<u64>,
+        /// Whether the items must be distinct.
         unique: bool,
     },
 }
@@ -61,7 +83,9 @@ pub enum Shape {
 /// without knowing the rule that picked it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntWidth {
+    /// `i64`: the field may be negative.
     I64,
+    /// `u64`: the field is never negative.
     U64,
 }
 
@@ -75,54 +99,76 @@ impl IntWidth {
     }
 }
 
+/// An enum of Amazon's string values.
 #[derive(Debug)]
 pub struct EnumShape {
     /// The Rust type name.
     pub name: &'static str,
+    /// Every value, in schema order.
     pub values: &'static [EnumValue],
 }
 
+/// One value of an enum.
 #[derive(Debug)]
 pub struct EnumValue {
     /// Exactly as Amazon spells it.
     pub value: &'static str,
     /// The words Alexa says.
     pub spoken: &'static str,
+    /// What the value means, when the schema says.
     pub description: Option<&'static str>,
 }
 
+/// One notification sentence and when it applies.
 #[derive(Debug)]
 pub struct Template {
+    /// Conditions that must all hold; none means always.
     pub when: &'static [Condition],
+    /// The sentence as the schema writes it, with `{placeholders}`.
     pub text: &'static str,
+    /// The sentence split into literal text and the values to fill in.
     pub parts: &'static [Part],
 }
 
+/// When a [`Template`] applies.
 #[derive(Debug)]
 pub enum Condition {
     /// The field at `path` is present (or absent).
-    Present { path: &'static str, present: bool },
+    Present {
+        /// The dotted payload path.
+        path: &'static str,
+        /// `true` when the condition wants the field present.
+        present: bool,
+    },
     /// The enum field at `path` has `value`.
     Equals {
+        /// The dotted payload path of the enum field.
         path: &'static str,
+        /// The enum value, exactly as Amazon spells it.
         value: &'static str,
     },
 }
 
+/// A piece of a [`Template`]'s sentence.
 #[derive(Debug)]
 pub enum Part {
+    /// Literal text.
     Text(&'static str),
     /// The value at a dotted payload path.
     Field(&'static str),
     /// `one` or `other`, by the integer at `path`.
     Plural {
+        /// The dotted payload path of the integer.
         path: &'static str,
+        /// The word when the integer is 1.
         one: &'static str,
+        /// The word for any other count.
         other: &'static str,
     },
 }
 
 impl ObjectShape {
+    /// The field with JSON name `name`, if the object has one.
     pub fn field(&self, name: &str) -> Option<&'static FieldShape> {
         self.fields.iter().find(|f| f.name == name)
     }

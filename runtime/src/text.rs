@@ -25,9 +25,11 @@ pub enum Text {
 }
 
 impl Text {
+    /// Text spoken as is in every locale.
     pub fn literal(text: impl Into<String>) -> Self {
         Self::Literal(text.into())
     }
+    /// A reference to `key` in `localizedAttributes` (without the `localizedattribute:` prefix).
     pub fn reference(key: impl Into<String>) -> Self {
         Self::Reference(key.into())
     }
@@ -46,11 +48,11 @@ impl Text {
     pub fn reference_string(key: &str) -> String {
         format!("{LOCALIZED_ATTRIBUTE_PREFIX}{key}")
     }
-    fn parse(s: &str) -> Result<Self, &'static str> {
+    fn parse(s: &str) -> Result<Self, InvalidText> {
         match s.strip_prefix(LOCALIZED_ATTRIBUTE_PREFIX) {
-            Some("") => Err("a `localizedattribute:` reference needs a key after the colon"),
+            Some("") => Err(InvalidText::ReferenceWithoutKey),
             Some(key) => Ok(Self::Reference(key.to_owned())),
-            None if s.is_empty() => Err("an empty string (Amazon requires a value)"),
+            None if s.is_empty() => Err(InvalidText::Empty),
             None => Ok(Self::Literal(s.to_owned())),
         }
     }
@@ -100,9 +102,45 @@ impl Serialize for Text {
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::parse(&s).map_err(|why| de::Error::invalid_value(de::Unexpected::Str(&s), &why))
+        Self::parse(&s)
+            .map_err(|why| de::Error::invalid_value(de::Unexpected::Str(&s), &why.message()))
     }
 }
+
+/// Why a string cannot be a [`Text`] or a [`PlainText`] (from [`PlainText::new`]
+/// and the deserializers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidText {
+    /// `""`: Amazon requires a value.
+    Empty,
+    /// `localizedattribute:` with no key after the colon.
+    ReferenceWithoutKey,
+    /// A `localizedattribute:` reference in a field that is not localizable.
+    NotLocalizable,
+}
+
+impl InvalidText {
+    fn message(self) -> &'static str {
+        match self {
+            Self::Empty => "an empty string (Amazon requires a value)",
+            Self::ReferenceWithoutKey => {
+                "a `localizedattribute:` reference needs a key after the colon"
+            }
+            Self::NotLocalizable => {
+                "literal text: this field is not localizable, so `localizedattribute:` is not resolved here"
+            }
+        }
+    }
+}
+
+impl fmt::Display for InvalidText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for InvalidText {}
 
 /// A string field that is not localizable: non-empty, and never a
 /// `localizedattribute:` reference (Alexa would not resolve it there).
@@ -111,22 +149,21 @@ pub struct PlainText(String);
 
 impl PlainText {
     /// Checks the rules above.
-    pub fn new(text: impl Into<String>) -> Result<Self, &'static str> {
+    pub fn new(text: impl Into<String>) -> Result<Self, InvalidText> {
         let text = text.into();
         Self::check(&text)?;
         Ok(Self(text))
     }
-    fn check(s: &str) -> Result<(), &'static str> {
+    fn check(s: &str) -> Result<(), InvalidText> {
         if s.is_empty() {
-            Err("an empty string (Amazon requires a value)")
+            Err(InvalidText::Empty)
         } else if s.starts_with(LOCALIZED_ATTRIBUTE_PREFIX) {
-            Err(
-                "literal text: this field is not localizable, so `localizedattribute:` is not resolved here",
-            )
+            Err(InvalidText::NotLocalizable)
         } else {
             Ok(())
         }
     }
+    /// The text as written.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -139,7 +176,7 @@ impl fmt::Display for PlainText {
 }
 
 impl TryFrom<&str> for PlainText {
-    type Error = &'static str;
+    type Error = InvalidText;
     fn try_from(s: &str) -> Result<Self, Self::Error> {
         Self::new(s)
     }
@@ -160,7 +197,8 @@ impl Serialize for PlainText {
 impl<'de> Deserialize<'de> for PlainText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Self::check(&s).map_err(|why| de::Error::invalid_value(de::Unexpected::Str(&s), &why))?;
+        Self::check(&s)
+            .map_err(|why| de::Error::invalid_value(de::Unexpected::Str(&s), &why.message()))?;
         Ok(Self(s.into_owned()))
     }
 }
@@ -193,5 +231,12 @@ mod tests {
                 .as_str(),
             "Max"
         );
+        assert_eq!(PlainText::new(""), Err(InvalidText::Empty));
+        assert_eq!(
+            PlainText::try_from("localizedattribute:x"),
+            Err(InvalidText::NotLocalizable)
+        );
+        let e: Box<dyn std::error::Error> = Box::new(InvalidText::Empty);
+        assert_eq!(e.to_string(), "an empty string (Amazon requires a value)");
     }
 }

@@ -43,6 +43,7 @@ async fn readme_example() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     match client.send(&request).await? {
         Outcome::Accepted | Outcome::AlreadyAccepted => {}
+        _ => {} // Outcome is #[non_exhaustive]
     }
 
     let lines: Vec<String> = (1..=30)

@@ -4,7 +4,7 @@
 use crate::subscriptions_support as support;
 
 use alexa_proactive_events::subscriptions::{
-    Change, Cursor, Ledger, MemoryLedger, Outcome, Region, Subscriber, SubscriptionChanged,
+    ApplyOutcome, Change, Cursor, Ledger, MemoryLedger, Region, Subscriber, SubscriptionChanged,
     UserRecord,
 };
 use proptest::prelude::*;
@@ -66,14 +66,14 @@ fn first_notice_subscribes_and_later_ones_report_the_difference() {
         let c = l
             .apply(&notice(SKILL, "u1", EU, "r1", 10, &[W, M]))
             .expect("applies");
-        assert_eq!(c.outcome, Outcome::Applied, "{name}");
+        assert_eq!(c.outcome, ApplyOutcome::Applied, "{name}");
         assert_eq!(c.subscribed, [M, W], "{name}");
         assert!(c.unsubscribed.is_empty(), "{name}");
 
         let c = l
             .apply(&notice(SKILL, "u1", EU, "r2", 20, &[W, X]))
             .expect("applies");
-        assert_eq!(c.outcome, Outcome::Applied, "{name}");
+        assert_eq!(c.outcome, ApplyOutcome::Applied, "{name}");
         assert_eq!(c.subscribed, [X], "{name}");
         assert_eq!(c.unsubscribed, [M], "{name}");
 
@@ -95,7 +95,7 @@ fn an_older_notice_is_stale_and_changes_nothing() {
             .apply(&notice(SKILL, "u1", FE, "r1", 10, &[M]))
             .expect("applies");
         assert!(c.is_stale(), "{name}");
-        let Outcome::Stale { current } = &c.outcome else {
+        let ApplyOutcome::Stale { current } = &c.outcome else {
             panic!("{name}: not stale: {c:?}")
         };
         assert_eq!(current.request_id, "r2", "{name}");
@@ -146,7 +146,7 @@ fn equal_timestamps_are_decided_by_request_id_in_either_order() {
         let c = l
             .apply(&notice(SKILL, "u2", NA, "b", 5, &[W]))
             .expect("applies");
-        assert_eq!(c.outcome, Outcome::Applied, "{name}");
+        assert_eq!(c.outcome, ApplyOutcome::Applied, "{name}");
         for u in ["u1", "u2"] {
             let r = l.user(SKILL, u).expect("reads").expect("stored");
             assert_eq!(r.events, set(&[W]), "{name} {u}");
@@ -160,7 +160,7 @@ fn the_same_notice_twice_is_a_duplicate() {
         let n = notice(SKILL, "u1", NA, "r1", 5, &[W]);
         l.apply(&n).expect("applies");
         let c = l.apply(&n).expect("applies");
-        assert_eq!(c.outcome, Outcome::Duplicate, "{name}");
+        assert_eq!(c.outcome, ApplyOutcome::Duplicate, "{name}");
         assert!(c.subscribed.is_empty(), "{name}");
     }
 }
@@ -209,7 +209,7 @@ fn apply_all_gives_the_same_changes_as_one_by_one() {
         assert_eq!(batched, one_by_one, "{name}");
         let outcomes: Vec<_> = batched.iter().map(|c| c.is_stale()).collect();
         assert_eq!(outcomes, [false, false, true, false, false], "{name}");
-        assert_eq!(batched[4].outcome, Outcome::Duplicate, "{name}");
+        assert_eq!(batched[4].outcome, ApplyOutcome::Duplicate, "{name}");
     }
 }
 

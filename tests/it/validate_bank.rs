@@ -491,7 +491,7 @@ fn every_invalid_body_reports_the_rule_and_pointer_of_its_mutation() {
         assert!(!report.is_valid(), "{name} passed");
         let got: BTreeSet<(&str, &str)> = report
             .errors()
-            .map(|v| (v.rule, v.pointer.as_str()))
+            .map(|v| (v.rule.as_str(), v.pointer.as_str()))
             .collect();
         let want: BTreeSet<(&str, &str)> = expected.iter().copied().collect();
         assert_eq!(got, want, "{name}:\n{report}");

@@ -11,7 +11,7 @@ use crate::validate_support;
 
 use alexa_proactive_events::ProactiveEventRequest;
 use alexa_proactive_events::schema::{FieldShape, ObjectShape, Shape};
-use alexa_proactive_events::validate::{Report, rules, validate_json, walk_json, walk_payload};
+use alexa_proactive_events::validate::{Report, Rule, validate_json, walk_json, walk_payload};
 use serde_json::{Value, json};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -63,7 +63,7 @@ fn a_200k_item_array_is_one_max_items_violation_and_five_checked_items() {
         let max: Vec<_> = report
             .violations
             .iter()
-            .filter(|v| v.rule == rules::PAYLOAD_MAX_ITEMS)
+            .filter(|v| v.rule == Rule::PayloadMaxItems)
             .collect();
         assert_eq!(
             max.len(),
@@ -79,7 +79,7 @@ fn a_200k_item_array_is_one_max_items_violation_and_five_checked_items() {
         let enums: Vec<&str> = report
             .violations
             .iter()
-            .filter(|v| v.rule == rules::PAYLOAD_ENUM)
+            .filter(|v| v.rule == Rule::PayloadEnum)
             .map(|v| v.pointer.as_str())
             .collect();
         let first_five: Vec<String> = (0..5).map(|i| format!("{TYPES}/{i}")).collect();
@@ -94,15 +94,15 @@ fn a_200k_item_array_is_one_max_items_violation_and_five_checked_items() {
 fn a_200k_copy_array_reports_repeats_only_among_the_allowed_items() {
     let bytes = trash_with(json!(vec!["GLASS"; 200_000]));
     let report = guarded("validating 200,000 copies", move || validate_json(&bytes));
-    let got: Vec<(&str, &str)> = report
+    let got: Vec<(Rule, &str)> = report
         .violations
         .iter()
         .map(|v| (v.rule, v.pointer.as_str()))
         .collect();
-    let want: Vec<(&str, String)> = std::iter::once((rules::PAYLOAD_MAX_ITEMS, TYPES.to_owned()))
-        .chain((1..5).map(|i| (rules::PAYLOAD_UNIQUE_ITEMS, format!("{TYPES}/{i}"))))
+    let want: Vec<(Rule, String)> = std::iter::once((Rule::PayloadMaxItems, TYPES.to_owned()))
+        .chain((1..5).map(|i| (Rule::PayloadUniqueItems, format!("{TYPES}/{i}"))))
         .collect();
-    let want: Vec<(&str, &str)> = want.iter().map(|(r, p)| (*r, p.as_str())).collect();
+    let want: Vec<(Rule, &str)> = want.iter().map(|(r, p)| (*r, p.as_str())).collect();
     assert_eq!(got, want);
     assert_eq!(
         report.violations[1].message,
@@ -119,12 +119,12 @@ fn items_past_the_maximum_are_not_checked() {
     ]);
     let bytes = trash_with(types.clone());
     let report = validate_json(&bytes);
-    let got: Vec<(&str, &str)> = report
+    let got: Vec<(Rule, &str)> = report
         .violations
         .iter()
         .map(|v| (v.rule, v.pointer.as_str()))
         .collect();
-    assert_eq!(got, [(rules::PAYLOAD_MAX_ITEMS, TYPES)], "{report}");
+    assert_eq!(got, [(Rule::PayloadMaxItems, TYPES)], "{report}");
     let value: Value = serde_json::from_slice(&bytes).expect("JSON");
     assert_eq!(walk_json(&value), report);
 }
@@ -264,7 +264,7 @@ fn uniqueness_keeps_json_equality() {
     let got: Vec<String> = report
         .violations
         .iter()
-        .filter(|v| v.rule == rules::PAYLOAD_UNIQUE_ITEMS)
+        .filter(|v| v.rule == Rule::PayloadUniqueItems)
         .map(|v| {
             v.message
                 .trim_start_matches("item ")
@@ -352,7 +352,7 @@ fn a_missing_key_in_many_entries_is_reported_once_per_entry_in_linear_time() {
     );
     let bytes = serde_json::to_vec(&body).expect("serializes");
     let report = guarded("validating 100,000 entries", move || validate_json(&bytes));
-    assert!(report.errors().all(|v| v.rule == rules::LOC_KEY_DEFINED));
+    assert!(report.errors().all(|v| v.rule == Rule::LocKeyDefined));
     assert_eq!(report.violations.len(), 2 * N);
     assert_eq!(
         report.violations[0].message,
@@ -381,15 +381,15 @@ fn repeated_keys_are_found_in_linear_time() {
     let report = guarded("validating 100,000 repeated keys", move || {
         validate_json(text.as_bytes())
     });
-    let count = |rule: &str| report.violations.iter().filter(|v| v.rule == rule).count();
-    assert_eq!(count(rules::PAYLOAD_UNKNOWN_FIELD), N);
-    assert_eq!(count(rules::JSON_DUPLICATE_KEY), N);
+    let count = |rule: Rule| report.violations.iter().filter(|v| v.rule == rule).count();
+    assert_eq!(count(Rule::PayloadUnknownField), N);
+    assert_eq!(count(Rule::JsonDuplicateKey), N);
     assert_eq!(report.violations.len(), 2 * N, "{:?}", &lines(&report)[..3]);
     assert!(
         report
             .violations
             .iter()
-            .filter(|v| v.rule == rules::JSON_DUPLICATE_KEY)
+            .filter(|v| v.rule == Rule::JsonDuplicateKey)
             .all(|v| v.pointer == "/event/payload/alert/collectionDayOfWeek")
     );
 }

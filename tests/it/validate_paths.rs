@@ -5,7 +5,7 @@
 use crate::validate_support;
 
 use alexa_proactive_events::schema::{ObjectShape, Shape};
-use alexa_proactive_events::validate::{Report, rules, validate_json, walk_json};
+use alexa_proactive_events::validate::{Report, Rule, validate_json, walk_json};
 use alexa_proactive_events::{EVENT_NAMES, ProactiveEventRequest, events};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -14,11 +14,11 @@ use std::sync::OnceLock;
 use validate_support::{bodies, json_schema, set};
 
 /// Rules JSON Schema cannot express (docs/decisions.md §9, the JSON Schemas' descriptions).
-const BEYOND_JSON_SCHEMA: &[&str] = &[
-    rules::ENV_EXPIRY_MIN,
-    rules::ENV_EXPIRY_MAX,
-    rules::LOC_KEY_DEFINED,
-    rules::LOC_LOCALE_DUPLICATE,
+const BEYOND_JSON_SCHEMA: &[Rule] = &[
+    Rule::EnvExpiryMin,
+    Rule::EnvExpiryMax,
+    Rule::LocKeyDefined,
+    Rule::LocLocaleDuplicate,
 ];
 
 fn valid_bodies() -> &'static [(String, Value)] {
@@ -50,7 +50,7 @@ fn same_verdict(label: &str, body: &Value) -> bool {
     } else {
         // The walk must find the fault itself, never leave it to the fallback.
         assert!(
-            !fast.has(rules::STRUCTURE),
+            !fast.has(Rule::Structure),
             "{label}: only STRUCTURE\n{fast}"
         );
         assert_eq!(sorted(&fast), sorted(&slow), "{label}");
@@ -377,7 +377,7 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 #[test]
 fn deeply_nested_input_is_a_syntax_error_not_a_crash() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    assert!(validate_json(deep.as_bytes()).has(rules::JSON_SYNTAX));
+    assert!(validate_json(deep.as_bytes()).has(Rule::JsonSyntax));
     let deep = format!(
         "{{\"event\":{}1{}}}",
         "{\"a\":".repeat(10_000),

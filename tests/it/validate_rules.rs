@@ -4,7 +4,7 @@ use crate::validate_support;
 
 use alexa_proactive_events::schema::{FieldShape, IntWidth, ObjectShape, Shape};
 use alexa_proactive_events::validate::{
-    self, Options, Report, Severity, parse, rules, validate_json, walk_payload,
+    self, Options, Report, Rule, Severity, parse, validate_json, walk_payload,
 };
 use alexa_proactive_events::{DateTime, ProactiveEventRequest, Text, events};
 use serde_json::{Value, json};
@@ -30,7 +30,7 @@ fn check(base: &str, edits: &[(&str, Option<Value>)]) -> Report {
 }
 
 #[track_caller]
-fn assert_reports(report: &Report, rule: &str, pointer: &str) {
+fn assert_reports(report: &Report, rule: Rule, pointer: &str) {
     assert!(
         report
             .violations
@@ -41,21 +41,21 @@ fn assert_reports(report: &Report, rule: &str, pointer: &str) {
 }
 
 #[track_caller]
-fn assert_not(report: &Report, rule: &str) {
+fn assert_not(report: &Report, rule: Rule) {
     assert!(!report.has(rule), "unexpected {rule}:\n{report}");
 }
 
 #[test]
 fn json_syntax_names_line_and_column() {
     let report = validate_json(b"{\n  \"timestamp\": ");
-    assert_reports(&report, rules::JSON_SYNTAX, "");
+    assert_reports(&report, Rule::JsonSyntax, "");
     let message = &report.violations[0].message;
     assert!(message.contains("line 2"), "{message}");
     assert_eq!(report.violations.len(), 1);
-    assert!(validate_json(b"not json").has(rules::JSON_SYNTAX));
-    assert!(validate_json(b"").has(rules::JSON_SYNTAX));
-    assert!(validate_json(&[0xff, 0xfe]).has(rules::JSON_SYNTAX));
-    assert_not(&check(WEATHER, &[]), rules::JSON_SYNTAX);
+    assert!(validate_json(b"not json").has(Rule::JsonSyntax));
+    assert!(validate_json(b"").has(Rule::JsonSyntax));
+    assert!(validate_json(&[0xff, 0xfe]).has(Rule::JsonSyntax));
+    assert_not(&check(WEATHER, &[]), Rule::JsonSyntax);
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn a_repeated_key_is_reported_with_its_pointer() {
     );
     assert_ne!(body, doubled);
     let report = validate_json(doubled.as_bytes());
-    assert_reports(&report, rules::JSON_DUPLICATE_KEY, "/referenceId");
+    assert_reports(&report, Rule::JsonDuplicateKey, "/referenceId");
     let doubled = body.replacen(
         "\"alertType\":\"THUNDER_STORM\"",
         "\"alertType\":\"THUNDER_STORM\",\"alertType\":\"TORNADO\"",
@@ -78,48 +78,44 @@ fn a_repeated_key_is_reported_with_its_pointer() {
     let report = validate_json(doubled.as_bytes());
     assert_reports(
         &report,
-        rules::JSON_DUPLICATE_KEY,
+        Rule::JsonDuplicateKey,
         "/event/payload/weatherAlert/alertType",
     );
-    assert!(!report.has(rules::STRUCTURE), "{report}");
-    assert_not(&validate_json(body.as_bytes()), rules::JSON_DUPLICATE_KEY);
+    assert!(!report.has(Rule::Structure), "{report}");
+    assert_not(&validate_json(body.as_bytes()), Rule::JsonDuplicateKey);
 }
 
 #[test]
 fn envelope_types() {
-    assert_reports(&validate_json(b"[]"), rules::ENV_TYPE, "");
-    assert_reports(&validate_json(b"\"x\""), rules::ENV_TYPE, "");
+    assert_reports(&validate_json(b"[]"), Rule::EnvType, "");
+    assert_reports(&validate_json(b"\"x\""), Rule::EnvType, "");
     let r = check(WEATHER, &[("/referenceId", Some(json!(5)))]);
-    assert_reports(&r, rules::ENV_TYPE, "/referenceId");
+    assert_reports(&r, Rule::EnvType, "/referenceId");
     let r = check(
         WEATHER,
         &[("/event", Some(json!("AMAZON.WeatherAlert.Activated")))],
     );
-    assert_reports(&r, rules::ENV_TYPE, "/event");
+    assert_reports(&r, Rule::EnvType, "/event");
     let r = check(WEATHER, &[("/relevantAudience/payload", Some(json!([])))]);
-    assert_reports(&r, rules::ENV_TYPE, "/relevantAudience/payload");
+    assert_reports(&r, Rule::EnvType, "/relevantAudience/payload");
     let r = check(WEATHER, &[("/localizedAttributes/0", Some(json!("fr-FR")))]);
-    assert_reports(&r, rules::ENV_TYPE, "/localizedAttributes/0");
-    assert_not(&check(WEATHER, &[]), rules::ENV_TYPE);
+    assert_reports(&r, Rule::EnvType, "/localizedAttributes/0");
+    assert_not(&check(WEATHER, &[]), Rule::EnvType);
 }
 
 #[test]
 fn envelope_required_null_and_unknown_fields() {
     let r = check(WEATHER, &[("/event", None)]);
-    assert_reports(&r, rules::ENV_REQUIRED, "/event");
+    assert_reports(&r, Rule::EnvRequired, "/event");
     let r = check(WEATHER, &[("/localizedAttributes/0/locale", None)]);
-    assert_reports(&r, rules::ENV_REQUIRED, "/localizedAttributes/0/locale");
+    assert_reports(&r, Rule::EnvRequired, "/localizedAttributes/0/locale");
     let r = check(WEATHER, &[("/relevantAudience", Some(Value::Null))]);
-    assert_reports(&r, rules::ENV_NULL, "/relevantAudience");
+    assert_reports(&r, Rule::EnvNull, "/relevantAudience");
     let r = check(
         WEATHER,
         &[("/localizedAttributes/1/weatherProvider", Some(Value::Null))],
     );
-    assert_reports(
-        &r,
-        rules::ENV_NULL,
-        "/localizedAttributes/1/weatherProvider",
-    );
+    assert_reports(&r, Rule::EnvNull, "/localizedAttributes/1/weatherProvider");
     // A misspelt field is both unknown and missing.
     let attrs = valid(WEATHER)["localizedAttributes"].clone();
     let r = check(
@@ -129,27 +125,23 @@ fn envelope_required_null_and_unknown_fields() {
             ("/localizedattributes", Some(attrs)),
         ],
     );
-    assert_reports(&r, rules::ENV_UNKNOWN_FIELD, "/localizedattributes");
-    assert_reports(&r, rules::ENV_REQUIRED, "/localizedAttributes");
+    assert_reports(&r, Rule::EnvUnknownField, "/localizedattributes");
+    assert_reports(&r, Rule::EnvRequired, "/localizedAttributes");
     let r = check(WEATHER, &[("/event/version", Some(json!("1")))]);
-    assert_reports(&r, rules::ENV_UNKNOWN_FIELD, "/event/version");
+    assert_reports(&r, Rule::EnvUnknownField, "/event/version");
     let r = check(
         ORDER,
         &[("/relevantAudience/payload/person", Some(json!("p")))],
     );
     assert_reports(
         &r,
-        rules::ENV_UNKNOWN_FIELD,
+        Rule::EnvUnknownField,
         "/relevantAudience/payload/person",
     );
     let r = check(WEATHER, &[("/a~0b~1c", Some(json!(1)))]);
-    assert_reports(&r, rules::ENV_UNKNOWN_FIELD, "/a~0b~1c");
+    assert_reports(&r, Rule::EnvUnknownField, "/a~0b~1c");
     let clean = check(WEATHER, &[]);
-    for rule in [
-        rules::ENV_REQUIRED,
-        rules::ENV_NULL,
-        rules::ENV_UNKNOWN_FIELD,
-    ] {
+    for rule in [Rule::EnvRequired, Rule::EnvNull, Rule::EnvUnknownField] {
         assert_not(&clean, rule);
     }
 }
@@ -160,10 +152,10 @@ fn date_times_need_a_zone() {
         WEATHER,
         &[("/timestamp", Some(json!("2024-07-04T15:45:30")))],
     );
-    assert_reports(&r, rules::ENV_TIMESTAMP_ISO8601, "/timestamp");
+    assert_reports(&r, Rule::EnvTimestampIso8601, "/timestamp");
     assert!(r.violations[0].message.contains("with a zone"), "{r}");
     let r = check(WEATHER, &[("/expiryTime", Some(json!("tomorrow")))]);
-    assert_reports(&r, rules::ENV_EXPIRY_ISO8601, "/expiryTime");
+    assert_reports(&r, Rule::EnvExpiryIso8601, "/expiryTime");
     let r = check(
         ORDER,
         &[(
@@ -173,7 +165,7 @@ fn date_times_need_a_zone() {
     );
     assert_reports(
         &r,
-        rules::PAYLOAD_DATETIME,
+        Rule::PayloadDatetime,
         "/event/payload/state/deliveryDetails/expectedArrival",
     );
     // Offsets, `Z` and fractions are all fine (the bases use them).
@@ -185,17 +177,17 @@ fn date_times_need_a_zone() {
         ],
     );
     assert!(clean.is_valid(), "{clean}");
-    assert_not(&check(WEATHER, &[]), rules::ENV_TIMESTAMP_ISO8601);
+    assert_not(&check(WEATHER, &[]), Rule::EnvTimestampIso8601);
 }
 
 #[test]
 fn reference_id_characters_and_length() {
     let r = check(WEATHER, &[("/referenceId", Some(json!("storm-42")))]);
-    assert_reports(&r, rules::ENV_REFID_CHARSET, "/referenceId");
+    assert_reports(&r, Rule::EnvRefidCharset, "/referenceId");
     let r = check(WEATHER, &[("/referenceId", Some(json!("a".repeat(101))))]);
-    assert_reports(&r, rules::ENV_REFID_LENGTH, "/referenceId");
+    assert_reports(&r, Rule::EnvRefidLength, "/referenceId");
     let r = check(WEATHER, &[("/referenceId", Some(json!("")))]);
-    assert_reports(&r, rules::ENV_REFID_LENGTH, "/referenceId");
+    assert_reports(&r, Rule::EnvRefidLength, "/referenceId");
     let ok = check(
         WEATHER,
         &[(
@@ -215,13 +207,13 @@ fn expiry_window_is_measured_from_the_timestamp_inclusive() {
         WEATHER,
         &[("/expiryTime", Some(json!("2024-07-04T15:50:29+02:00")))],
     );
-    assert_reports(&r, rules::ENV_EXPIRY_MIN, "/expiryTime");
+    assert_reports(&r, Rule::EnvExpiryMin, "/expiryTime");
     assert!(r.violations[0].message.contains("4 min 59 s"), "{r}");
     let r = check(
         WEATHER,
         &[("/expiryTime", Some(json!("2024-07-04T13:45:30Z")))],
     );
-    assert_reports(&r, rules::ENV_EXPIRY_MIN, "/expiryTime");
+    assert_reports(&r, Rule::EnvExpiryMin, "/expiryTime");
     let at_24h = check(
         WEATHER,
         &[("/expiryTime", Some(json!("2024-07-05T15:45:30+02:00")))],
@@ -231,7 +223,7 @@ fn expiry_window_is_measured_from_the_timestamp_inclusive() {
         WEATHER,
         &[("/expiryTime", Some(json!("2024-07-05T13:45:31Z")))],
     );
-    assert_reports(&r, rules::ENV_EXPIRY_MAX, "/expiryTime");
+    assert_reports(&r, Rule::EnvExpiryMax, "/expiryTime");
     assert_eq!(
         r.violations[0].to_string(),
         "error[ENV-EXPIRY-MAX] /expiryTime: expiryTime is 24 h 1 s after timestamp; the most Alexa accepts is 24 h"
@@ -240,7 +232,7 @@ fn expiry_window_is_measured_from_the_timestamp_inclusive() {
         WEATHER,
         &[("/expiryTime", Some(json!("2024-07-05T15:45:30.001+02:00")))],
     );
-    assert_reports(&r, rules::ENV_EXPIRY_MAX, "/expiryTime");
+    assert_reports(&r, Rule::EnvExpiryMax, "/expiryTime");
 }
 
 #[test]
@@ -251,14 +243,14 @@ fn expiry_clock_is_checked_only_when_asked() {
             now: Some(s.parse::<DateTime>().expect("a date-time")),
         }
     };
-    assert_not(&validate_json(&bytes), rules::ENV_EXPIRY_CLOCK);
+    assert_not(&validate_json(&bytes), Rule::EnvExpiryClock);
     let (request, report) = parse(&bytes, &at("2024-07-04T13:45:30Z"));
     assert!(request.is_some());
     assert!(report.is_valid(), "sent at its timestamp: {report}");
     let (_, report) = parse(&bytes, &at("2024-07-04T14:00:00Z"));
-    assert_reports(&report, rules::ENV_EXPIRY_CLOCK, "/expiryTime");
+    assert_reports(&report, Rule::EnvExpiryClock, "/expiryTime");
     let (_, report) = parse(&bytes, &at("2024-07-03T12:00:00Z"));
-    assert_reports(&report, rules::ENV_EXPIRY_CLOCK, "/expiryTime");
+    assert_reports(&report, Rule::EnvExpiryClock, "/expiryTime");
 }
 
 #[test]
@@ -267,14 +259,14 @@ fn event_name_must_be_a_schema() {
         WEATHER,
         &[("/event/name", Some(json!("AMAZON.WeatherAlert.Updated")))],
     );
-    assert_reports(&r, rules::ENV_EVENT_NAME, "/event/name");
+    assert_reports(&r, Rule::EnvEventName, "/event/name");
     assert!(
         r.violations[0]
             .message
             .contains("AMAZON.OrderStatus.Updated"),
         "{r}"
     );
-    assert_not(&check(WEATHER, &[]), rules::ENV_EVENT_NAME);
+    assert_not(&check(WEATHER, &[]), Rule::EnvEventName);
 }
 
 #[test]
@@ -283,27 +275,19 @@ fn audience_rules() {
         WEATHER,
         &[("/relevantAudience/type", Some(json!("Broadcast")))],
     );
-    assert_reports(&r, rules::ENV_AUDIENCE_TYPE, "/relevantAudience/type");
+    assert_reports(&r, Rule::EnvAudienceType, "/relevantAudience/type");
     let r = check(
         WEATHER,
         &[("/relevantAudience/type", Some(json!("multicast")))],
     );
-    assert_reports(&r, rules::ENV_AUDIENCE_TYPE, "/relevantAudience/type");
+    assert_reports(&r, Rule::EnvAudienceType, "/relevantAudience/type");
     let r = check(ORDER, &[("/relevantAudience/payload/user", None)]);
-    assert_reports(
-        &r,
-        rules::ENV_UNICAST_USER,
-        "/relevantAudience/payload/user",
-    );
+    assert_reports(&r, Rule::EnvUnicastUser, "/relevantAudience/payload/user");
     let r = check(
         ORDER,
         &[("/relevantAudience/payload/user", Some(json!("")))],
     );
-    assert_reports(
-        &r,
-        rules::ENV_UNICAST_USER,
-        "/relevantAudience/payload/user",
-    );
+    assert_reports(&r, Rule::EnvUnicastUser, "/relevantAudience/payload/user");
     let r = check(
         WEATHER,
         &[(
@@ -313,7 +297,7 @@ fn audience_rules() {
     );
     assert_reports(
         &r,
-        rules::ENV_MULTICAST_EMPTY_PAYLOAD,
+        Rule::EnvMulticastEmptyPayload,
         "/relevantAudience/payload",
     );
     // A Unicast body turned Multicast keeps its user: not allowed.
@@ -323,15 +307,15 @@ fn audience_rules() {
     );
     assert_reports(
         &r,
-        rules::ENV_MULTICAST_EMPTY_PAYLOAD,
+        Rule::EnvMulticastEmptyPayload,
         "/relevantAudience/payload",
     );
     for base in [WEATHER, ORDER] {
         let clean = check(base, &[]);
         for rule in [
-            rules::ENV_AUDIENCE_TYPE,
-            rules::ENV_UNICAST_USER,
-            rules::ENV_MULTICAST_EMPTY_PAYLOAD,
+            Rule::EnvAudienceType,
+            Rule::EnvUnicastUser,
+            Rule::EnvMulticastEmptyPayload,
         ] {
             assert_not(&clean, rule);
         }
@@ -341,22 +325,22 @@ fn audience_rules() {
 #[test]
 fn locales() {
     let r = check(WEATHER, &[("/localizedAttributes", Some(json!([])))]);
-    assert_reports(&r, rules::LOC_EMPTY, "/localizedAttributes");
+    assert_reports(&r, Rule::LocEmpty, "/localizedAttributes");
     let r = check(
         WEATHER,
         &[("/localizedAttributes/0/locale", Some(json!("fr_FR")))],
     );
-    assert_reports(&r, rules::LOC_LOCALE_BCP47, "/localizedAttributes/0/locale");
+    assert_reports(&r, Rule::LocLocaleBcp47, "/localizedAttributes/0/locale");
     let r = check(
         WEATHER,
         &[("/localizedAttributes/1/locale", Some(json!("fr-FR")))],
     );
     assert_reports(
         &r,
-        rules::LOC_LOCALE_DUPLICATE,
+        Rule::LocLocaleDuplicate,
         "/localizedAttributes/1/locale",
     );
-    assert!(!r.has(rules::LOC_LOCALE_BCP47));
+    assert!(!r.has(Rule::LocLocaleBcp47));
     let ok = check(
         WEATHER,
         &[("/localizedAttributes/1/locale", Some(json!("ja-JP")))],
@@ -368,7 +352,7 @@ fn locales() {
     );
     assert_reports(
         &r,
-        rules::LOC_VALUE_EMPTY,
+        Rule::LocValueEmpty,
         "/localizedAttributes/0/weatherProvider",
     );
 }
@@ -385,7 +369,7 @@ fn an_undocumented_locale_is_a_warning_not_an_error() {
     assert!(r.is_valid(), "{r}");
     assert_reports(
         &r,
-        rules::LOC_LOCALE_UNSUPPORTED,
+        Rule::LocLocaleUnsupported,
         "/localizedAttributes/1/locale",
     );
     let warning = r.warnings().next().expect("a warning");
@@ -397,13 +381,13 @@ fn an_undocumented_locale_is_a_warning_not_an_error() {
     );
     assert_eq!(r.errors().count(), 0);
     // WeatherAlert has no locale restriction.
-    assert_not(&check(WEATHER, &[]), rules::LOC_LOCALE_UNSUPPORTED);
+    assert_not(&check(WEATHER, &[]), Rule::LocLocaleUnsupported);
 }
 
 #[test]
 fn every_reference_needs_its_key_in_every_locale() {
     let r = check(WEATHER, &[("/localizedAttributes/1/weatherProvider", None)]);
-    assert_reports(&r, rules::LOC_KEY_DEFINED, "/localizedAttributes/1");
+    assert_reports(&r, Rule::LocKeyDefined, "/localizedAttributes/1");
     assert_eq!(r.errors().count(), 1, "{r}");
     assert!(
         r.violations[0]
@@ -419,8 +403,8 @@ fn every_reference_needs_its_key_in_every_locale() {
             Some(json!("localizedattribute:other")),
         )],
     );
-    assert_reports(&r, rules::LOC_KEY_DEFINED, "/localizedAttributes/0");
-    assert_reports(&r, rules::LOC_KEY_DEFINED, "/localizedAttributes/1");
+    assert_reports(&r, Rule::LocKeyDefined, "/localizedAttributes/0");
+    assert_reports(&r, Rule::LocKeyDefined, "/localizedAttributes/1");
     // `locale` is not an attribute key.
     let r = check(
         WEATHER,
@@ -429,8 +413,8 @@ fn every_reference_needs_its_key_in_every_locale() {
             Some(json!("localizedattribute:locale")),
         )],
     );
-    assert_reports(&r, rules::LOC_KEY_DEFINED, "/localizedAttributes/0");
-    assert_not(&check(WEATHER, &[]), rules::LOC_KEY_DEFINED);
+    assert_reports(&r, Rule::LocKeyDefined, "/localizedAttributes/0");
+    assert_not(&check(WEATHER, &[]), Rule::LocKeyDefined);
 }
 
 #[test]
@@ -447,7 +431,7 @@ fn references_only_in_localizable_fields() {
     );
     assert_reports(
         &r,
-        rules::LOC_NOT_LOCALIZABLE,
+        Rule::LocNotLocalizable,
         "/event/payload/messageGroup/creator/name",
     );
     assert_eq!(r.errors().count(), 1, "{r}");
@@ -460,7 +444,7 @@ fn references_only_in_localizable_fields() {
     );
     assert_reports(
         &r,
-        rules::LOC_REFERENCE_KEY,
+        Rule::LocReferenceKey,
         "/event/payload/weatherAlert/source",
     );
     // A literal in a localizable field is fine.
@@ -484,7 +468,7 @@ fn per_locale_text_must_be_built() {
     };
     payload.weather_alert.source = Text::per_locale([("fr-FR", "Météo"), ("de-DE", "Wetter")]);
     let r = validate::validate(&request);
-    assert_reports(&r, rules::LOC_UNBUILT, "/event/payload/weatherAlert/source");
+    assert_reports(&r, Rule::LocUnbuilt, "/event/payload/weatherAlert/source");
 }
 
 #[test]
@@ -492,29 +476,29 @@ fn payload_structure() {
     let at = "/event/payload/weatherAlert/alertType";
     assert_reports(
         &check(WEATHER, &[(at, Some(json!(3)))]),
-        rules::PAYLOAD_TYPE,
+        Rule::PayloadType,
         at,
     );
-    assert_reports(&check(WEATHER, &[(at, None)]), rules::PAYLOAD_REQUIRED, at);
+    assert_reports(&check(WEATHER, &[(at, None)]), Rule::PayloadRequired, at);
     assert_reports(
         &check(WEATHER, &[(at, Some(Value::Null))]),
-        rules::PAYLOAD_NULL,
+        Rule::PayloadNull,
         at,
     );
     let extra = "/event/payload/weatherAlert/severity";
     assert_reports(
         &check(WEATHER, &[(extra, Some(json!("HIGH")))]),
-        rules::PAYLOAD_UNKNOWN_FIELD,
+        Rule::PayloadUnknownField,
         extra,
     );
     let source = "/event/payload/weatherAlert/source";
     assert_reports(
         &check(WEATHER, &[(source, Some(json!("")))]),
-        rules::PAYLOAD_EMPTY_STRING,
+        Rule::PayloadEmptyString,
         source,
     );
     let r = check(WEATHER, &[(at, Some(json!("tornado")))]);
-    assert_reports(&r, rules::PAYLOAD_ENUM, at);
+    assert_reports(&r, Rule::PayloadEnum, at);
     assert!(
         r.violations[0]
             .message
@@ -523,17 +507,17 @@ fn payload_structure() {
     );
     assert_reports(
         &check(WEATHER, &[("/event/payload", Some(json!([])))]),
-        rules::PAYLOAD_TYPE,
+        Rule::PayloadType,
         "/event/payload",
     );
     let clean = check(WEATHER, &[]);
     for rule in [
-        rules::PAYLOAD_TYPE,
-        rules::PAYLOAD_REQUIRED,
-        rules::PAYLOAD_NULL,
-        rules::PAYLOAD_UNKNOWN_FIELD,
-        rules::PAYLOAD_EMPTY_STRING,
-        rules::PAYLOAD_ENUM,
+        Rule::PayloadType,
+        Rule::PayloadRequired,
+        Rule::PayloadNull,
+        Rule::PayloadUnknownField,
+        Rule::PayloadEmptyString,
+        Rule::PayloadEnum,
     ] {
         assert_not(&clean, rule);
     }
@@ -544,22 +528,22 @@ fn payload_integers() {
     let count = "/event/payload/messageGroup/count";
     assert_reports(
         &check(MESSAGE, &[(count, Some(json!(-1)))]),
-        rules::PAYLOAD_MINIMUM,
+        Rule::PayloadMinimum,
         count,
     );
     assert_reports(
         &check(MESSAGE, &[(count, Some(json!(1.5)))]),
-        rules::PAYLOAD_TYPE,
+        Rule::PayloadType,
         count,
     );
     assert_reports(
         &check(MESSAGE, &[(count, Some(json!(2.0)))]),
-        rules::PAYLOAD_TYPE,
+        Rule::PayloadType,
         count,
     );
     assert_reports(
         &check(MESSAGE, &[(count, Some(json!("3")))]),
-        rules::PAYLOAD_TYPE,
+        Rule::PayloadType,
         count,
     );
     assert!(check(MESSAGE, &[(count, Some(json!(0)))]).is_valid());
@@ -593,10 +577,10 @@ fn payload_maximum_and_boolean_on_a_hand_made_shape() {
         ],
     };
     let r = walk_payload(&SHAPE, &json!({"level": 6, "flag": "yes"}));
-    assert_reports(&r, rules::PAYLOAD_MAXIMUM, "/event/payload/level");
-    assert_reports(&r, rules::PAYLOAD_TYPE, "/event/payload/flag");
+    assert_reports(&r, Rule::PayloadMaximum, "/event/payload/level");
+    assert_reports(&r, Rule::PayloadType, "/event/payload/flag");
     let r = walk_payload(&SHAPE, &json!({"level": 0}));
-    assert_reports(&r, rules::PAYLOAD_MINIMUM, "/event/payload/level");
+    assert_reports(&r, Rule::PayloadMinimum, "/event/payload/level");
     assert!(walk_payload(&SHAPE, &json!({"level": 5, "flag": true})).is_valid());
 }
 
@@ -605,27 +589,23 @@ fn payload_arrays() {
     let types = "/event/payload/alert/garbageTypes";
     assert_reports(
         &check(TRASH, &[(types, Some(json!([])))]),
-        rules::PAYLOAD_MIN_ITEMS,
+        Rule::PayloadMinItems,
         types,
     );
     let six = json!(["GLASS", "CANS", "BULKY", "LANDFILL", "BOTTLES", "CLOTHING"]);
     assert_reports(
         &check(TRASH, &[(types, Some(six))]),
-        rules::PAYLOAD_MAX_ITEMS,
+        Rule::PayloadMaxItems,
         types,
     );
     let r = check(TRASH, &[(types, Some(json!(["GLASS", "CANS", "GLASS"])))]);
     assert_reports(
         &r,
-        rules::PAYLOAD_UNIQUE_ITEMS,
+        Rule::PayloadUniqueItems,
         "/event/payload/alert/garbageTypes/2",
     );
     let r = check(TRASH, &[(types, Some(json!(["GLASS", "PAPER"])))]);
-    assert_reports(
-        &r,
-        rules::PAYLOAD_ENUM,
-        "/event/payload/alert/garbageTypes/1",
-    );
+    assert_reports(&r, Rule::PayloadEnum, "/event/payload/alert/garbageTypes/1");
     let five = json!(["GLASS", "CANS", "BULKY", "LANDFILL", "BOTTLES"]);
     assert!(check(TRASH, &[(types, Some(five))]).is_valid());
 }
@@ -644,18 +624,18 @@ fn every_violation_is_collected_not_just_the_first() {
             ("/relevantAudience/type", Some(json!("Unicast"))),
         ],
     );
-    let got: Vec<(&str, &str)> = r.errors().map(|v| (v.rule, v.pointer.as_str())).collect();
+    let got: Vec<(Rule, &str)> = r.errors().map(|v| (v.rule, v.pointer.as_str())).collect();
     for want in [
-        (rules::ENV_REFID_CHARSET, "/referenceId"),
-        (rules::ENV_EXPIRY_MAX, "/expiryTime"),
-        (rules::PAYLOAD_ENUM, "/event/payload/weatherAlert/alertType"),
+        (Rule::EnvRefidCharset, "/referenceId"),
+        (Rule::EnvExpiryMax, "/expiryTime"),
+        (Rule::PayloadEnum, "/event/payload/weatherAlert/alertType"),
         (
-            rules::PAYLOAD_UNKNOWN_FIELD,
+            Rule::PayloadUnknownField,
             "/event/payload/weatherAlert/extra",
         ),
-        (rules::LOC_LOCALE_DUPLICATE, "/localizedAttributes/1/locale"),
-        (rules::LOC_KEY_DEFINED, "/localizedAttributes/0"),
-        (rules::ENV_UNICAST_USER, "/relevantAudience/payload/user"),
+        (Rule::LocLocaleDuplicate, "/localizedAttributes/1/locale"),
+        (Rule::LocKeyDefined, "/localizedAttributes/0"),
+        (Rule::EnvUnicastUser, "/relevantAudience/payload/user"),
     ] {
         assert!(got.contains(&want), "{want:?} missing from {got:?}");
     }
@@ -663,20 +643,23 @@ fn every_violation_is_collected_not_just_the_first() {
 
 #[test]
 fn every_rule_id_is_documented_and_distinct() {
-    let mut ids = rules::ALL.to_vec();
+    let mut ids: Vec<&str> = Rule::ALL.iter().map(|r| r.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(ids.len(), rules::ALL.len());
+    assert_eq!(ids.len(), Rule::ALL.len());
     let doc = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/runtime/src/validate/rules.rs"
     ))
     .expect("rules.rs");
-    for id in rules::ALL {
+    // The table in the module docs (lines `//! | ...`), not the variants' own docs.
+    let table: Vec<&str> = doc.lines().filter(|l| l.starts_with("//! |")).collect();
+    for id in Rule::ALL {
         assert!(
-            doc.contains(&format!("`{id}`")),
+            table.iter().any(|l| l.contains(&format!("`{id}`"))),
             "{id} is not in the table of rules.rs"
         );
+        assert_eq!(id.as_str().parse::<Rule>(), Ok(*id));
     }
 }
 

@@ -408,7 +408,7 @@ fn an_endless_file_is_refused_not_read() {
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(
         out.stdout,
-        "/dev/zero: error[FILE-READ] : cannot read: larger than the input limit of 1000 bytes \
+        "/dev/zero: error[FILE-READ]: cannot read: larger than the input limit of 1000 bytes \
          (raise it with --max-input-bytes)\n"
     );
     // The default cap (64 MiB) holds too: /dev/zero ends in an error, not in

@@ -115,7 +115,7 @@ fn malformed_json_and_unreadable_files_exit_2() {
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(
         out.stderr,
-        "<stdin>: error[JSON-SYNTAX] : not JSON: EOF while parsing an object at line 1 column 1\n"
+        "<stdin>: error[JSON-SYNTAX]: not JSON: EOF while parsing an object at line 1 column 1\n"
     );
     let out = run(&["preview", "no-such-file.json"], None);
     assert_eq!(out.code, 2, "{out:?}");

@@ -118,7 +118,7 @@ fn malformed_json_is_a_json_syntax_line_and_exits_2() {
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(
         out.stdout,
-        "<stdin>: error[JSON-SYNTAX] : not JSON: EOF while parsing a value at line 1 column 14\n"
+        "<stdin>: error[JSON-SYNTAX]: not JSON: EOF while parsing a value at line 1 column 14\n"
     );
     assert_eq!(
         out.stderr,
@@ -133,7 +133,7 @@ fn an_unreadable_file_exits_2_and_the_other_files_are_still_checked() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(
-        lines[0].starts_with("no-such-file.json: error[FILE-READ] : cannot read: "),
+        lines[0].starts_with("no-such-file.json: error[FILE-READ]: cannot read: "),
         "{}",
         lines[0]
     );
@@ -207,6 +207,20 @@ fn at_checks_the_expiry_against_a_clock() {
         "{}",
         out.stdout
     );
+    // The duration reads in whole minutes or seconds, never `47.647098977 s`.
+    let span = out
+        .stdout
+        .split_once("expiryTime is ")
+        .and_then(|(_, rest)| rest.split_once(" from now"))
+        .map(|(span, _)| span)
+        .expect("a duration");
+    assert!(!span.contains('.'), "{span}");
+    assert!(
+        span.ends_with(" h") || span.ends_with(" min") || span.ends_with(" s"),
+        "{span}"
+    );
+    let out = run(&["validate", "--at", "now", VALID], None);
+    assert!(!out.stdout.contains(" s from now"), "{}", out.stdout);
     let out = run(&["validate", "--at", "tomorrow", VALID], None);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("RFC 3339"), "{}", out.stderr);

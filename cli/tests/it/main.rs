@@ -11,6 +11,7 @@ mod emulator_support;
 mod subscriptions_support;
 
 mod cli_manifest;
+mod cli_meta;
 mod cli_output;
 mod cli_preview;
 mod cli_validate;

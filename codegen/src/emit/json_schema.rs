@@ -25,13 +25,20 @@ pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = catalog
         .events
         .iter()
-        .map(|e| (file_name(e), super::json_text(&event_schema(e))))
+        .map(|e| (file_name(e), event_text(e)))
         .collect();
-    out.push((
-        ANY_EVENT_FILE.to_owned(),
-        super::json_text(&any_event_schema(catalog)),
-    ));
+    out.push((ANY_EVENT_FILE.to_owned(), any_event_text(catalog)));
     out
+}
+
+/// The file [`file_name`] of one event.
+pub fn event_text(event: &Event) -> String {
+    super::json_text(&event_schema(event))
+}
+
+/// The file [`ANY_EVENT_FILE`].
+pub fn any_event_text(catalog: &Catalog) -> String {
+    super::json_text(&any_event_schema(catalog))
 }
 
 /// The rules a JSON Schema cannot state, repeated in every envelope description.
@@ -250,7 +257,7 @@ fn type_def(event: &Event, t: &TypeDef) -> Value {
                 .map(|f| (f.wire.clone(), field_schema(event, f)))
                 .collect();
             let mut v = json!({
-                "title": t.rust_name.trim_start_matches("r#"),
+                "title": t.ident.name,
                 "description": t.description,
                 "type": "object",
                 "additionalProperties": false,
@@ -270,7 +277,7 @@ fn type_def(event: &Event, t: &TypeDef) -> Value {
                 .map(|v| (v.wire.clone(), Value::String(v.spoken.clone())))
                 .collect();
             json!({
-                "title": t.rust_name.trim_start_matches("r#"),
+                "title": t.ident.name,
                 "description": format!("{} One of: {}.", t.description, values.join(", ")).trim().to_owned(),
                 "type": "string",
                 "enum": values,
@@ -281,7 +288,7 @@ fn type_def(event: &Event, t: &TypeDef) -> Value {
 }
 
 fn field_schema(event: &Event, f: &Field) -> Value {
-    let mut v = value_schema(event, &f.ty, f.localizable);
+    let mut v = value_schema(event, &f.ty);
     if let Some(o) = v.as_object_mut() {
         // `description` first reads best; `$ref` siblings are allowed in 2020-12.
         let mut with_desc = Map::new();
@@ -292,15 +299,15 @@ fn field_schema(event: &Event, f: &Field) -> Value {
     v
 }
 
-fn value_schema(event: &Event, ty: &Ty, localizable: bool) -> Value {
+fn value_schema(event: &Event, ty: &Ty) -> Value {
     match ty {
-        Ty::String if localizable => json!({
+        Ty::Text { localizable: true } => json!({
             "type": "string",
             "minLength": 1,
             "not": {"pattern": format!("^{LOCALIZED_PREFIX}$")},
             "x-localizable": true
         }),
-        Ty::String => json!({
+        Ty::Text { localizable: false } => json!({
             "type": "string",
             "minLength": 1,
             "not": {"pattern": format!("^{LOCALIZED_PREFIX}")}
@@ -328,7 +335,7 @@ fn value_schema(event: &Event, ty: &Ty, localizable: bool) -> Value {
             max_items,
             unique,
         } => {
-            let mut v = json!({"type": "array", "items": value_schema(event, items, false)});
+            let mut v = json!({"type": "array", "items": value_schema(event, items)});
             if let Some(o) = v.as_object_mut() {
                 if let Some(m) = min_items {
                     o.insert("minItems".into(), json!(m));

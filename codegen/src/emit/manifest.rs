@@ -17,13 +17,20 @@ pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = catalog
         .events
         .iter()
-        .map(|e| (file_name(e), super::json_text(&event_fragment(e))))
+        .map(|e| (file_name(e), event_text(e)))
         .collect();
-    out.push((
-        ALL_EVENTS_FILE.to_owned(),
-        super::json_text(&all_events(catalog)),
-    ));
+    out.push((ALL_EVENTS_FILE.to_owned(), all_events_text(catalog)));
     out
+}
+
+/// The file [`file_name`] of one event.
+pub fn event_text(event: &Event) -> String {
+    super::json_text(&event_fragment(event))
+}
+
+/// The file [`ALL_EVENTS_FILE`].
+pub fn all_events_text(catalog: &Catalog) -> String {
+    super::json_text(&all_events(catalog))
 }
 
 fn comment(source: &str) -> String {

@@ -7,51 +7,22 @@
 
 use super::REGENERATE;
 use super::runtime as rt;
-use crate::diag::is_unprintable;
+use crate::diag::{Diagnostic, is_unprintable};
 use crate::model::{Catalog, Condition, Event, Field, IntWidth, Ty, TypeDef, TypeId, TypeKind};
 use crate::template::Part;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-/// `pub mod` name -> file contents, plus `mod.rs`.
-///
-/// Modules are rendered on every core: syn's parse before prettyplease is the
-/// compiler's most expensive step, and each module is independent. The output
-/// order (and so every byte) does not depend on the threads.
-pub fn emit(catalog: &Catalog) -> Vec<(String, String)> {
-    let events = &catalog.events;
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(events.len().max(1));
-    let chunk = events.len().div_ceil(workers).max(1);
-    let mut out: Vec<(String, String)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = events
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|e| (format!("{}.rs", e.module), event_module(e)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    out.push(("mod.rs".to_owned(), catalog_module(catalog)));
-    out
-}
-
-fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
+/// `pub mod` name -> file contents, plus `mod.rs`; modules are rendered in
+/// parallel ([`crate::par::map`]), in catalog order whatever the threads do.
+pub fn emit(catalog: &Catalog) -> Result<Vec<(String, String)>, Box<Diagnostic>> {
+    let mut out = crate::par::map(&catalog.events, |e| {
+        event_module(e).map(|text| (format!("{}.rs", e.module), text))
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()?;
+    out.push(("mod.rs".to_owned(), catalog_module(catalog)?));
+    Ok(out)
 }
 
 fn docs(text: &str) -> TokenStream {
@@ -114,13 +85,21 @@ fn markdown_safe(line: &str) -> String {
     out
 }
 
-fn render(header: &str, tokens: TokenStream) -> String {
-    let file: syn::File = match syn::parse2(tokens) {
-        Ok(f) => f,
-        // The emitter builds tokens from sanitized names only; a failure here is a bug.
-        Err(e) => return format!("{header}compile_error!({:?});\n", e.to_string()),
-    };
-    format!("{header}{}", prettyplease::unparse(&file))
+/// Pretty-prints one module. The emitter builds tokens from sanitized names only,
+/// so tokens that do not parse are a bug in this file: reported against
+/// `source` as an error (regenerate then writes nothing), never written out.
+fn render(source: &str, tokens: TokenStream) -> Result<String, Box<Diagnostic>> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| {
+        let message = format!("internal error: the generated Rust does not parse: {e}");
+        Box::new(Diagnostic::new(source, "", message).with_help(
+            "this is a bug in the schema compiler (codegen/src/emit/rust.rs); please report it with this schema",
+        ))
+    })?;
+    Ok(format!(
+        "{}{}",
+        header(source),
+        prettyplease::unparse(&file)
+    ))
 }
 
 fn header(source: &str) -> String {
@@ -130,15 +109,15 @@ fn header(source: &str) -> String {
 }
 
 /// One event's module: its types, their metadata and the payload trait impl.
-pub fn event_module(event: &Event) -> String {
+pub fn event_module(event: &Event) -> Result<String, Box<Diagnostic>> {
     let name = &event.name;
     let module_doc = inner_docs(&format!(
         "The `{name}` event, generated from `{}`.\n\nThe payload type is [`{}`].",
         event.source_file,
-        event.root().rust_name.trim_start_matches("r#")
+        event.root().ident.name
     ));
     let types = event.types.iter().map(|t| type_item(event, t));
-    let root = ident(&event.root().rust_name);
+    let root = event.root().ident.to_ident();
     let shapes = event
         .types
         .iter()
@@ -172,11 +151,11 @@ pub fn event_module(event: &Event) -> String {
             #(#shapes)*
         }
     };
-    render(&header(&event.source_file), tokens)
+    render(&event.source_file, tokens)
 }
 
 fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
-    let name = ident(&t.rust_name);
+    let name = t.ident.to_ident();
     let doc = docs(&t.description);
     match &t.kind {
         TypeKind::Object(fields) => {
@@ -198,7 +177,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
             }
         }
         TypeKind::Enum(variants) => {
-            let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.rust)).collect();
+            let idents: Vec<Ident> = variants.iter().map(|v| v.ident.to_ident()).collect();
             let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
             let spoken: Vec<&str> = variants.iter().map(|v| v.spoken.as_str()).collect();
             let vdocs = variants.iter().map(|v| {
@@ -211,7 +190,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
             let private = rt::private();
             let renames = variants.iter().map(|v| {
                 let wire = &v.wire;
-                (v.rust.trim_start_matches("r#") != wire).then(|| quote!(#[serde(rename = #wire)]))
+                (v.ident.name != *wire).then(|| quote!(#[serde(rename = #wire)]))
             });
             quote! {
                 #doc
@@ -261,7 +240,7 @@ fn has_text(event: &Event, ty: &Ty) -> bool {
         Ty::Named(id) => match &event.get(*id).kind {
             TypeKind::Object(fields) => fields
                 .iter()
-                .any(|f| f.localizable || has_text(event, &f.ty)),
+                .any(|f| f.localizable() || has_text(event, &f.ty)),
             TypeKind::Enum(_) => false,
         },
         Ty::Array { items, .. } => has_text(event, items),
@@ -300,14 +279,14 @@ fn visitor_fn(event: &Event, fields: &[Field], mutable: bool) -> TokenStream {
     let visits: Vec<TokenStream> = fields
         .iter()
         .filter_map(|f| {
-            let field = ident(&f.rust);
+            let field = f.ident.to_ident();
             let wire = &f.wire;
-            let one = match (&f.ty, f.localizable) {
-                (Ty::String, true) => quote!(f(&#join(prefix, #wire), v);),
-                (Ty::Named(_), _) if has_text(event, &f.ty) => {
+            let one = match &f.ty {
+                Ty::Text { localizable: true } => quote!(f(&#join(prefix, #wire), v);),
+                Ty::Named(_) if has_text(event, &f.ty) => {
                     quote!(#visit(v, &#join(prefix, #wire), f);)
                 }
-                (Ty::Array { .. }, _) if has_text(event, &f.ty) => quote! {
+                Ty::Array { .. } if has_text(event, &f.ty) => quote! {
                     for (i, item) in v.#iter().enumerate() {
                         #visit(item, &::std::format!("{}[{}]", #join(prefix, #wire), i), f);
                     }
@@ -339,7 +318,9 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
     let private = rt::PRIVATE_PATH;
     let opt = if optional { "opt_" } else { "" };
     match ty {
-        Ty::String => unreachable_string(),
+        // A string's type says whether it may be a reference: `Text` or `PlainText`.
+        Ty::Text { localizable: true } => (rt::text(), None),
+        Ty::Text { localizable: false } => (rt::plain_text(), None),
         Ty::Boolean => (quote!(bool), None),
         Ty::DateTime => {
             let with = if optional { "opt" } else { "deserialize" };
@@ -349,7 +330,7 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
             )
         }
         Ty::Named(id) => {
-            let name = ident(&event.get(*id).rust_name);
+            let name = event.get(*id).ident.to_ident();
             (quote!(#name), None)
         }
         Ty::Integer { minimum, maximum } if IntWidth::of(*minimum, *maximum) == IntWidth::U64 => {
@@ -375,10 +356,7 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
             max_items,
             unique,
         } => {
-            let (item, _) = match items.as_ref() {
-                Ty::String => (rt::plain_text(), None),
-                other => rust_type(event, other, false),
-            };
+            let (item, _) = rust_type(event, items, false);
             let bounded = min_items.is_some() || max_items.is_some() || *unique;
             let with = bounded.then(|| {
                 let min = min_items.unwrap_or(0);
@@ -390,21 +368,12 @@ fn rust_type(event: &Event, ty: &Ty, optional: bool) -> (TokenStream, Option<Str
     }
 }
 
-fn unreachable_string() -> (TokenStream, Option<String>) {
-    // Strings are typed by their field (localizable or not); see `field_item`.
-    (rt::plain_text(), None)
-}
-
 fn field_item(event: &Event, f: &Field) -> TokenStream {
     let doc = docs(&field_doc(f));
-    let name = ident(&f.rust);
+    let name = f.ident.to_ident();
     let wire = &f.wire;
-    let rename = (f.rust.trim_start_matches("r#") != wire).then(|| quote!(rename = #wire,));
-    let (ty, with) = match (&f.ty, f.localizable) {
-        (Ty::String, true) => (rt::text(), None),
-        (Ty::String, false) => (rt::plain_text(), None),
-        (other, _) => rust_type(event, other, !f.required),
-    };
+    let rename = (f.ident.name != *wire).then(|| quote!(rename = #wire,));
+    let (ty, with) = rust_type(event, &f.ty, !f.required);
     if f.required {
         let with = with.map(|w| quote!(deserialize_with = #w,));
         let attr = (rename.is_some() || with.is_some()).then(|| quote!(#[serde(#rename #with)]));
@@ -427,7 +396,7 @@ fn field_doc(f: &Field) -> String {
     } else {
         "optional".to_owned()
     });
-    if f.localizable {
+    if f.localizable() {
         notes.push("localizable".to_owned());
     }
     match &f.ty {
@@ -481,13 +450,13 @@ fn shape_name(id: TypeId) -> Ident {
 /// Metadata of one type, as a static in `__meta`.
 fn shape_static(event: &Event, index: usize, t: &TypeDef) -> TokenStream {
     let name = shape_name(TypeId(index));
-    let rust_name = t.rust_name.trim_start_matches("r#");
+    let rust_name = &t.ident.name;
     match &t.kind {
         TypeKind::Object(fields) => {
             let fields = fields.iter().map(|f| {
                 let wire = &f.wire;
                 let required = f.required;
-                let localizable = f.localizable;
+                let localizable = f.localizable();
                 let description = &f.description;
                 let shape = shape_expr(event, &f.ty);
                 quote! {
@@ -522,7 +491,7 @@ fn shape_static(event: &Event, index: usize, t: &TypeDef) -> TokenStream {
 
 fn shape_expr(event: &Event, ty: &Ty) -> TokenStream {
     match ty {
-        Ty::String => quote!(Shape::String),
+        Ty::Text { .. } => quote!(Shape::String),
         Ty::Boolean => quote!(Shape::Boolean),
         Ty::DateTime => quote!(Shape::DateTime),
         Ty::Integer { minimum, maximum } => {
@@ -591,12 +560,12 @@ fn schema_static(event: &Event) -> TokenStream {
 }
 
 /// `mod.rs`: the module list, the event enum, the names and the schema table.
-pub fn catalog_module(catalog: &Catalog) -> String {
-    let modules: Vec<Ident> = catalog.events.iter().map(|e| ident(&e.module)).collect();
+pub fn catalog_module(catalog: &Catalog) -> Result<String, Box<Diagnostic>> {
+    let modules: Vec<Ident> = catalog.events.iter().map(|e| e.module.to_ident()).collect();
     let roots: Vec<Ident> = catalog
         .events
         .iter()
-        .map(|e| ident(&e.root().rust_name))
+        .map(|e| e.root().ident.to_ident())
         .collect();
     let names: Vec<&str> = catalog.events.iter().map(|e| e.name.as_str()).collect();
     let variant_docs = catalog
@@ -678,5 +647,17 @@ pub fn catalog_module(catalog: &Catalog) -> String {
             }
         }
     };
-    render(&header("schemas/*.yaml"), tokens)
+    render("schemas/*.yaml", tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Tokens that do not parse are an error naming the schema, not a file.
+    #[test]
+    fn unparsable_tokens_are_an_error() {
+        let d = super::render("schemas/AMAZON.X.Y.yaml", quote::quote!(pub struct;))
+            .expect_err("does not parse");
+        assert_eq!(d.file, "schemas/AMAZON.X.Y.yaml");
+        assert!(d.message.starts_with("internal error"), "{}", d.message);
+    }
 }

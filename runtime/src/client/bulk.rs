@@ -22,6 +22,7 @@ const MAX_REASON_CHARS: usize = 2 * MAX_BODY_CHARS;
 pub struct BulkItem<E> {
     /// Where it came from, for messages: `tonight.jsonl:12`.
     pub source: Option<String>,
+    /// The request to send, or the report of why it could not be read (counted as rejected, not sent).
     pub request: Result<ProactiveEventRequest<E>, Report>,
 }
 
@@ -65,13 +66,16 @@ impl Default for BulkOptions {
 }
 
 impl BulkOptions {
+    /// The defaults: 8 events in flight, no journal.
     pub fn new() -> Self {
         Self::default()
     }
+    /// Events in flight at once; at least 1.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
     }
+    /// Records outcomes in `journal` and skips the events it shows delivered.
     pub fn journal(mut self, journal: Journal) -> Self {
         self.journal = Some(journal);
         self
@@ -80,8 +84,11 @@ impl BulkOptions {
 
 /// What became of one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ItemStatus {
+    /// Amazon accepted it (202).
     Accepted,
+    /// Amazon had already accepted it (409): delivered.
     AlreadyAccepted,
     /// Delivered in an earlier run (found in the journal); not sent.
     Skipped,
@@ -94,9 +101,13 @@ pub enum ItemStatus {
 /// One event's outcome, as passed to the progress callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemReport {
+    /// Where it came from, for messages: `tonight.jsonl:12`.
     pub source: Option<String>,
+    /// The request's `referenceId`, when it was read.
     pub reference_id: Option<String>,
+    /// The unicast user, when there is one.
     pub user: Option<String>,
+    /// What became of it.
     pub status: ItemStatus,
 }
 
@@ -130,11 +141,15 @@ impl fmt::Display for ItemReport {
 /// Counts of a bulk send, and the events that were not delivered.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Events Amazon accepted (202).
     pub accepted: u64,
+    /// Events Amazon had already accepted (409).
     pub already_accepted: u64,
     /// Delivered in an earlier run, per the journal.
     pub skipped: u64,
+    /// Events that sending again will not help: invalid, or 400, 403, 432.
     pub rejected: u64,
+    /// Events not delivered for now: token, transport, 429, 5xx after the retries.
     pub failed: u64,
     /// Every rejected or failed event with its reason, in completion order.
     pub problems: Vec<ItemReport>,
@@ -188,6 +203,7 @@ pub struct Interrupted {
     /// Every event handled, the one whose record failed included (its delivery
     /// happened; only the record is missing).
     pub summary: Summary,
+    /// The journal error that stopped the run.
     pub error: JournalError,
 }
 
@@ -218,7 +234,9 @@ impl From<Interrupted> for JournalError {
 /// Passed to the progress callback after each event.
 #[derive(Debug)]
 pub struct Progress<'a> {
+    /// The counts so far.
     pub summary: &'a Summary,
+    /// The event just handled.
     pub item: &'a ItemReport,
 }
 

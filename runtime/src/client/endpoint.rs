@@ -6,13 +6,15 @@ use std::str::FromStr;
 /// The LWA token endpoint (all regions).
 pub const TOKEN_URL: &str = "https://api.amazon.com/auth/o2/token";
 
-pub use crate::region::Region;
+pub use crate::region::{Region, UnknownRegion};
 
 /// Development reaches the skill's testers only; live reaches customers of a
 /// certified skill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
+    /// The skill's development stage: its testers only.
     Development,
+    /// The certified skill's live stage: its customers.
     Live,
 }
 
@@ -25,6 +27,7 @@ impl Stage {
         }
     }
 
+    /// `development` or `live`, as the CLI and the journal write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Development => "development",
@@ -40,15 +43,38 @@ impl fmt::Display for Stage {
 }
 
 impl FromStr for Stage {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownStage;
+    fn from_str(s: &str) -> Result<Self, UnknownStage> {
         match s.to_ascii_lowercase().as_str() {
             "development" | "dev" => Ok(Self::Development),
             "live" => Ok(Self::Live),
-            _ => Err(format!("unknown stage `{s}`; expected development or live")),
+            _ => Err(UnknownStage(s.to_owned())),
         }
     }
 }
+
+/// A string that is not a stage (from [`Stage`]'s `FromStr`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStage(String);
+
+impl UnknownStage {
+    /// The rejected string.
+    pub fn input(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnknownStage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown stage `{}`; expected development or live",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownStage {}
 
 /// The full URL events are posted to: `base` (no trailing slash needed) + the stage's path.
 pub fn events_url(base: &str, stage: Stage) -> String {

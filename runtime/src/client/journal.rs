@@ -34,6 +34,7 @@ pub struct JournalRecord {
     /// journals of the earlier format, whose records match no destination.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
+    /// The request's `referenceId`.
     pub reference_id: String,
     /// The Unicast user; `None` for Multicast.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,10 +43,13 @@ pub struct JournalRecord {
     pub timestamp: DateTime,
     /// `accepted`, `already_accepted`, `rejected` or `failed`.
     pub outcome: String,
+    /// The HTTP status of Amazon's answer, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// Amazon's `x-amzn-RequestId`, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Why the event was not delivered (redacted), for `rejected` and `failed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When the outcome was recorded.
@@ -63,35 +67,47 @@ impl JournalRecord {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum JournalError {
+    /// Reading, writing or syncing the file failed.
     Io {
+        /// The journal's path.
         path: PathBuf,
+        /// The I/O error.
         error: io::Error,
     },
     /// A line other than the last is not a record: not a journal, or damaged.
     Corrupt {
+        /// The journal's path.
         path: PathBuf,
+        /// The 1-based line number.
         line: usize,
+        /// Why the line is not a record.
         error: String,
     },
     /// The path is a device, a pipe or a directory: reading `/dev/zero` would
     /// never end, and writing `/dev/full` never succeed.
     NotAFile {
+        /// The path given.
         path: PathBuf,
     },
     /// The file is larger than the journal's size limit (on open).
     TooLarge {
+        /// The journal's path.
         path: PathBuf,
+        /// The size limit in bytes.
         limit: u64,
     },
     /// Appending this record would make the file larger than the limit; it was
     /// not written.
     Full {
+        /// The journal's path.
         path: PathBuf,
+        /// The size limit in bytes.
         limit: u64,
     },
     /// An earlier write failed (and was rolled back where possible): the file's
     /// end is uncertain, so nothing more is appended.
     Failed {
+        /// The journal's path.
         path: PathBuf,
     },
 }
@@ -304,6 +320,7 @@ impl Journal {
         })
     }
 
+    /// The journal's file.
     pub fn path(&self) -> &Path {
         &self.inner.path
     }

@@ -14,7 +14,7 @@ mod secret;
 mod token;
 
 pub use bulk::{BulkItem, BulkOptions, Interrupted, ItemReport, ItemStatus, Progress, Summary};
-pub use endpoint::{Region, Stage, TOKEN_URL, events_url};
+pub use endpoint::{Region, Stage, TOKEN_URL, UnknownRegion, UnknownStage, events_url};
 pub use journal::{DEFAULT_MAX_JOURNAL_BYTES, Journal, JournalError, JournalRecord};
 pub use outcome::{AudienceKind, Delivered, MAX_LISTED_VIOLATIONS, Outcome, Rejection, SendError};
 pub use retry::RetryPolicy;
@@ -22,7 +22,7 @@ pub use secret::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, Credentials, MissingCredentia
 pub use token::{MAX_TOKEN_LIFETIME, SCOPE, TokenError, TokenErrorKind, TokenResponse};
 
 use crate::redact::Redactor;
-use crate::validate::{self, Options, Report, Violation};
+use crate::validate::{self, Options, Report, Rule, Violation};
 use crate::{Audience, EventSet, ProactiveEventRequest};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
@@ -150,6 +150,7 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed requests are retried (default [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -177,7 +178,10 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, BuildError> {
+    /// The client; fails on a URL that is not `http(s)://host…` or when the HTTP
+    /// client cannot be set up. Uses ring for TLS unless the application installed
+    /// a crypto provider.
+    pub fn build(self) -> Result<Client, ClientBuildError> {
         // reqwest is built without a default crypto provider (no aws-lc, no
         // OpenSSL); use ring unless the application installed one.
         if rustls::crypto::CryptoProvider::get_default().is_none() {
@@ -194,7 +198,7 @@ impl ClientBuilder {
                 env!("CARGO_PKG_VERSION")
             ))
             .build()
-            .map_err(|e| BuildError(e.to_string()))?;
+            .map_err(ClientBuildError::Http)?;
         let base = self
             .api_base
             .unwrap_or_else(|| self.region.api_base().to_owned());
@@ -207,10 +211,9 @@ impl ClientBuilder {
                 }
                 Ok(parsed)
             }
-            _ => Err(BuildError(format!(
-                "`{}` is not an http(s) URL",
-                crate::redact::redact(url)
-            ))),
+            _ => Err(ClientBuildError::Url(
+                crate::redact::redact(url).into_owned(),
+            )),
         };
         check(&base)?;
         let token_url = self.token_url.unwrap_or_else(|| TOKEN_URL.to_owned());
@@ -251,24 +254,46 @@ impl ClientBuilder {
 }
 
 /// The client could not be configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildError(String);
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClientBuildError {
+    /// The HTTP client could not be created (its error is the [`source`](std::error::Error::source)).
+    Http(reqwest::Error),
+    /// The API base, token or events URL is not an http(s) URL with a host
+    /// (the URL, with any secret in it redacted).
+    Url(String),
+}
 
-impl fmt::Display for BuildError {
+impl fmt::Display for ClientBuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot build the client: {}", self.0)
+        match self {
+            Self::Http(e) => write!(f, "cannot build the client: {e}"),
+            Self::Url(url) => write!(f, "cannot build the client: `{url}` is not an http(s) URL"),
+        }
     }
 }
 
-impl std::error::Error for BuildError {}
+impl std::error::Error for ClientBuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Http(e) => Some(e),
+            Self::Url(_) => None,
+        }
+    }
+}
 
 impl Client {
     /// A client with the defaults: Amazon's URLs for `region` and `stage`, 25
     /// requests per second, [`RetryPolicy::default`].
-    pub fn new(credentials: Credentials, region: Region, stage: Stage) -> Result<Self, BuildError> {
+    pub fn new(
+        credentials: Credentials,
+        region: Region,
+        stage: Stage,
+    ) -> Result<Self, ClientBuildError> {
         Self::builder(credentials, region, stage).build()
     }
 
+    /// A builder for a client with other URLs, rate limit, retries or timeouts.
     pub fn builder(credentials: Credentials, region: Region, stage: Stage) -> ClientBuilder {
         ClientBuilder {
             credentials,
@@ -289,10 +314,12 @@ impl Client {
         &self.inner.events_url
     }
 
+    /// The stage events go to.
     pub fn stage(&self) -> Stage {
         self.inner.stage
     }
 
+    /// The region the client was built for.
     pub fn region(&self) -> Region {
         self.inner.region
     }
@@ -466,11 +493,7 @@ impl Client {
         }
         let body = serde_json::to_vec(request).map_err(|e| {
             SendError::Invalid(Report {
-                violations: vec![Violation::error(
-                    validate::rules::STRUCTURE,
-                    "",
-                    e.to_string(),
-                )],
+                violations: vec![Violation::error(Rule::Structure, "", e.to_string())],
             })
         })?;
         let audience = match request.relevant_audience {

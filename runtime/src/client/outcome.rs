@@ -12,6 +12,7 @@ pub const MAX_LISTED_VIOLATIONS: usize = 10;
 /// A delivered event. `AlreadyAccepted` (409) is a success: the `referenceId`
 /// and user are Amazon's idempotency key, so a retried event lands here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Outcome {
     /// 202.
     Accepted,
@@ -22,6 +23,7 @@ pub enum Outcome {
 /// An outcome with the details of its delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivered {
+    /// Accepted now, or earlier.
     pub outcome: Outcome,
     /// Amazon's `x-amzn-RequestId` of the last response.
     pub request_id: Option<String>,
@@ -32,13 +34,16 @@ pub struct Delivered {
 /// Whom the event was addressed to; it changes what a 403 most likely means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AudienceKind {
+    /// To one user.
     Unicast,
+    /// To every subscribed user.
     Multicast,
 }
 
 /// An HTTP error answer from the Proactive Events API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
+    /// The HTTP status (400, 403, 429, …).
     pub status: u16,
     /// Amazon's response body (usually `{"code": ..., "message": ...}`),
     /// redacted and cut to 2,000 characters.
@@ -47,6 +52,7 @@ pub struct Rejection {
     pub request_id: Option<String>,
     /// HTTP requests made for this event.
     pub attempts: u32,
+    /// Whom the event was addressed to.
     pub audience: AudienceKind,
 }
 
@@ -106,6 +112,7 @@ impl fmt::Display for Rejection {
 /// text is redacted before it is stored, and `Display` hides credential shapes
 /// again.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SendError {
     /// Invalid: not sent. The report lists every violation.
     Invalid(Report),
@@ -114,7 +121,12 @@ pub enum SendError {
     /// No access token.
     Token(TokenError),
     /// No HTTP answer after the retries.
-    Transport { message: String, attempts: u32 },
+    Transport {
+        /// What went wrong (connection refused, reset, timeout), redacted.
+        message: String,
+        /// HTTP requests made for this event.
+        attempts: u32,
+    },
 }
 
 impl SendError {
@@ -164,7 +176,14 @@ impl fmt::Display for SendError {
     }
 }
 
-impl std::error::Error for SendError {}
+impl std::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Token(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<TokenError> for SendError {
     fn from(e: TokenError) -> Self {

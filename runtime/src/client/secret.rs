@@ -9,6 +9,7 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value`, which from now on prints as `[redacted]`.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -54,7 +55,9 @@ impl From<&str> for Secret {
 /// Build > Permissions; or `ask smapi get-skill-credentials`).
 #[derive(Clone, Debug)]
 pub struct Credentials {
+    /// The client id (`amzn1.application-oa2-client.…`).
     pub client_id: String,
+    /// The client secret, never printed.
     pub client_secret: Secret,
 }
 
@@ -64,6 +67,7 @@ pub const CLIENT_ID_VAR: &str = "ALEXA_CLIENT_ID";
 pub const CLIENT_SECRET_VAR: &str = "ALEXA_CLIENT_SECRET";
 
 impl Credentials {
+    /// Credentials from the two values.
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         Self {
             client_id: client_id.into(),
@@ -89,6 +93,7 @@ impl Credentials {
 /// Which credential variables are unset or empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingCredentials {
+    /// The unset or empty variables' names.
     pub missing: Vec<&'static str>,
 }
 

@@ -13,10 +13,12 @@ pub const SCOPE: &str = "alexa::proactive_events";
 /// The token endpoint's answer (Jovo's `sendAuthRequest`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TokenResponse {
+    /// The bearer token for the Proactive Events API, never printed.
     #[serde(deserialize_with = "secret")]
     pub access_token: Secret,
     /// Lifetime in seconds (3600 in practice).
     pub expires_in: u64,
+    /// The scope granted (`alexa::proactive_events`); empty when not sent.
     #[serde(default)]
     pub scope: String,
     /// `bearer` (some samples show `Bearer`).
@@ -30,19 +32,30 @@ fn secret<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
 
 /// The OAuth 2.0 error code of a refused token request.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenErrorKind {
+    /// `invalid_client`: wrong client id or secret.
     InvalidClient,
+    /// `invalid_scope`: the skill may not use the scope.
     InvalidScope,
+    /// `invalid_request`: a malformed token request.
     InvalidRequest,
+    /// `unauthorized_client`: the grant is not allowed for these credentials.
     UnauthorizedClient,
+    /// `unsupported_grant_type`.
     UnsupportedGrantType,
+    /// `invalid_grant`.
     InvalidGrant,
+    /// `server_error`: trouble at Login with Amazon.
     ServerError,
+    /// `temporarily_unavailable`: try again later.
     TemporarilyUnavailable,
+    /// Any other code, as sent.
     Other(String),
 }
 
 impl TokenErrorKind {
+    /// The kind of an OAuth `error` code; unknown codes are kept as [`TokenErrorKind::Other`].
     pub fn from_code(code: &str) -> Self {
         match code {
             "invalid_client" => Self::InvalidClient,
@@ -57,6 +70,7 @@ impl TokenErrorKind {
         }
     }
 
+    /// The OAuth code, as sent.
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidClient => "invalid_client",
@@ -100,21 +114,33 @@ impl TokenErrorKind {
 /// redacts what the endpoint sent before it is stored here, and `Display`
 /// hides credential shapes again (for errors built elsewhere).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TokenError {
     /// The endpoint refused the request with an OAuth error body.
     Refused {
+        /// The OAuth error code.
         kind: TokenErrorKind,
+        /// The HTTP status.
         status: u16,
+        /// The `error_description`, redacted, when sent.
         description: Option<String>,
     },
     /// An HTTP error without an OAuth body (e.g. 503 after the retries).
     Http {
+        /// The HTTP status.
         status: u16,
+        /// The response body, redacted.
         body: String,
+        /// HTTP requests made.
         attempts: u32,
     },
     /// No HTTP answer (connection refused, reset, timeout), after the retries.
-    Transport { message: String, attempts: u32 },
+    Transport {
+        /// What went wrong, redacted.
+        message: String,
+        /// HTTP requests made.
+        attempts: u32,
+    },
     /// A 200 whose body is not a token response.
     InvalidResponse(String),
 }

@@ -55,7 +55,9 @@ pub struct Faults {
     /// Fraction of issued tokens that stop working after `early_expiry`
     /// although `expires_in` promises more.
     pub early_expiry_rate: f64,
+    /// How long those tokens work.
     pub early_expiry: Duration,
+    /// Seeds the fault generator: the same seed injects the same faults.
     pub seed: u64,
 }
 
@@ -79,13 +81,16 @@ impl Default for Faults {
 pub struct EmulatorConfig {
     /// Default `127.0.0.1:0` (a free port).
     pub listen: SocketAddr,
+    /// The client id the token endpoint accepts (default [`DEFAULT_CLIENT_ID`]).
     pub client_id: String,
+    /// The client secret the token endpoint accepts (default [`DEFAULT_CLIENT_SECRET`]).
     pub client_secret: String,
     /// `expires_in` of issued tokens (default 3600 s), at most
     /// [`MAX_TOKEN_TTL`] (a longer one is shortened to it).
     pub token_ttl: Duration,
     /// Event requests per second before 429 (default 25, Amazon's; `None`: no limit).
     pub rate_limit: Option<u32>,
+    /// Injected faults (default none).
     pub faults: Faults,
     /// Connections served at once (default [`DEFAULT_MAX_CONNECTIONS`], at
     /// least 1); further clients wait in the listen backlog until one closes.
@@ -125,8 +130,9 @@ impl fmt::Debug for EmulatorConfig {
 /// The only scope the token endpoint grants.
 pub const SCOPE: &str = "alexa::proactive_events";
 
-/// The credentials the emulator accepts by default.
+/// The client id the emulator accepts by default.
 pub const DEFAULT_CLIENT_ID: &str = "amzn1.application-oa2-client.emulator";
+/// The client secret the emulator accepts by default.
 pub const DEFAULT_CLIENT_SECRET: &str = "emulator-secret";
 
 /// The longest token lifetime the emulator grants: 365 days. A longer
@@ -212,6 +218,7 @@ impl fmt::Debug for EmulatorHandle {
 }
 
 impl EmulatorHandle {
+    /// The address the emulator listens on (`127.0.0.1:PORT` by default).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

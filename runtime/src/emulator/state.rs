@@ -27,6 +27,7 @@ const SWEEP_TOKENS_AT: usize = 1024;
 pub struct AcceptedEvent {
     /// `development` or `live`.
     pub stage: String,
+    /// The event's `referenceId`.
     pub reference_id: String,
     /// `relevantAudience` as sent.
     pub audience: serde_json::Value,
@@ -45,7 +46,9 @@ pub struct AcceptedEvent {
 pub enum Scripted {
     /// This status, with this `Retry-After` (seconds) if any, and an Amazon-style body.
     Status {
+        /// The HTTP status.
         status: u16,
+        /// The `Retry-After` header's seconds, if any.
         retry_after: Option<u64>,
     },
     /// Close the connection without answering.
@@ -53,12 +56,14 @@ pub enum Scripted {
 }
 
 impl Scripted {
+    /// Answer `status`, without `Retry-After`.
     pub fn status(status: u16) -> Self {
         Self::Status {
             status,
             retry_after: None,
         }
     }
+    /// Answer `status` with `Retry-After: seconds`.
     pub fn retry_after(status: u16, seconds: u64) -> Self {
         Self::Status {
             status,
@@ -71,8 +76,11 @@ impl Scripted {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
+    /// Requests to the token endpoint.
     pub token_requests: u64,
+    /// Tokens issued (successful token requests).
     pub tokens_issued: u64,
+    /// Requests to the event endpoints.
     pub event_requests: u64,
     /// Answers per status code (event endpoints).
     pub event_statuses: BTreeMap<u16, u64>,

@@ -75,6 +75,7 @@ impl<E: EventSet> FanOut<E> {
         self.by_region.values().map(Vec::len).sum()
     }
 
+    /// Whether the plan sends nothing (no routable subscriber).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -96,13 +97,15 @@ impl<E: EventSet> FanOut<E> {
 #[cfg(feature = "client")]
 mod send {
     use super::{EventSet, FanOut, Region, Subscriber};
-    use crate::client::{BuildError, BulkOptions, Client, JournalError, Progress, Summary};
+    use crate::client::{BulkOptions, Client, ClientBuildError, JournalError, Progress, Summary};
     use std::collections::BTreeMap;
     use std::fmt;
 
     /// What a fan-out did, per region.
     #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
     pub struct FanOutSummary {
+        /// Each region's bulk-send summary.
         pub by_region: BTreeMap<Region, Summary>,
         /// Subscribers with an unknown `apiEndpoint`: not sent to.
         pub unroutable: Vec<Subscriber>,
@@ -141,9 +144,16 @@ mod send {
 
     /// Why a fan-out stopped.
     #[derive(Debug)]
+    #[non_exhaustive]
+    #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
     pub enum FanOutError {
         /// The client for a region could not be built; nothing was sent.
-        Client { region: Region, error: BuildError },
+        Client {
+            /// The region whose client failed.
+            region: Region,
+            /// Why it failed.
+            error: ClientBuildError,
+        },
         /// The journal could not be written: the run stopped.
         Journal(JournalError),
     }
@@ -159,16 +169,24 @@ mod send {
         }
     }
 
-    impl std::error::Error for FanOutError {}
+    impl std::error::Error for FanOutError {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            match self {
+                Self::Client { error, .. } => Some(error),
+                Self::Journal(e) => Some(e),
+            }
+        }
+    }
 
     impl<E: EventSet> FanOut<E> {
         /// Sends the plan, one region after the other, each through the client that
         /// `client_for(region)` builds (its rate limiter, retries and, with
         /// `options.journal`, the journal that makes a re-run skip delivered users).
         /// All clients are built before anything is sent.
+        #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
         pub async fn send(
             &self,
-            mut client_for: impl FnMut(Region) -> Result<Client, BuildError>,
+            mut client_for: impl FnMut(Region) -> Result<Client, ClientBuildError>,
             options: BulkOptions,
             mut progress: impl FnMut(&Progress<'_>) + Send,
         ) -> Result<FanOutSummary, FanOutError> {

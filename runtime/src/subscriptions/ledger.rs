@@ -10,9 +10,12 @@ use std::fmt;
 /// What [`Ledger::apply`] did with one notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// The skill the notice is for (`amzn1.ask.skill.…`).
     pub skill_id: String,
+    /// The user whose subscriptions changed (`amzn1.ask.account.…`).
     pub user_id: String,
-    pub outcome: Outcome,
+    /// Whether the notice changed the stored state.
+    pub outcome: ApplyOutcome,
     /// Events the user was not subscribed to before and is now (sorted).
     pub subscribed: Vec<String>,
     /// Events the user was subscribed to before and is not now (sorted).
@@ -22,18 +25,22 @@ pub struct Change {
 impl Change {
     /// True when the notice was older than the stored state and so ignored.
     pub fn is_stale(&self) -> bool {
-        matches!(self.outcome, Outcome::Stale { .. })
+        matches!(self.outcome, ApplyOutcome::Stale { .. })
     }
 }
 
 /// The fate of one notice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 #[serde(rename_all = "snake_case", tag = "outcome")]
-pub enum Outcome {
+pub enum ApplyOutcome {
     /// Newer than the stored state (or the user's first): it is the state now.
     Applied,
     /// Older than the stored state (by timestamp, then request id): ignored.
-    Stale { current: Version },
+    Stale {
+        /// The version of the stored state, which stays.
+        current: Version,
+    },
     /// The stored state came from this very request (same timestamp and request id),
     /// e.g. a re-delivery: nothing to do.
     Duplicate,
@@ -42,10 +49,13 @@ pub enum Outcome {
 /// The stored state of one user of one skill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
+    /// The skill (`amzn1.ask.skill.…`).
     pub skill_id: String,
+    /// The user (`amzn1.ask.account.…`).
     pub user_id: String,
     /// The events the user is subscribed to; empty after a full unsubscribe.
     pub events: BTreeSet<String>,
+    /// The `apiEndpoint` of the user's newest notice: where to send their events.
     pub api_endpoint: String,
     /// `None` when `api_endpoint` is not one of the three known hosts.
     pub region: Option<Region>,
@@ -69,8 +79,11 @@ impl UserRecord {
 /// One user in an event's audience.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscriber {
+    /// The userId to send to (a unicast audience).
     pub user_id: String,
+    /// The user's `apiEndpoint`, as Alexa sent it.
     pub api_endpoint: String,
+    /// The region of `api_endpoint`; `None` for an unknown host (not sent to).
     pub region: Option<Region>,
 }
 
@@ -85,7 +98,9 @@ pub struct Cursor {
 /// One page of a listing in (skill, user) order. `next` is `None` on the last page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
+    /// This page's items.
     pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
     pub next: Option<Cursor>,
 }
 
@@ -95,7 +110,7 @@ pub struct Page<T> {
 pub trait Ledger {
     /// Records `notice` unless the stored state for its (skill, user) is newer.
     /// Newer means a later `timestamp`; for equal timestamps, the greater request id
-    /// (byte order). The same (timestamp, request id) again is [`Outcome::Duplicate`].
+    /// (byte order). The same (timestamp, request id) again is [`ApplyOutcome::Duplicate`].
     fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError>;
 
     /// [`Ledger::apply`] for many notices, in order, as one unit: a store with
@@ -144,7 +159,7 @@ pub(crate) fn decide(
     let mut change = Change {
         skill_id: notice.skill_id.clone(),
         user_id: notice.user_id.clone(),
-        outcome: Outcome::Applied,
+        outcome: ApplyOutcome::Applied,
         subscribed: Vec::new(),
         unsubscribed: Vec::new(),
     };
@@ -156,11 +171,11 @@ pub(crate) fn decide(
     let current = (&version.timestamp, version.request_id.as_str());
     match incoming.cmp(&current) {
         std::cmp::Ordering::Less => {
-            change.outcome = Outcome::Stale {
+            change.outcome = ApplyOutcome::Stale {
                 current: version.clone(),
             }
         }
-        std::cmp::Ordering::Equal => change.outcome = Outcome::Duplicate,
+        std::cmp::Ordering::Equal => change.outcome = ApplyOutcome::Duplicate,
         std::cmp::Ordering::Greater => {
             change.subscribed = notice.events.difference(events).cloned().collect();
             change.unsubscribed = events.difference(&notice.events).cloned().collect();

@@ -1,7 +1,7 @@
 //! The in-memory ledger: for tests, and for skills that rebuild state elsewhere.
 
 use super::ledger::{
-    Change, Cursor, Ledger, Outcome, Page, StoreError, Subscriber, UserRecord, decide,
+    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, decide,
 };
 use super::parse::SubscriptionChanged;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +23,7 @@ struct State {
 }
 
 impl MemoryLedger {
+    /// An empty ledger.
     pub fn new() -> Self {
         Self::default()
     }
@@ -39,7 +40,7 @@ impl State {
         let key = (n.skill_id.clone(), n.user_id.clone());
         let stored = self.users.get(&key);
         let change = decide(stored.map(|r| (&r.version, &r.events)), n);
-        if change.outcome == Outcome::Applied {
+        if change.outcome == ApplyOutcome::Applied {
             for e in &change.unsubscribed {
                 self.index
                     .remove(&(n.skill_id.clone(), e.clone(), n.user_id.clone()));

@@ -5,7 +5,7 @@
 //! Alexa sends the user's **full current** set each time, and the notices can arrive
 //! out of order (docs/decisions.md §6.1). The ledger orders them by `request.timestamp`, then by
 //! `requestId` (byte order) when timestamps are equal, and ignores an older one
-//! ([`Outcome::Stale`]), so the state never depends on arrival order.
+//! ([`ApplyOutcome::Stale`]), so the state never depends on arrival order.
 //!
 //! ```
 //! use alexa_proactive_events_runtime::subscriptions::{Ledger, MemoryLedger, SubscriptionChanged};
@@ -32,7 +32,7 @@ mod sqlite;
 pub use fanout::FanOut;
 #[cfg(feature = "client")]
 pub use fanout::{FanOutError, FanOutSummary};
-pub use ledger::{Change, Cursor, Ledger, Outcome, Page, StoreError, Subscriber, UserRecord};
+pub use ledger::{ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord};
 pub use memory::MemoryLedger;
 pub use parse::{ParseError, REQUEST_TYPE, Region, SubscriptionChanged, Version};
 #[cfg(feature = "sqlite")]

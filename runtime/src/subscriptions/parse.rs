@@ -166,7 +166,9 @@ fn events(body: Option<&Value>) -> Result<BTreeSet<String>, ParseError> {
 /// result does not depend on the order in which notices arrive.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Version {
+    /// The notice's `request.timestamp`.
     pub timestamp: DateTime,
+    /// The notice's `request.requestId`; breaks ties between equal timestamps.
     pub request_id: String,
 }
 
@@ -177,6 +179,7 @@ pub use crate::region::Region;
 pub struct ParseError {
     /// The dotted JSON path of the field (`request.timestamp`); empty for the whole body.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
     syntax: bool,
 }

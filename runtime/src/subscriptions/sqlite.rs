@@ -6,7 +6,7 @@
 //! compares against what the first committed. WAL mode lets readers run beside them.
 
 use super::ledger::{
-    Change, Cursor, Ledger, Outcome, Page, StoreError, Subscriber, UserRecord, decide,
+    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, decide,
 };
 use super::parse::{Region, SubscriptionChanged, Version};
 use crate::DateTime;
@@ -52,10 +52,12 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The schema version this library writes.
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// How to open a [`SqliteLedger`].
 #[derive(Debug, Clone)]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub struct SqliteOptions {
     /// How long a writer waits for another writer's transaction before failing; also
     /// how long opening keeps retrying while other openers set up a new file.
@@ -76,6 +78,7 @@ impl Default for SqliteOptions {
 /// SQLite's `synchronous` setting, in WAL mode. Either way a crash of the process
 /// loses nothing committed and never corrupts the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub enum Synchronous {
     /// Every commit is flushed to disk before it returns: it survives a power loss.
     Full,
@@ -87,6 +90,7 @@ pub enum Synchronous {
 /// A [`Ledger`] in a SQLite file. One value holds one connection; open one per thread
 /// or process for parallel writers, or share one (it is `Sync`) to serialize them.
 #[derive(Debug)]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub struct SqliteLedger {
     conn: Mutex<Connection>,
 }
@@ -448,7 +452,7 @@ fn apply_in(
         })
         .optional()?;
     let change = decide(stored.as_ref().map(|(v, e)| (v, e)), n);
-    if change.outcome != Outcome::Applied {
+    if change.outcome != ApplyOutcome::Applied {
         return Ok(change);
     }
     for e in &change.unsubscribed {

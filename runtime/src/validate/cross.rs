@@ -2,7 +2,7 @@
 //! (fast path) and the JSON walk (slow path). They allocate only to report.
 
 use super::json::SMALL;
-use super::{Options, Violation, rules};
+use super::{Options, Rule, Violation};
 use crate::DateTime;
 use crate::envelope::{EXPIRY_MAX, EXPIRY_MIN, human_bound};
 use crate::schema::EventSchema;
@@ -20,22 +20,22 @@ pub(super) fn expiry_window(
     let span = expiry.duration_since(timestamp);
     if span < EXPIRY_MIN {
         out.push(Violation::error(
-            rules::ENV_EXPIRY_MIN,
+            Rule::EnvExpiryMin,
             "/expiryTime",
             format!(
                 "expiryTime is {} after timestamp; the least Alexa accepts is {}",
-                human(span),
+                human(span, Round::Down),
                 human_bound(EXPIRY_MIN)
             ),
         ));
     }
     if span > EXPIRY_MAX {
         out.push(Violation::error(
-            rules::ENV_EXPIRY_MAX,
+            Rule::EnvExpiryMax,
             "/expiryTime",
             format!(
                 "expiryTime is {} after timestamp; the most Alexa accepts is {}",
-                human(span),
+                human(span, Round::Up),
                 human_bound(EXPIRY_MAX)
             ),
         ));
@@ -44,11 +44,18 @@ pub(super) fn expiry_window(
         let left = expiry.duration_since(now);
         if left < EXPIRY_MIN || left > EXPIRY_MAX {
             out.push(Violation::error(
-                rules::ENV_EXPIRY_CLOCK,
+                Rule::EnvExpiryClock,
                 "/expiryTime",
                 format!(
                     "expiryTime is {} from now ({now}); it must be between {} and {} from now",
-                    human(left),
+                    human(
+                        left,
+                        if left < EXPIRY_MIN {
+                            Round::Down
+                        } else {
+                            Round::Up
+                        }
+                    ),
                     human_bound(EXPIRY_MIN),
                     human_bound(EXPIRY_MAX)
                 ),
@@ -57,12 +64,37 @@ pub(super) fn expiry_window(
     }
 }
 
-/// `24 h 1 s`, `-3 min`, `4 min 59.5 s`.
-pub(crate) fn human(d: SignedDuration) -> String {
-    let sign = if d.is_negative() { "-" } else { "" };
-    let d = d.abs();
-    let total = d.as_secs().unsigned_abs();
-    let nanos = d.subsec_nanos().unsigned_abs();
+/// Which way [`human`] rounds a fraction of a second: away from the bound a
+/// value broke, so that a rounded value never reads as allowed
+/// (`4 min 59.5 s` is `4 min 59 s`, not `5 min`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Round {
+    /// Toward negative infinity (below a lower bound).
+    Down,
+    /// Toward positive infinity (above an upper bound).
+    Up,
+}
+
+/// Past this, whole minutes (rounded to the nearest) are precise enough: the
+/// bounds are 5 min and 24 h.
+const MINUTES_FROM: i128 = 25 * 3600;
+
+/// `24 h 1 s`, `-3 min`, `4 min 59 s`: whole seconds, rounded as `round` says,
+/// or whole minutes from 25 h on (`-23335 h 1 min`).
+pub(crate) fn human(d: SignedDuration, round: Round) -> String {
+    const NANOS: i128 = 1_000_000_000;
+    let nanos = d.as_nanos();
+    let mut secs = match round {
+        Round::Down => nanos.div_euclid(NANOS),
+        Round::Up => -(-nanos).div_euclid(NANOS),
+    };
+    let minutes_only = secs.abs() >= MINUTES_FROM;
+    if minutes_only {
+        // Nearest minute, half away from zero.
+        secs = (secs.abs() + 30) / 60 * 60 * secs.signum();
+    }
+    let sign = if secs < 0 { "-" } else { "" };
+    let total = secs.unsigned_abs();
     let (h, m, s) = (total / 3600, (total % 3600) / 60, total % 60);
     let mut parts = Vec::new();
     if h > 0 {
@@ -71,10 +103,7 @@ pub(crate) fn human(d: SignedDuration) -> String {
     if m > 0 {
         parts.push(format!("{m} min"));
     }
-    if nanos > 0 {
-        let frac = format!("{nanos:09}");
-        parts.push(format!("{s}.{} s", frac.trim_end_matches('0')));
-    } else if s > 0 || parts.is_empty() {
+    if !minutes_only && (s > 0 || parts.is_empty()) {
         parts.push(format!("{s} s"));
     }
     format!("{sign}{}", parts.join(" "))
@@ -107,7 +136,7 @@ pub(super) fn locales<'a>(
         };
         if let Some(first) = first {
             out.push(Violation::error(
-                rules::LOC_LOCALE_DUPLICATE,
+                Rule::LocLocaleDuplicate,
                 format!("/localizedAttributes/{i}/locale"),
                 format!("locale {tag} already has entry {first}; send one entry per locale"),
             ));
@@ -117,7 +146,7 @@ pub(super) fn locales<'a>(
             && !supported.contains(&tag)
         {
             out.push(Violation::warning(
-                rules::LOC_LOCALE_UNSUPPORTED,
+                Rule::LocLocaleUnsupported,
                 format!("/localizedAttributes/{i}/locale"),
                 format!(
                     "{} is documented for {} only; {tag} may not be delivered",
@@ -153,7 +182,7 @@ pub(super) fn key_defined<'a>(
         missing = true;
         let tag = locale(i).unwrap_or("(no locale)");
         out.push(Violation::error(
-            rules::LOC_KEY_DEFINED,
+            Rule::LocKeyDefined,
             format!("/localizedAttributes/{i}"),
             format!(
                 "no value for `{key}` (used at {}) in the entry for locale {tag}",
@@ -165,5 +194,28 @@ pub(super) fn key_defined<'a>(
     // (so a valid request allocates nothing here).
     if missing {
         checked.insert(key.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Round, human};
+    use jiff::SignedDuration;
+
+    #[test]
+    fn durations_read_in_whole_seconds_or_minutes() {
+        let d = |secs: i64, nanos: i32| SignedDuration::new(secs, nanos);
+        assert_eq!(human(d(24 * 3600 + 1, 0), Round::Up), "24 h 1 s");
+        assert_eq!(human(d(24 * 3600, 200_000_000), Round::Up), "24 h 1 s");
+        assert_eq!(human(d(299, 500_000_000), Round::Down), "4 min 59 s");
+        assert_eq!(human(d(-180, 0), Round::Down), "-3 min");
+        assert_eq!(human(d(0, -500_000_000), Round::Down), "-1 s");
+        assert_eq!(human(d(0, 0), Round::Down), "0 s");
+        // The clock check on a body from years ago: minutes, no fraction.
+        assert_eq!(
+            human(d(-(23335 * 3600 + 47), -647_098_977), Round::Down),
+            "-23335 h 1 min"
+        );
+        assert_eq!(human(d(30 * 3600 + 29, 0), Round::Up), "30 h");
     }
 }

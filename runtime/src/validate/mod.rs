@@ -29,6 +29,8 @@ mod json;
 pub mod rules;
 mod walk;
 
+pub use rules::{Rule, UnknownRule};
+
 use crate::schema::EventSchema;
 use crate::text::Text;
 use crate::{DateTime, EventSet, ProactiveEventRequest};
@@ -37,7 +39,9 @@ use std::fmt;
 /// An error makes the request invalid; a warning does not (e.g. an undocumented locale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Amazon rejects the request.
     Error,
+    /// Amazon accepts the request, but it may not reach everyone (an undocumented locale, say).
     Warning,
 }
 
@@ -53,18 +57,21 @@ impl fmt::Display for Severity {
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    /// Stable id, e.g. `ENV-EXPIRY-MAX`.
-    pub rule: &'static str,
+    /// Stable id, e.g. [`Rule::EnvExpiryMax`] (`ENV-EXPIRY-MAX`).
+    pub rule: Rule,
     /// JSON pointer of the offending value (RFC 6901), e.g. `/expiryTime`.
     pub pointer: String,
+    /// What is wrong and, where it helps, how to fix it; wording may change in a patch release.
     pub message: String,
+    /// Whether the violation makes the request invalid.
     pub severity: Severity,
 }
 
 impl Violation {
+    /// A violation of `rule` at `pointer`.
     pub fn new(
         severity: Severity,
-        rule: &'static str,
+        rule: Rule,
         pointer: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
@@ -75,36 +82,32 @@ impl Violation {
             severity,
         }
     }
-    pub fn error(
-        rule: &'static str,
-        pointer: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    /// An error: the request is invalid.
+    pub fn error(rule: Rule, pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Error, rule, pointer, message)
     }
-    pub fn warning(
-        rule: &'static str,
-        pointer: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    /// A warning: the request stays valid.
+    pub fn warning(rule: Rule, pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, rule, pointer, message)
     }
 }
 
-/// `error[ENV-EXPIRY-MAX] /expiryTime: …`
+/// `error[ENV-EXPIRY-MAX] /expiryTime: …`; with an empty pointer (the whole
+/// body) no pointer is written: `error[JSON-SYNTAX]: …`.
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}[{}] {}: {}",
-            self.severity, self.rule, self.pointer, self.message
-        )
+        write!(f, "{}[{}]", self.severity, self.rule)?;
+        if !self.pointer.is_empty() {
+            write!(f, " {}", self.pointer)?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
 /// Every violation found, errors and warnings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
+    /// In the order they were found.
     pub violations: Vec<Violation>,
 }
 
@@ -116,18 +119,20 @@ impl Report {
             .iter()
             .any(|v| v.severity == Severity::Error)
     }
+    /// The violations that make the request invalid.
     pub fn errors(&self) -> impl Iterator<Item = &Violation> {
         self.violations
             .iter()
             .filter(|v| v.severity == Severity::Error)
     }
+    /// The violations that do not.
     pub fn warnings(&self) -> impl Iterator<Item = &Violation> {
         self.violations
             .iter()
             .filter(|v| v.severity == Severity::Warning)
     }
-    /// Whether some violation has this rule id.
-    pub fn has(&self, rule: &str) -> bool {
+    /// Whether some violation has this rule.
+    pub fn has(&self, rule: Rule) -> bool {
         self.violations.iter().any(|v| v.rule == rule)
     }
 }
@@ -226,7 +231,7 @@ fn slow_path(
         Err(e) => {
             return Report {
                 violations: vec![Violation::error(
-                    rules::JSON_SYNTAX,
+                    Rule::JsonSyntax,
                     "",
                     format!("not JSON: {e}"),
                 )],
@@ -240,7 +245,7 @@ fn slow_path(
         // A safety net: the tests check that the walk always finds the reason.
         report
             .violations
-            .push(Violation::error(rules::STRUCTURE, "", typed.to_string()));
+            .push(Violation::error(Rule::Structure, "", typed.to_string()));
     }
     report
 }
@@ -327,7 +332,7 @@ fn cross_field<E: EventSet>(
                 out,
             ),
             Text::PerLocale(_) => out.push(Violation::error(
-                rules::LOC_UNBUILT,
+                Rule::LocUnbuilt,
                 payload_pointer(path),
                 "per-locale text must be resolved by the builder before sending",
             )),

@@ -6,7 +6,7 @@
 
 use super::Catalog;
 use super::json::Json;
-use super::{Options, Violation, cross, rules};
+use super::{Options, Rule, Violation, cross};
 use crate::schema::{EventSchema, IntWidth, ObjectShape, Shape};
 use crate::text::LOCALIZED_ATTRIBUTE_PREFIX;
 use crate::{DateTime, Locale, ReferenceId};
@@ -29,22 +29,22 @@ enum Family {
 }
 
 impl Family {
-    fn required(self) -> &'static str {
+    fn required(self) -> Rule {
         match self {
-            Self::Envelope => rules::ENV_REQUIRED,
-            Self::Payload => rules::PAYLOAD_REQUIRED,
+            Self::Envelope => Rule::EnvRequired,
+            Self::Payload => Rule::PayloadRequired,
         }
     }
-    fn null(self) -> &'static str {
+    fn null(self) -> Rule {
         match self {
-            Self::Envelope => rules::ENV_NULL,
-            Self::Payload => rules::PAYLOAD_NULL,
+            Self::Envelope => Rule::EnvNull,
+            Self::Payload => Rule::PayloadNull,
         }
     }
-    fn type_(self) -> &'static str {
+    fn type_(self) -> Rule {
         match self {
-            Self::Envelope => rules::ENV_TYPE,
-            Self::Payload => rules::PAYLOAD_TYPE,
+            Self::Envelope => Rule::EnvType,
+            Self::Payload => Rule::PayloadType,
         }
     }
 }
@@ -94,7 +94,7 @@ impl<'v> Walker<'v> {
         }
     }
 
-    fn error(&mut self, rule: &'static str, message: impl Into<String>) {
+    fn error(&mut self, rule: Rule, message: impl Into<String>) {
         self.out
             .push(Violation::error(rule, self.ptr.clone(), message.into()));
     }
@@ -155,7 +155,7 @@ impl<'v> Walker<'v> {
         object: &J,
         known: &dyn Fn(&str) -> Option<usize>,
         names: &dyn Fn() -> Vec<&'static str>,
-        rule: &'static str,
+        rule: Rule,
         what: &str,
     ) {
         // The known names seen so far, by index: a bit each (shapes have far
@@ -191,7 +191,7 @@ impl<'v> Walker<'v> {
             if repeat {
                 self.at(key, |w| {
                     w.error(
-                        rules::JSON_DUPLICATE_KEY,
+                        Rule::JsonDuplicateKey,
                         format!("`{key}` appears more than once in this object"),
                     );
                 });
@@ -204,7 +204,7 @@ impl<'v> Walker<'v> {
             object,
             &|k| fields.iter().position(|f| *f == k),
             &|| fields.to_vec(),
-            rules::ENV_UNKNOWN_FIELD,
+            Rule::EnvUnknownField,
             what,
         );
     }
@@ -212,7 +212,7 @@ impl<'v> Walker<'v> {
     fn request<J: Json>(&mut self, body: &'v J, options: &Options) {
         if !body.is_object() {
             self.error(
-                rules::ENV_TYPE,
+                Rule::EnvType,
                 format!(
                     "the request body must be a JSON object, not {}",
                     body.kind()
@@ -225,7 +225,7 @@ impl<'v> Walker<'v> {
             .member(body, "timestamp", Family::Envelope, envelope)
             .and_then(|v| {
                 self.at("timestamp", |w| {
-                    w.date_time(v, Family::Envelope, rules::ENV_TIMESTAMP_ISO8601)
+                    w.date_time(v, Family::Envelope, Rule::EnvTimestampIso8601)
                 })
             });
         if let Some(v) = self.member(body, "referenceId", Family::Envelope, envelope) {
@@ -235,7 +235,7 @@ impl<'v> Walker<'v> {
             .member(body, "expiryTime", Family::Envelope, envelope)
             .and_then(|v| {
                 self.at("expiryTime", |w| {
-                    w.date_time(v, Family::Envelope, rules::ENV_EXPIRY_ISO8601)
+                    w.date_time(v, Family::Envelope, Rule::EnvExpiryIso8601)
                 })
             });
         let schema = self
@@ -274,12 +274,7 @@ impl<'v> Walker<'v> {
         }
     }
 
-    fn date_time<J: Json>(
-        &mut self,
-        v: &J,
-        family: Family,
-        rule: &'static str,
-    ) -> Option<DateTime> {
+    fn date_time<J: Json>(&mut self, v: &J, family: Family, rule: Rule) -> Option<DateTime> {
         let Some(s) = v.as_str() else {
             self.error(
                 family.type_(),
@@ -302,7 +297,7 @@ impl<'v> Walker<'v> {
     fn reference_id<J: Json>(&mut self, v: &J) {
         let Some(s) = v.as_str() else {
             self.error(
-                rules::ENV_TYPE,
+                Rule::EnvType,
                 format!("referenceId must be a string, not {}", v.kind()),
             );
             return;
@@ -316,7 +311,7 @@ impl<'v> Walker<'v> {
     fn event<J: Json>(&mut self, v: &'v J) -> Option<&'static EventSchema> {
         if !v.is_object() {
             self.error(
-                rules::ENV_TYPE,
+                Rule::EnvType,
                 format!(
                     "event must be an object {{\"name\": …, \"payload\": …}}, not {}",
                     v.kind()
@@ -333,7 +328,7 @@ impl<'v> Walker<'v> {
                         let schema = (w.catalog.schema)(s);
                         if schema.is_none() {
                             w.error(
-                                rules::ENV_EVENT_NAME,
+                                Rule::EnvEventName,
                                 format!(
                                     "`{s}` is not an event schema; use one of {}",
                                     w.catalog.names.join(", ")
@@ -344,7 +339,7 @@ impl<'v> Walker<'v> {
                     }
                     None => {
                         w.error(
-                            rules::ENV_TYPE,
+                            Rule::EnvType,
                             format!("event.name must be a string, not {}", name.kind()),
                         );
                         None
@@ -363,7 +358,7 @@ impl<'v> Walker<'v> {
     fn localized_attributes<J: Json>(&mut self, v: &'v J) -> Vec<Option<&'v J>> {
         let Some(items) = v.as_array() else {
             self.error(
-                rules::ENV_TYPE,
+                Rule::EnvType,
                 format!(
                     "localizedAttributes must be an array of {{\"locale\": …}} entries, not {}",
                     v.kind()
@@ -373,7 +368,7 @@ impl<'v> Walker<'v> {
         };
         if items.is_empty() {
             self.error(
-                rules::LOC_EMPTY,
+                Rule::LocEmpty,
                 "localizedAttributes needs at least one entry, e.g. [{\"locale\": \"en-US\"}]",
             );
         }
@@ -386,12 +381,12 @@ impl<'v> Walker<'v> {
 
     fn localized_entry<J: Json>(&mut self, item: &'v J) -> Option<&'v J> {
         if item.is_null() {
-            self.error(rules::ENV_NULL, "a localizedAttributes entry is null");
+            self.error(Rule::EnvNull, "a localizedAttributes entry is null");
             return None;
         }
         if !item.is_object() {
             self.error(
-                rules::ENV_TYPE,
+                Rule::EnvType,
                 format!(
                     "a localizedAttributes entry must be an object, not {}",
                     item.kind()
@@ -410,11 +405,11 @@ impl<'v> Walker<'v> {
                     if oxilangtag::LanguageTag::parse(s).is_err()
                         && let Err(e) = Locale::new(s)
                     {
-                        w.error(rules::LOC_LOCALE_BCP47, e);
+                        w.error(Rule::LocLocaleBcp47, e.to_string());
                     }
                 }
                 None => w.error(
-                    rules::ENV_TYPE,
+                    Rule::EnvType,
                     format!("locale must be a string like en-US, not {}", locale.kind()),
                 ),
             });
@@ -426,20 +421,20 @@ impl<'v> Walker<'v> {
                 match value.as_str() {
                     Some("") => self.at(key, |w| {
                         w.error(
-                            rules::LOC_VALUE_EMPTY,
+                            Rule::LocValueEmpty,
                             format!("the text for `{key}` is empty; Amazon requires a value"),
                         );
                     }),
                     Some(_) => {}
                     None if value.is_null() => self.at(key, |w| {
                         w.error(
-                            rules::ENV_NULL,
+                            Rule::EnvNull,
                             format!("the text for `{key}` is null; Amazon accepts no nulls"),
                         );
                     }),
                     None => self.at(key, |w| {
                         w.error(
-                            rules::ENV_TYPE,
+                            Rule::EnvType,
                             format!(
                                 "the text for `{key}` must be a string, not {}",
                                 value.kind()
@@ -455,7 +450,7 @@ impl<'v> Walker<'v> {
     fn audience<J: Json>(&mut self, v: &'v J) {
         if !v.is_object() {
             self.error(
-                rules::ENV_TYPE,
+                Rule::EnvType,
                 format!(
                     "relevantAudience must be an object {{\"type\": …, \"payload\": …}}, not {}",
                     v.kind()
@@ -471,7 +466,7 @@ impl<'v> Walker<'v> {
                     Some(s @ ("Unicast" | "Multicast")) => Some(s),
                     Some(s) => {
                         w.error(
-                        rules::ENV_AUDIENCE_TYPE,
+                        Rule::EnvAudienceType,
                         format!(
                             "`{s}` is not an audience type; use Unicast or Multicast (exact case)"
                         ),
@@ -480,7 +475,7 @@ impl<'v> Walker<'v> {
                     }
                     None => {
                         w.error(
-                            rules::ENV_TYPE,
+                            Rule::EnvType,
                             format!("relevantAudience.type must be a string, not {}", t.kind()),
                         );
                         None
@@ -496,7 +491,7 @@ impl<'v> Walker<'v> {
     fn audience_payload<J: Json>(&mut self, audience: Option<&str>, payload: &'v J) {
         if !payload.is_object() {
             self.error(
-                rules::ENV_TYPE,
+                Rule::EnvType,
                 format!(
                     "relevantAudience.payload must be an object, not {}",
                     payload.kind()
@@ -511,25 +506,25 @@ impl<'v> Walker<'v> {
                     Some((_, Some(s))) if !s.is_empty() => {}
                     None => self.at("user", |w| {
                         w.error(
-                            rules::ENV_UNICAST_USER,
+                            Rule::EnvUnicastUser,
                             "Unicast needs `user`: the userId (amzn1.ask.account.…) of the recipient",
                         );
                     }),
                     Some((_, Some(_))) => self.at("user", |w| {
                         w.error(
-                            rules::ENV_UNICAST_USER,
+                            Rule::EnvUnicastUser,
                             "`user` is empty; Unicast needs the recipient's userId",
                         );
                     }),
                     Some((u, None)) if u.is_null() => self.at("user", |w| {
                         w.error(
-                            rules::ENV_NULL,
+                            Rule::EnvNull,
                             "`user` is null; Unicast needs the recipient's userId",
                         );
                     }),
                     Some((u, None)) => self.at("user", |w| {
                         w.error(
-                            rules::ENV_TYPE,
+                            Rule::EnvType,
                             format!("`user` must be a string, not {}", u.kind()),
                         );
                     }),
@@ -540,7 +535,7 @@ impl<'v> Walker<'v> {
                 let keys: Vec<&str> = payload.members().map(|(k, _)| k).collect();
                 if !keys.is_empty() {
                     self.error(
-                        rules::ENV_MULTICAST_EMPTY_PAYLOAD,
+                        Rule::EnvMulticastEmptyPayload,
                         format!(
                             "a Multicast payload must be {{}}; remove {}",
                             keys.join(", ")
@@ -557,7 +552,7 @@ impl<'v> Walker<'v> {
     fn object<J: Json>(&mut self, shape: &'static ObjectShape, v: &'v J) {
         if !v.is_object() {
             self.error(
-                rules::PAYLOAD_TYPE,
+                Rule::PayloadType,
                 format!("expected an object ({}), found {}", shape.name, v.kind()),
             );
             return;
@@ -566,14 +561,14 @@ impl<'v> Walker<'v> {
             match v.get(field.name) {
                 None if field.required => self.at(field.name, |w| {
                     w.error(
-                        rules::PAYLOAD_REQUIRED,
+                        Rule::PayloadRequired,
                         format!("`{}` is missing; {} requires it", field.name, shape.name),
                     );
                 }),
                 None => {}
                 Some(value) if value.is_null() => self.at(field.name, |w| {
                     w.error(
-                        rules::PAYLOAD_NULL,
+                        Rule::PayloadNull,
                         format!(
                             "`{}` is null; Amazon accepts no nulls, give a value{}",
                             field.name,
@@ -594,7 +589,7 @@ impl<'v> Walker<'v> {
             v,
             &|k| shape.fields.iter().position(|f| f.name == k),
             &|| shape.fields.iter().map(|f| f.name).collect(),
-            rules::PAYLOAD_UNKNOWN_FIELD,
+            Rule::PayloadUnknownField,
             shape.name,
         );
     }
@@ -610,18 +605,18 @@ impl<'v> Walker<'v> {
             Shape::Boolean => {
                 if v.as_bool().is_none() {
                     self.error(
-                        rules::PAYLOAD_TYPE,
+                        Rule::PayloadType,
                         format!("expected true or false, found {}", v.kind()),
                     );
                 }
             }
             Shape::DateTime => {
-                self.date_time(v, Family::Payload, rules::PAYLOAD_DATETIME);
+                self.date_time(v, Family::Payload, Rule::PayloadDatetime);
             }
             Shape::Enum(e) => {
                 let Some(s) = v.as_str() else {
                     self.error(
-                        rules::PAYLOAD_TYPE,
+                        Rule::PayloadType,
                         format!("expected a string ({}), found {}", e.name, v.kind()),
                     );
                     return;
@@ -629,7 +624,7 @@ impl<'v> Walker<'v> {
                 if !e.values.iter().any(|x| x.value == s) {
                     let allowed: Vec<&str> = e.values.iter().map(|x| x.value).collect();
                     self.error(
-                        rules::PAYLOAD_ENUM,
+                        Rule::PayloadEnum,
                         format!("`{s}` is not a {}; allowed: {}", e.name, allowed.join(", ")),
                     );
                 }
@@ -643,7 +638,7 @@ impl<'v> Walker<'v> {
             } => {
                 let Some(list) = v.as_array() else {
                     self.error(
-                        rules::PAYLOAD_TYPE,
+                        Rule::PayloadType,
                         format!("expected an array, found {}", v.kind()),
                     );
                     return;
@@ -653,7 +648,7 @@ impl<'v> Walker<'v> {
                     && n < min
                 {
                     self.error(
-                        rules::PAYLOAD_MIN_ITEMS,
+                        Rule::PayloadMinItems,
                         format!("{n} items; at least {min} required"),
                     );
                 }
@@ -665,7 +660,7 @@ impl<'v> Walker<'v> {
                     && n > max
                 {
                     self.error(
-                        rules::PAYLOAD_MAX_ITEMS,
+                        Rule::PayloadMaxItems,
                         format!(
                             "{n} items; at most {max} allowed (the items after the first {max} are not checked)"
                         ),
@@ -684,7 +679,7 @@ impl<'v> Walker<'v> {
                     self.at_index(i, |w| {
                         if item.is_null() {
                             w.error(
-                                rules::PAYLOAD_NULL,
+                                Rule::PayloadNull,
                                 "an item is null; Amazon accepts no nulls",
                             );
                             return;
@@ -693,7 +688,7 @@ impl<'v> Walker<'v> {
                         w.value(name, false, items, item);
                         if let Some(j) = repeat {
                             w.error(
-                                rules::PAYLOAD_UNIQUE_ITEMS,
+                                Rule::PayloadUniqueItems,
                                 format!("item {i} repeats item {j}; items must be distinct"),
                             );
                         }
@@ -706,14 +701,14 @@ impl<'v> Walker<'v> {
     fn string<J: Json>(&mut self, name: &str, localizable: bool, v: &'v J) {
         let Some(s) = v.as_str() else {
             self.error(
-                rules::PAYLOAD_TYPE,
+                Rule::PayloadType,
                 format!("expected a string, found {}", v.kind()),
             );
             return;
         };
         if s.is_empty() {
             self.error(
-                rules::PAYLOAD_EMPTY_STRING,
+                Rule::PayloadEmptyString,
                 "an empty string; Amazon requires a value",
             );
             return;
@@ -723,14 +718,14 @@ impl<'v> Walker<'v> {
         };
         if !localizable {
             self.error(
-                rules::LOC_NOT_LOCALIZABLE,
+                Rule::LocNotLocalizable,
                 format!(
                     "`{name}` is not localizable, so Alexa would not resolve `{s}`; write the text itself"
                 ),
             );
         } else if key.is_empty() {
             self.error(
-                rules::LOC_REFERENCE_KEY,
+                Rule::LocReferenceKey,
                 "`localizedattribute:` needs a key after the colon, e.g. localizedattribute:source",
             );
         } else {
@@ -747,7 +742,7 @@ impl<'v> Walker<'v> {
     ) {
         if !v.is_number() {
             self.error(
-                rules::PAYLOAD_TYPE,
+                Rule::PayloadType,
                 format!("expected an integer, found {}", v.kind()),
             );
             return;
@@ -755,7 +750,7 @@ impl<'v> Walker<'v> {
         // Integers stay exact (i64 or u64); anything else is a float.
         let Some(value) = v.as_integer() else {
             self.error(
-                rules::PAYLOAD_TYPE,
+                Rule::PayloadType,
                 format!("expected an integer, found {}", v.render()),
             );
             return;
@@ -764,7 +759,7 @@ impl<'v> Walker<'v> {
             && value < i128::from(min)
         {
             self.error(
-                rules::PAYLOAD_MINIMUM,
+                Rule::PayloadMinimum,
                 format!("{value} is less than the minimum {min}"),
             );
         }
@@ -772,7 +767,7 @@ impl<'v> Walker<'v> {
         let max = maximum.map_or(width.max(), i128::from);
         if value > max {
             self.error(
-                rules::PAYLOAD_MAXIMUM,
+                Rule::PayloadMaximum,
                 format!("{value} is more than the maximum {max}"),
             );
         }
@@ -814,7 +809,7 @@ mod tests {
         );
         let text = format!("{{{}}}", members.join(", "));
         let node: Node<'_> = serde_json::from_str(&text).expect("JSON");
-        let got: Vec<(&str, String)> = walk_payload(shape, &node)
+        let got: Vec<(Rule, String)> = walk_payload(shape, &node)
             .into_iter()
             .map(|v| (v.rule, v.pointer))
             .collect();
@@ -822,10 +817,10 @@ mod tests {
         assert_eq!(
             got,
             [
-                (rules::JSON_DUPLICATE_KEY, at("f0")),
-                (rules::JSON_DUPLICATE_KEY, at("f150")),
-                (rules::PAYLOAD_UNKNOWN_FIELD, at("x")),
-                (rules::JSON_DUPLICATE_KEY, at("f150")),
+                (Rule::JsonDuplicateKey, at("f0")),
+                (Rule::JsonDuplicateKey, at("f150")),
+                (Rule::PayloadUnknownField, at("x")),
+                (Rule::JsonDuplicateKey, at("f150")),
             ]
         );
     }
