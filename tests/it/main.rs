@@ -6,6 +6,7 @@ mod emulator_support;
 mod subscriptions_support;
 mod validate_support;
 
+mod api;
 mod cross_check;
 mod delivery_bulk;
 mod delivery_client;

@@ -164,7 +164,7 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
             let object_serde = rt::object_serde();
             quote! {
                 #doc
-                #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash, ::serde::Serialize, ::serde::Deserialize)]
                 #[serde(remote = "Self", deny_unknown_fields)]
                 pub struct #name {
                     #(#fields,)*
@@ -195,6 +195,8 @@ fn type_item(event: &Event, t: &TypeDef) -> TokenStream {
             quote! {
                 #doc
                 #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::marker::Copy, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash, ::core::cmp::PartialOrd, ::core::cmp::Ord, ::serde::Serialize)]
+                // Amazon may add values: a new one is a minor release.
+                #[non_exhaustive]
                 pub enum #name {
                     #( #vdocs #renames #idents, )*
                 }
@@ -585,8 +587,10 @@ pub fn catalog_module(catalog: &Catalog) -> Result<String, Box<Diagnostic>> {
         #( #[rustfmt::skip] pub mod #modules; )*
 
         /// Any event: `{"name": "AMAZON.…", "payload": {…}}`, tagged by name.
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(remote = "Self", tag = "name", content = "payload", deny_unknown_fields)]
+        // Amazon may add events: a new one is a minor release.
+        #[non_exhaustive]
         pub enum Event {
             #( #variant_docs #[serde(rename = #names)] #roots(self::#modules::#roots), )*
         }

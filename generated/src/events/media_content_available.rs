@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -74,6 +76,8 @@ impl ::alexa_proactive_events::Localizable for MediaContentAvailable {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -135,6 +139,8 @@ impl ::alexa_proactive_events::Localizable for Availability {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -180,6 +186,7 @@ impl ::alexa_proactive_events::Localizable for Provider {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum Method {
     /// Available for streaming.
     ///
@@ -265,6 +272,8 @@ impl<'de> ::serde::Deserialize<'de> for Method {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -315,6 +324,7 @@ impl ::alexa_proactive_events::Localizable for Content {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum ContentType {
     /// `BOOK`, spoken "book".
     #[serde(rename = "BOOK")]

@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -41,6 +43,8 @@ impl ::alexa_proactive_events::Localizable for MessageAlertActivated {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -85,6 +89,7 @@ impl ::alexa_proactive_events::Localizable for State {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum Status {
     /// The user has not read the messages yet.
     ///
@@ -147,6 +152,7 @@ impl<'de> ::serde::Deserialize<'de> for Status {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum Freshness {
     /// The messages arrived recently.
     ///
@@ -202,6 +208,8 @@ impl<'de> ::serde::Deserialize<'de> for Freshness {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -243,6 +251,8 @@ impl ::alexa_proactive_events::Localizable for MessageGroup {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -278,6 +288,7 @@ impl ::alexa_proactive_events::Localizable for Creator {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum Urgency {
     /// The only value; marks the messages as urgent.
     ///

@@ -22,10 +22,13 @@ pub mod weather_alert_activated;
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
 #[serde(remote = "Self", tag = "name", content = "payload", deny_unknown_fields)]
+#[non_exhaustive]
 pub enum Event {
     /// `AMAZON.MediaContent.Available`: An announcement that a book, episode, album, single, movie or game becomes available. Alexa names the content, how and when it becomes available and, if given, where, e.g. "Example Show will air on November 20, 2018 on Example TV." (illustrative; Amazon's own example sentence was not retrieved).
     #[serde(rename = "AMAZON.MediaContent.Available")]

@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -58,6 +60,8 @@ impl ::alexa_proactive_events::Localizable for OccasionUpdated {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -94,6 +98,7 @@ impl ::alexa_proactive_events::Localizable for State {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum ConfirmationStatus {
     /// The provider confirmed the booking.
     ///
@@ -188,6 +193,8 @@ impl<'de> ::serde::Deserialize<'de> for ConfirmationStatus {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -289,6 +296,7 @@ impl ::alexa_proactive_events::Localizable for Occasion {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum OccasionType {
     /// `RESERVATION_REQUEST`, spoken "reservation request".
     #[serde(rename = "RESERVATION_REQUEST")]
@@ -366,6 +374,8 @@ impl<'de> ::serde::Deserialize<'de> for OccasionType {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -404,6 +414,8 @@ impl ::alexa_proactive_events::Localizable for Provider {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]

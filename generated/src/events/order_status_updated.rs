@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -58,6 +60,8 @@ impl ::alexa_proactive_events::Localizable for OrderStatusUpdated {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -113,6 +117,7 @@ impl ::alexa_proactive_events::Localizable for State {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum Status {
     /// The seller has received a preorder.
     ///
@@ -218,6 +223,8 @@ impl<'de> ::serde::Deserialize<'de> for Status {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -250,6 +257,8 @@ impl ::alexa_proactive_events::Localizable for DeliveryDetails {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -296,6 +305,8 @@ impl ::alexa_proactive_events::Localizable for Order {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]

@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -58,6 +60,8 @@ impl ::alexa_proactive_events::Localizable for SocialGameInviteAvailable {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -103,6 +107,7 @@ impl ::alexa_proactive_events::Localizable for Invite {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum RelationshipToInvitee {
     /// `FRIEND`, spoken "friend".
     #[serde(rename = "FRIEND")]
@@ -154,6 +159,8 @@ impl<'de> ::serde::Deserialize<'de> for RelationshipToInvitee {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -189,6 +196,7 @@ impl ::alexa_proactive_events::Localizable for Inviter {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum InviteType {
     /// The inviter challenges the user to play against them.
     ///
@@ -244,6 +252,8 @@ impl<'de> ::serde::Deserialize<'de> for InviteType {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -293,6 +303,7 @@ impl ::alexa_proactive_events::Localizable for Game {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum Offer {
     /// `MATCH`, spoken "match".
     #[serde(rename = "MATCH")]

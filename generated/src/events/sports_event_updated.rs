@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -64,6 +66,8 @@ impl ::alexa_proactive_events::Localizable for SportsEventUpdated {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -98,6 +102,8 @@ impl ::alexa_proactive_events::Localizable for Update {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -155,6 +161,8 @@ impl ::alexa_proactive_events::Localizable for SportsEvent {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -193,6 +201,8 @@ impl ::alexa_proactive_events::Localizable for EventLeague {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -225,6 +235,8 @@ impl ::alexa_proactive_events::Localizable for TeamStatistic {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]

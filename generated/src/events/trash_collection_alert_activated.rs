@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -36,6 +38,8 @@ impl ::alexa_proactive_events::Localizable for TrashCollectionAlertActivated {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -80,6 +84,7 @@ impl ::alexa_proactive_events::Localizable for Alert {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum GarbageType {
     /// `BOTTLES`, spoken "bottle".
     #[serde(rename = "BOTTLES")]
@@ -268,6 +273,7 @@ impl<'de> ::serde::Deserialize<'de> for GarbageType {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum DayOfWeek {
     /// `MONDAY`, spoken "Monday".
     #[serde(rename = "MONDAY")]

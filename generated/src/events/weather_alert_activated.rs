@@ -8,6 +8,8 @@
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -55,6 +57,8 @@ impl ::alexa_proactive_events::Localizable for WeatherAlertActivated {
     ::core::fmt::Debug,
     ::core::clone::Clone,
     ::core::cmp::PartialEq,
+    ::core::cmp::Eq,
+    ::core::hash::Hash,
     ::serde::Serialize,
     ::serde::Deserialize
 )]
@@ -105,6 +109,7 @@ impl ::alexa_proactive_events::Localizable for WeatherAlert {
     ::core::cmp::Ord,
     ::serde::Serialize
 )]
+#[non_exhaustive]
 pub enum AlertType {
     /// `TORNADO`, spoken "tornado".
     #[serde(rename = "TORNADO")]
