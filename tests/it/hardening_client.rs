@@ -5,8 +5,8 @@
 use crate::delivery_support;
 
 use alexa_proactive_events::client::{
-    BulkItem, BulkOptions, Client, Credentials, ItemStatus, Journal, JournalError, Outcome, Region,
-    SendError, Stage, TokenError,
+    BulkItem, BulkOptions, Client, ClientBuilder, Credentials, ItemStatus, Journal, JournalError,
+    Outcome, Region, SendError, Stage, TokenError,
 };
 use delivery_support::loopback::{Loopback, Reply};
 use delivery_support::*;
@@ -20,6 +20,19 @@ async fn guarded<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(HANG_GUARD, f)
         .await
         .unwrap_or_else(|_| panic!("{what} hung"))
+}
+
+/// A development client of a loopback server (its events and token URLs), with
+/// the rate limiter off; each test adds what it varies, then builds.
+fn loopback_client(endpoint: &Loopback) -> ClientBuilder {
+    Client::builder(
+        Credentials::new(CLIENT_ID, SECRET),
+        Region::NorthAmerica,
+        Stage::Development,
+    )
+    .api_base(endpoint.url())
+    .token_url(endpoint.token_url())
+    .rate_limit(0)
 }
 
 /// A client of `stage` and `region` for an emulator (or any base).
@@ -254,17 +267,10 @@ async fn ten_thousand_events_against_a_dead_token_endpoint_cost_one_retry_budget
     const N: usize = 10_000;
     const ATTEMPTS: u32 = 4;
     let dead = Loopback::start(|_, _| Reply::new(503, "down")).await;
-    let client = Client::builder(
-        Credentials::new(CLIENT_ID, SECRET),
-        Region::NorthAmerica,
-        Stage::Development,
-    )
-    .api_base(dead.url())
-    .token_url(dead.token_url())
-    .rate_limit(0)
-    .retry(fast_retry(ATTEMPTS))
-    .build()
-    .expect("client");
+    let client = loopback_client(&dead)
+        .retry(fast_retry(ATTEMPTS))
+        .build()
+        .expect("client");
     let event = event(1);
     let items = std::iter::repeat_n(event, N);
     let summary = guarded(
@@ -297,18 +303,11 @@ async fn the_token_circuit_closes_again_after_its_cooldown() {
         _ => Reply::new(202, ""),
     })
     .await;
-    let client = Client::builder(
-        Credentials::new(CLIENT_ID, SECRET),
-        Region::NorthAmerica,
-        Stage::Development,
-    )
-    .api_base(endpoint.url())
-    .token_url(endpoint.token_url())
-    .rate_limit(0)
-    .retry(fast_retry(3))
-    .token_cooldown(Duration::from_millis(50))
-    .build()
-    .expect("client");
+    let client = loopback_client(&endpoint)
+        .retry(fast_retry(3))
+        .token_cooldown(Duration::from_millis(50))
+        .build()
+        .expect("client");
     let err = client.send(&event(1)).await.expect_err("circuit opens");
     assert!(
         matches!(
@@ -335,16 +334,7 @@ async fn a_huge_expires_in_neither_panics_nor_keeps_the_token_for_ever() {
         _ => Reply::new(202, ""),
     })
     .await;
-    let client = Client::builder(
-        Credentials::new(CLIENT_ID, SECRET),
-        Region::NorthAmerica,
-        Stage::Development,
-    )
-    .api_base(endpoint.url())
-    .token_url(endpoint.token_url())
-    .rate_limit(0)
-    .build()
-    .expect("client");
+    let client = loopback_client(&endpoint).build().expect("client");
     let response = client.token_response().await.expect("token");
     assert_eq!(response.expires_in, u64::MAX);
     // Cached (clamped to a day), then used.
@@ -363,17 +353,10 @@ async fn a_huge_retry_after_ends_the_retries_without_an_overflow() {
         _ => Reply::new(503, "").header("retry-after", "18446744073709551615"),
     })
     .await;
-    let client = Client::builder(
-        Credentials::new(CLIENT_ID, SECRET),
-        Region::NorthAmerica,
-        Stage::Development,
-    )
-    .api_base(endpoint.url())
-    .token_url(endpoint.token_url())
-    .rate_limit(0)
-    .retry(fast_retry(5))
-    .build()
-    .expect("client");
+    let client = loopback_client(&endpoint)
+        .retry(fast_retry(5))
+        .build()
+        .expect("client");
     let err = guarded("the send", client.send(&event(1)))
         .await
         .expect_err("503");
@@ -568,17 +551,10 @@ async fn a_token_that_cannot_be_a_header_fails_every_event_after_one_request() {
         _ => Reply::new(202, ""),
     })
     .await;
-    let client = Client::builder(
-        Credentials::new(CLIENT_ID, SECRET),
-        Region::NorthAmerica,
-        Stage::Development,
-    )
-    .api_base(endpoint.url())
-    .token_url(endpoint.token_url())
-    .rate_limit(0)
-    .retry(fast_retry(3))
-    .build()
-    .expect("client");
+    let client = loopback_client(&endpoint)
+        .retry(fast_retry(3))
+        .build()
+        .expect("client");
     let summary = guarded(
         "the run",
         client.send_all(events(50), BulkOptions::new(), |_| {}),
