@@ -6,10 +6,12 @@ use super::{exit, fail, print};
 use alexa_proactive_events::emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, Faults, MAX_TOKEN_TTL,
 };
+use alexa_proactive_events::subscriptions::{Ledger, SqliteLedger};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The environment variable holding the secret to accept with `--client-id`
@@ -21,9 +23,24 @@ const MAX_SECRET_FILE_BYTES: u64 = 4096;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
-The first line of output is `listening on http://127.0.0.1:PORT`: use that URL as
---api-base and URL/auth/o2/token as --token-url of `proactive-events send`.
-GET URL/emulator/events lists the accepted events.
+The first line of output is `listening on http://127.0.0.1:PORT` (https with
+--tls): use that URL as --api-base and URL/auth/o2/token as --token-url of
+`proactive-events send`. Open URL in a browser to see the accepted events, with the
+sentence Alexa would say in each locale, and the refused ones with their rule ids.
+GET URL/emulator/events and URL/emulator/refused list them as JSON.
+
+With --tls the emulator serves HTTPS with a certificate for 127.0.0.1, ::1 and
+localhost, signed by a certificate authority generated at start. --tls-cert PATH
+writes that authority's certificate (PEM) for clients to trust: REQUESTS_CA_BUNDLE
+(Python), NODE_EXTRA_CA_CERTS (Node), curl --cacert, `send --ca-cert`.
+
+With --subscriptions-db the emulator reads who is subscribed to which event from a
+subscriptions ledger (the SQLite file `proactive-events subscriptions apply` and the
+library's SqliteLedger write), for every event: a Unicast to a user who is not
+subscribed gets 403, and a Multicast reaches the subscribers only. Without it every
+Unicast user counts as subscribed.
+
+Ctrl-C (SIGINT) or SIGTERM stops the emulator cleanly (exit 0).
 
 Without --client-id the emulator accepts its own default credentials and prints
 them. With --client-id it accepts that id with a secret taken from
@@ -38,6 +55,7 @@ Access tokens are random (from the operating system) whatever --seed says;
 Examples:
   proactive-events emulate
   proactive-events emulate --listen 127.0.0.1:40123 --rate 50 --fail-rate 0.1 --seed 7
+  proactive-events emulate --tls --tls-cert emulator.pem --subscriptions-db subs.db
   ALEXA_CLIENT_SECRET=... proactive-events emulate --client-id amzn1.application-oa2-client.test
   proactive-events emulate --client-id amzn1.application-oa2-client.test --client-secret-file secret.txt")]
 pub struct EmulateArgs {
@@ -79,6 +97,19 @@ pub struct EmulateArgs {
         value_parser = clap::value_parser!(u64).range(..=MAX_TOKEN_TTL.as_secs())
     )]
     token_ttl: u64,
+    /// Serve HTTPS with a certificate generated at start.
+    #[arg(long)]
+    tls: bool,
+    /// Write the certificate to trust (PEM) to this file (with --tls).
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    tls_cert: Option<PathBuf>,
+    /// Who is subscribed: a subscriptions ledger (SQLite, opened read-only;
+    /// must exist).
+    #[arg(long, value_name = "PATH")]
+    subscriptions_db: Option<PathBuf>,
+    /// Only this skill's subscriptions count (applicationId; with --subscriptions-db).
+    #[arg(long, value_name = "ID", requires = "subscriptions_db")]
+    skill_id: Option<String>,
 }
 
 /// Where the accepted secret came from, for the start-up banner.
@@ -107,6 +138,18 @@ pub fn run(args: EmulateArgs) -> ExitCode {
         Err(message) => return fail(message),
     };
     let banner_id = escape_control(&client_id).into_owned();
+    let subscriptions = match &args.subscriptions_db {
+        None => None,
+        Some(path) => match SqliteLedger::open_read_only(path) {
+            Ok(ledger) => Some(Arc::new(ledger) as Arc<dyn Ledger + Send + Sync>),
+            Err(e) => {
+                return fail(format!(
+                    "--subscriptions-db {}: {e}",
+                    escape_control(&path.display().to_string())
+                ));
+            }
+        },
+    };
     let config = EmulatorConfig {
         listen: args.listen,
         client_id,
@@ -118,6 +161,9 @@ pub fn run(args: EmulateArgs) -> ExitCode {
             seed: args.seed,
             ..Faults::default()
         },
+        tls: args.tls,
+        subscriptions,
+        skill_id: args.skill_id.clone(),
         ..EmulatorConfig::default()
     };
     let runtime = match tokio::runtime::Runtime::new() {
@@ -125,11 +171,25 @@ pub fn run(args: EmulateArgs) -> ExitCode {
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     runtime.block_on(async {
+        // Before the first line: a signal sent as soon as it is read must stop
+        // the emulator cleanly, not kill it.
+        let stop = match StopSignals::install() {
+            Ok(s) => s,
+            Err(e) => return fail(format!("cannot listen for stop signals: {e}")),
+        };
         let emulator = match Emulator::start(config).await {
             Ok(e) => e,
             Err(e) => return fail(format!("cannot listen on {}: {e}", args.listen)),
         };
         print(&format!("listening on {}", emulator.base_url()));
+        if let (Some(path), Some(pem)) = (&args.tls_cert, emulator.ca_certificate_pem()) {
+            let shown = escape_control(&path.display().to_string()).into_owned();
+            if let Err(e) = std::fs::write(path, pem) {
+                emulator.shutdown().await;
+                return fail(format!("--tls-cert {shown}: cannot write it: {e}"));
+            }
+            print(&format!("certificate to trust written to {shown}"));
+        }
         match source {
             SecretSource::Defaults => print(&format!(
                 "accepting ALEXA_CLIENT_ID={DEFAULT_CLIENT_ID} ALEXA_CLIENT_SECRET={DEFAULT_CLIENT_SECRET} (the emulator's defaults)"
@@ -145,12 +205,62 @@ pub fn run(args: EmulateArgs) -> ExitCode {
             )),
         }
         print(&format!("token URL {}", emulator.token_url()));
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            eprintln!("error: cannot wait for Ctrl-C: {e}");
-        }
+        print(&format!("page {}/", emulator.base_url()));
+        let stopped = stop.wait().await;
         emulator.shutdown().await;
-        ExitCode::from(exit::OK)
+        match stopped {
+            Ok(name) => {
+                print(&format!("stopped by {name}"));
+                ExitCode::from(exit::OK)
+            }
+            Err(e) => fail(format!("cannot wait for a stop signal: {e}")),
+        }
     })
+}
+
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from the moment of
+/// [`StopSignals::install`] (inside the runtime).
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Waits for one of them; returns its name.
+    async fn wait(self) -> std::io::Result<&'static str> {
+        #[cfg(unix)]
+        {
+            let Self {
+                mut interrupt,
+                mut terminate,
+            } = self;
+            tokio::select! {
+                _ = interrupt.recv() => Ok("SIGINT"),
+                _ = terminate.recv() => Ok("SIGTERM"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await.map(|()| "Ctrl-C")
+        }
+    }
 }
 
 /// The client id and secret to accept, and where the secret came from.

@@ -26,6 +26,7 @@ mod manifest;
 pub(crate) mod output;
 mod preview;
 mod send;
+mod serve;
 mod subscriptions;
 mod validate;
 
@@ -88,8 +89,10 @@ pub enum Command {
     Preview(preview::PreviewArgs),
     /// Print (or merge into skill.json) the skill-manifest fragment for events.
     Manifest(manifest::ManifestArgs),
-    /// Record subscription requests in a SQLite ledger and list who is subscribed.
+    /// Record subscription requests in a ledger (SQLite file or PostgreSQL URL) and list who is subscribed.
     Subscriptions(subscriptions::SubscriptionsArgs),
+    /// Receive Alexa's skill events: verify each request, apply subscription changes.
+    Serve(serve::ServeArgs),
     /// Validate and deliver request bodies to Amazon (or the emulator), resumably.
     Send(send::SendArgs),
     /// Run a local emulator of Amazon's token and Proactive Events endpoints.
@@ -112,6 +115,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Manifest(args) => manifest::run(args),
         Command::Subscriptions(args) => subscriptions::run(args),
         Command::Send(args) => send::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Emulate(args) => emulate::run(args),
         Command::Completions(args) => completions::run(args),
     };

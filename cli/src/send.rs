@@ -23,6 +23,8 @@ Examples:
   proactive-events send --jsonl tonight.jsonl --region EU --stage live --journal tonight.journal
   proactive-events send --jsonl tonight.jsonl --region NA --stage development \\
       --api-base http://127.0.0.1:40123 --token-url http://127.0.0.1:40123/auth/o2/token
+  proactive-events send event.json --region NA --stage development --ca-cert emulator.pem \
+      --api-base https://127.0.0.1:40123 --token-url https://127.0.0.1:40123/auth/o2/token
 
 The summary line is printed on every exit; `; N not sent` counts the events a
 failure (an unwritable journal) kept from being sent.
@@ -48,6 +50,10 @@ pub struct SendArgs {
     /// Another token endpoint (full URL).
     #[arg(long, value_name = "URL")]
     token_url: Option<String>,
+    /// Also trust the certificate(s) in this PEM file, e.g. the one
+    /// `proactive-events emulate --tls --tls-cert PATH` wrote (repeatable).
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Vec<PathBuf>,
     /// Record outcomes here; a rerun with the same journal skips the events it
     /// delivered to the same destination (stage, region and API base).
     #[arg(long, value_name = "FILE")]
@@ -134,6 +140,17 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
     }
     if let Some(url) = &args.token_url {
         builder = builder.token_url(url);
+    }
+    for path in &args.ca_cert {
+        match read_input(path) {
+            Ok(pem) => builder = builder.add_root_certificate(pem),
+            Err(e) => {
+                return fail(&format!(
+                    "--ca-cert {}: cannot read it: {e}",
+                    display_name(path)
+                ));
+            }
+        }
     }
     let client = match builder.build() {
         Ok(c) => c,

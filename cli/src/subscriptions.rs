@@ -1,13 +1,15 @@
-//! `proactive-events subscriptions apply|list`: the subscription ledger in a SQLite file.
+//! `proactive-events subscriptions apply|list`: the subscription ledger in a SQLite file
+//! or a PostgreSQL database (`--db postgres://...`), chosen by [`open_ledger`].
 
 use super::output::escape_control;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::subscriptions::{
-    ApplyOutcome, Change, Cursor, Ledger, SqliteLedger, SubscriptionChanged, UserRecord,
+    ApplyOutcome, Change, Cursor, Ledger, PostgresLedger, PostgresOptions, SqliteLedger,
+    StoreError, SubscriptionChanged, UserRecord,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -16,10 +18,16 @@ The ledger keeps, per skill and user, the events of the newest
 AlexaSkillEvent.ProactiveSubscriptionChanged request (by request.timestamp, then
 requestId): older requests arriving late are reported as stale and change nothing.
 
+--db takes a SQLite file, or a PostgreSQL URL shared by several hosts:
+postgres://USER@HOST:PORT/DATABASE (the password from PGPASSWORD or the URL; the
+PG* variables fill in what the URL leaves out; ?sslrootcert=CA.pem, ?pool_size=N,
+?schema=NAME).
+
 Examples:
   proactive-events subscriptions apply --db subs.db request1.json request2.json
   proactive-events subscriptions list --db subs.db
-  proactive-events subscriptions list --db subs.db --event AMAZON.WeatherAlert.Activated --format json")]
+  proactive-events subscriptions list --db subs.db --event AMAZON.WeatherAlert.Activated --format json
+  proactive-events subscriptions apply --db postgres://skill@db.internal/skill request.json")]
 pub struct SubscriptionsArgs {
     #[command(subcommand)]
     command: SubscriptionsCommand,
@@ -43,8 +51,9 @@ Exit codes: 0 success, 2 usage error, missing database or a database error.")]
 
 #[derive(Debug, Args)]
 struct ApplyArgs {
-    /// The SQLite database (created if missing).
-    #[arg(long, value_name = "PATH")]
+    /// The SQLite database (created if missing), or a PostgreSQL URL
+    /// (`postgres://...`; its tables are created or migrated if needed).
+    #[arg(long, value_name = "PATH|URL")]
     db: PathBuf,
     /// Skill request bodies (`-` reads standard input).
     #[arg(value_name = "FILE", required = true)]
@@ -55,8 +64,9 @@ struct ApplyArgs {
 
 #[derive(Debug, Args)]
 struct ListArgs {
-    /// The SQLite database (must exist; opened read-only).
-    #[arg(long, value_name = "PATH")]
+    /// The SQLite database (must exist; opened read-only), or a PostgreSQL URL
+    /// (`postgres://...`; its tables must exist; nothing is written).
+    #[arg(long, value_name = "PATH|URL")]
     db: PathBuf,
     /// Only users subscribed to this event.
     #[arg(long, value_name = "NAME")]
@@ -77,6 +87,39 @@ enum Format {
     Text,
     /// JSON: one object per line for `apply`, an array for `list`.
     Json,
+}
+
+/// What a command does with the ledger it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Apply notices: the store is created or migrated if needed.
+    Write,
+    /// Read only: nothing is created, migrated or written.
+    Read,
+}
+
+/// `db` as a PostgreSQL URL, when it has the `postgres://` or `postgresql://` scheme.
+pub(crate) fn postgres_url(db: &Path) -> Option<&str> {
+    db.to_str()
+        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// The ledger named by `--db`: a PostgreSQL database for a `postgres://` or
+/// `postgresql://` URL, else a SQLite file. Every command that takes `--db` opens
+/// it here, so they all accept the same values. Errors name the database without
+/// its password.
+pub(crate) fn open_ledger(db: &Path, access: Access) -> Result<Box<dyn Ledger>, StoreError> {
+    if let Some(url) = postgres_url(db) {
+        // One connection: a command makes one call at a time.
+        let options = PostgresOptions::default()
+            .pool_size(1)
+            .migrate(access == Access::Write);
+        return Ok(Box::new(PostgresLedger::connect_with(url, &options)?));
+    }
+    Ok(match access {
+        Access::Write => Box::new(SqliteLedger::open(db)?),
+        Access::Read => Box::new(SqliteLedger::open_read_only(db)?),
+    })
 }
 
 pub fn run(args: SubscriptionsArgs) -> ExitCode {
@@ -117,7 +160,7 @@ fn apply(args: ApplyArgs) -> ExitCode {
         eprintln!("nothing applied");
         return ExitCode::from(code);
     }
-    let ledger = match SqliteLedger::open(&args.db) {
+    let ledger = match open_ledger(&args.db, Access::Write) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -194,11 +237,11 @@ fn change_json(file: &str, c: &Change) -> serde_json::Value {
 
 fn list(args: ListArgs) -> ExitCode {
     // Listing must not create an empty database at a mistyped path.
-    if !args.db.is_file() {
+    if postgres_url(&args.db).is_none() && !args.db.is_file() {
         return fail(format_args!("no database at {}", args.db.display()));
     }
-    // Read-only: listing neither waits for a writer's lock nor changes the file.
-    let ledger = match SqliteLedger::open_read_only(&args.db) {
+    // Read-only: listing neither waits for a writer's lock nor changes the store.
+    let ledger = match open_ledger(&args.db, Access::Read) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };

@@ -10,6 +10,7 @@ pub mod check;
 pub mod diag;
 pub mod emit;
 pub mod load;
+pub mod locales;
 pub mod locate;
 pub mod model;
 pub mod names;

@@ -31,7 +31,7 @@ use alexa_proactive_events_runtime as runtime;
 #[rustfmt::skip]
 pub mod events;
 
-pub use events::{EVENT_NAMES, Event};
+pub use events::{ALEXA_LOCALES, EVENT_NAMES, Event};
 pub use runtime::{
     Audience, BuildError, DateTime, EventPayload, EventSet, InvalidLocale, InvalidText,
     LOCALIZED_ATTRIBUTE_PREFIX, Locale, Localizable, LocalizedAttributes, PlainText, PreviewError,
@@ -154,18 +154,36 @@ pub mod emulator {
 /// Who is subscribed to which event.
 pub mod subscriptions {
     pub use super::runtime::subscriptions::*;
-    // Named again so that docs.rs shows their feature (a glob does not carry it).
+    // Named again, not inlined, so that docs.rs lists them with their feature:
+    // an inlined copy of a foreign item loses its `doc(cfg)` label.
+    #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+    #[doc(no_inline)]
+    pub use ::alexa_proactive_events_runtime::subscriptions::{
+        DEFAULT_SCHEMA, POSTGRES_SCHEMA_VERSION, PostgresLedger, PostgresOptions,
+    };
     #[cfg(feature = "client")]
     #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-    pub use super::runtime::subscriptions::{FanOutError, FanOutSummary};
+    #[doc(no_inline)]
+    pub use ::alexa_proactive_events_runtime::subscriptions::{FanOutError, FanOutSummary};
     #[cfg(feature = "sqlite")]
     #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-    pub use super::runtime::subscriptions::{
+    #[doc(no_inline)]
+    pub use ::alexa_proactive_events_runtime::subscriptions::{
         SCHEMA_VERSION, SqliteLedger, SqliteOptions, Synchronous,
     };
 
-    /// One event to every subscriber of its name.
+    /// One event to every subscriber of its name. Planning needs no feature;
+    /// `FanOut::send` needs feature `client`.
     pub type FanOut = super::runtime::subscriptions::FanOut<super::Event>;
+}
+
+/// A verified endpoint for Alexa's skill events (feature `skill-events`):
+/// Amazon's signature, timestamp and skill-id checks, then the subscriptions ledger.
+#[cfg(feature = "skill-events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill-events")))]
+pub mod skill_events {
+    pub use super::runtime::skill_events::*;
 }
 
 /// The skill-manifest facts that `manifest/*.json` carries.

@@ -160,55 +160,16 @@ pub mod datetime {
         parse(&s).map_err(D::Error::custom)
     }
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`.
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, each part bounded as
+    /// [`DATE_TIME_PATTERN`](crate::envelope::DATE_TIME_PATTERN) says.
     pub fn parse(s: &str) -> Result<DateTime, String> {
-        if !rfc3339_shape(s.as_bytes()) {
+        if let Some(why) = crate::envelope::date_time_problem(s) {
             return Err(format!(
-                "`{s}` is not an ISO 8601 date-time with a zone, like 2024-05-01T10:00:00Z"
+                "`{s}` is not an ISO 8601 date-time with a zone, like 2024-05-01T10:00:00Z: {why}"
             ));
         }
         s.parse::<DateTime>()
             .map_err(|e| format!("`{s}` is not a valid date-time: {e}"))
-    }
-
-    fn rfc3339_shape(b: &[u8]) -> bool {
-        let digits =
-            |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-        let head = b.len() >= 20
-            && digits(0..4)
-            && b[4] == b'-'
-            && digits(5..7)
-            && b[7] == b'-'
-            && digits(8..10)
-            && b[10] == b'T'
-            && digits(11..13)
-            && b[13] == b':'
-            && digits(14..16)
-            && b[16] == b':'
-            && digits(17..19)
-            && b[14] <= b'5'
-            && b[17] <= b'5';
-        if !head {
-            return false;
-        }
-        let mut i = 19;
-        if b[i] == b'.' {
-            let start = i + 1;
-            i = start;
-            while i < b.len() && b[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i == start {
-                return false;
-            }
-        }
-        match &b[i..] {
-            [b'Z'] => true,
-            [sign, h1, h2, b':', m1, m2] => {
-                matches!(sign, b'+' | b'-') && [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
-            }
-            _ => false,
-        }
     }
 
     /// For optional fields (absent is `None`; `null` is an error).
@@ -315,11 +276,52 @@ macro_rules! __object_serde {
     };
 }
 
-/// `prefix.name`, or `name` at the top.
-pub fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
+/// `prefix.name`, or `name` at the top: the path the generated visitors pass
+/// down, built on the stack when it fits (validation visits every valid body).
+pub fn join(prefix: &str, name: &str) -> Joined {
+    let len = if prefix.is_empty() {
+        name.len()
     } else {
-        format!("{prefix}.{name}")
+        prefix.len() + 1 + name.len()
+    };
+    if len > JOINED_INLINE {
+        return Joined::Heap(if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}.{name}")
+        });
+    }
+    let mut buf = [0u8; JOINED_INLINE];
+    let mut at = 0;
+    for part in [prefix, if prefix.is_empty() { "" } else { "." }, name] {
+        buf[at..at + part.len()].copy_from_slice(part.as_bytes());
+        at += part.len();
+    }
+    Joined::Inline(buf, at)
+}
+
+const JOINED_INLINE: usize = 96;
+
+/// A path from [`join`]; derefs to `str`.
+#[derive(Debug)]
+pub enum Joined {
+    Inline([u8; JOINED_INLINE], usize),
+    Heap(String),
+}
+
+impl std::fmt::Display for Joined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl std::ops::Deref for Joined {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            // Whole `&str`s were copied in: always UTF-8.
+            Self::Inline(buf, len) => std::str::from_utf8(&buf[..*len]).unwrap_or_default(),
+            Self::Heap(s) => s,
+        }
     }
 }

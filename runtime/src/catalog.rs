@@ -16,6 +16,10 @@ pub trait EventSet:
     /// Every event name, sorted.
     const NAMES: &'static [&'static str];
 
+    /// Alexa's locales (`schemas/locales/alexa-locales.yaml`), in canonical case:
+    /// a valid tag that is none of them gets the warning `LOC-LOCALE-NOT-ALEXA`.
+    const ALEXA_LOCALES: &'static [&'static str];
+
     /// Every event's schema metadata, in the order of [`EventSet::NAMES`].
     fn schemas() -> &'static [&'static EventSchema];
 
@@ -68,6 +72,7 @@ impl Localizable for NoEvents {
 #[cfg(test)]
 impl EventSet for NoEvents {
     const NAMES: &'static [&'static str] = &[];
+    const ALEXA_LOCALES: &'static [&'static str] = &["en-US"];
     fn schemas() -> &'static [&'static EventSchema] {
         &[]
     }

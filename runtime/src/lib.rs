@@ -27,6 +27,9 @@ pub mod redact;
 pub mod region;
 pub mod request;
 pub mod schema;
+#[cfg(feature = "skill-events")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skill-events")))]
+pub mod skill_events;
 pub mod subscriptions;
 mod text;
 pub mod validate;

@@ -237,6 +237,11 @@ impl<'de> Deserialize<'de> for LocalizedAttributes {
                                 "`{key}` is empty; Amazon requires a value"
                             )));
                         }
+                        if values.contains_key(&key) {
+                            return Err(de::Error::custom(format_args!(
+                                "`{key}` appears more than once in this entry"
+                            )));
+                        }
                         values.insert(key, text);
                     }
                 }

@@ -10,15 +10,27 @@
 //! - `audience_in_100k_users`: the subscribers of one event (about half of 100,000
 //!   users) read whole, and the first page of 1,000.
 //!
-//! `cargo bench -p alexa-proactive-events --features sqlite --bench subscriptions`
+//! Beside each SQLite case, the same on PostgreSQL (`postgres_*`), plus 4 concurrent
+//! writers for both (`*_4_writers_*`: 4 threads, each with its own connection, each
+//! applying a quarter). The PostgreSQL server is `ALEXA_PE_TEST_POSTGRES_URL`
+//! (`bash .ci/postgres.sh start`); without it the PostgreSQL cases are left out, with
+//! a line saying so (under `CI=true` the run fails instead).
+//!
+//! `cargo bench -p pipeline-tests --bench subscriptions`
 
 use alexa_proactive_events::jiff::Timestamp;
 use alexa_proactive_events::subscriptions::{
-    Ledger, MemoryLedger, Region, SqliteLedger, SubscriptionChanged,
+    Ledger, MemoryLedger, PostgresLedger, PostgresOptions, Region, SqliteLedger,
+    SubscriptionChanged,
 };
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::collections::BTreeSet;
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[path = "../it/subscriptions_support/pg.rs"]
+#[allow(dead_code)]
+mod pg;
 
 const SKILL: &str = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000";
 const EVENTS: [&str; 5] = [
@@ -71,8 +83,76 @@ fn fresh_sqlite() -> (tempfile::TempDir, SqliteLedger) {
     (dir, ledger)
 }
 
+/// Fresh PostgreSQL ledgers: a new schema in one test database for each.
+struct Postgres {
+    db: pg::TestDatabase,
+    next: AtomicUsize,
+}
+
+impl Postgres {
+    fn new() -> Option<Self> {
+        if std::env::var(pg::URL_VAR).is_err() && std::env::var("CI").is_err() {
+            eprintln!(
+                "\n*** PostgreSQL cases LEFT OUT: {} is not set. Start a server with\n    \
+                 bash .ci/postgres.sh start && eval \"$(bash .ci/postgres.sh env)\"\n",
+                pg::URL_VAR
+            );
+            return None;
+        }
+        Some(Self {
+            db: pg::TestDatabase::create()?,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    fn schema(&self) -> PostgresOptions {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        PostgresOptions::default().schema(format!("bench_{n}"))
+    }
+
+    /// A new, empty ledger with a pool of `connections`.
+    fn fresh(&self, connections: u32) -> (PostgresOptions, PostgresLedger) {
+        let options = self.schema().pool_size(connections);
+        let ledger = PostgresLedger::connect_with(self.db.url(), &options).expect("connects");
+        (options, ledger)
+    }
+
+    /// Another handle (its own pool) on the ledger of `options`.
+    fn open(&self, options: &PostgresOptions) -> PostgresLedger {
+        PostgresLedger::connect_with(self.db.url(), options).expect("connects")
+    }
+}
+
+/// `notices` split between 4 threads, each applying its quarter through its own
+/// ledger from `open`, `chunk` per transaction (1: `apply` alone).
+fn four_writers<L: Ledger + Send>(
+    notices: &[SubscriptionChanged],
+    chunk: usize,
+    open: impl Fn() -> L + Sync,
+) {
+    let quarter = notices.len().div_ceil(4);
+    std::thread::scope(|scope| {
+        for part in notices.chunks(quarter) {
+            let open = &open;
+            scope.spawn(move || {
+                let ledger = open();
+                if chunk == 1 {
+                    for n in part {
+                        black_box(ledger.apply(n).expect("applies"));
+                    }
+                } else {
+                    for c in part.chunks(chunk) {
+                        black_box(ledger.apply_all(c).expect("applies"));
+                    }
+                }
+            });
+        }
+    });
+}
+
 fn bench(c: &mut Criterion) {
     let many = notices(100_000, 50_000);
+    let postgres = Postgres::new();
 
     let mut g = c.benchmark_group("apply_100k");
     g.sample_size(10);
@@ -89,6 +169,41 @@ fn bench(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    g.bench_function("sqlite_4_writers_batched_1000", |b| {
+        b.iter_batched(
+            fresh_sqlite,
+            |(dir, ledger)| {
+                let path = dir.path().join("subs.db");
+                four_writers(&many, 1000, || SqliteLedger::open(&path).expect("opens"));
+                (dir, ledger)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    if let Some(pg) = &postgres {
+        g.bench_function("postgres_batched_10000", |b| {
+            b.iter_batched(
+                || pg.fresh(1),
+                |(options, ledger)| {
+                    for chunk in many.chunks(10_000) {
+                        black_box(ledger.apply_all(chunk).expect("applies"));
+                    }
+                    (options, ledger)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function("postgres_4_writers_batched_1000", |b| {
+            b.iter_batched(
+                || pg.fresh(1),
+                |(options, ledger)| {
+                    four_writers(&many, 1000, || pg.open(&options));
+                    (options, ledger)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.bench_function("memory", |b| {
         b.iter_batched(
             MemoryLedger::new,
@@ -117,13 +232,58 @@ fn bench(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    g.bench_function("sqlite_4_writers_one_transaction_each", |b| {
+        b.iter_batched(
+            fresh_sqlite,
+            |(dir, ledger)| {
+                let path = dir.path().join("subs.db");
+                four_writers(few, 1, || SqliteLedger::open(&path).expect("opens"));
+                (dir, ledger)
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    if let Some(pg) = &postgres {
+        g.bench_function("postgres_one_transaction_each", |b| {
+            b.iter_batched(
+                || pg.fresh(1),
+                |(options, ledger)| {
+                    for n in few {
+                        black_box(ledger.apply(n).expect("applies"));
+                    }
+                    (options, ledger)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        g.bench_function("postgres_4_writers_one_transaction_each", |b| {
+            b.iter_batched(
+                || pg.fresh(1),
+                |(options, ledger)| {
+                    four_writers(few, 1, || pg.open(&options));
+                    (options, ledger)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 
     // 100,000 users, one notice each; about half subscribe to EVENTS[0].
     let (_dir, ledger) = fresh_sqlite();
-    for chunk in notices(100_000, 100_000).chunks(10_000) {
+    let users = notices(100_000, 100_000);
+    for chunk in users.chunks(10_000) {
         ledger.apply_all(chunk).expect("applies");
     }
+    let pg_ledger = postgres.as_ref().map(|pg| {
+        let (_, l) = pg.fresh(1);
+        for chunk in users.chunks(10_000) {
+            l.apply_all(chunk).expect("applies");
+        }
+        // Fresh statistics, as autovacuum would gather on a live server.
+        pg.db.client().batch_execute("ANALYZE").expect("analyzes");
+        l
+    });
     let audience = ledger.audience(SKILL, EVENTS[0]).expect("reads").len();
     eprintln!("audience of {} in 100,000 users: {audience}", EVENTS[0]);
     let mut g = c.benchmark_group("audience_in_100k_users");
@@ -142,6 +302,21 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    if let Some(l) = &pg_ledger {
+        assert_eq!(
+            l.audience(SKILL, EVENTS[0]).expect("reads").len(),
+            audience,
+            "the stores agree"
+        );
+        g.throughput(Throughput::Elements(audience as u64));
+        g.bench_function("postgres_whole_audience", |b| {
+            b.iter(|| black_box(l.audience(SKILL, EVENTS[0]).expect("reads")))
+        });
+        g.throughput(Throughput::Elements(1000));
+        g.bench_function("postgres_first_page_1000", |b| {
+            b.iter(|| black_box(l.subscribers(SKILL, EVENTS[0], None, 1000).expect("reads")))
+        });
+    }
     g.finish();
 }
 

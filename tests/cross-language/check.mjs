@@ -8,6 +8,7 @@
 //
 //   const ajv = new Ajv2020({
 //     allErrors: true,
+//     discriminator: true,                    // proactive-event.schema.json's `event` oneOf
 //     // The generator's extension keywords: annotations, never validation. Declaring them
 //     // keeps Ajv's strict mode on, which would otherwise throw `unknown keyword: "x-…"`.
 //     keywords: ["x-localizable", "x-spoken", "x-locales", "x-templates"],
@@ -27,7 +28,9 @@
 // For every body in tests/bodies/{valid,invalid}/*.json, the per-event schema
 // `<SCHEMA_DIR>/<event.name>.schema.json` (when event.name is a string and the file exists,
 // else `proactive-event.schema.json`) and the aggregate `proactive-event.schema.json` must
-// both accept the body if it sits in valid/ and both reject it if it sits in invalid/.
+// both accept the body if it sits in valid/ and both reject it if it sits in invalid/, and
+// every case of date-times.json must get its verdict from the generated date-time subschema:
+// each twice, with ajv-formats and without any format validation (docs/decisions.md D26).
 // Prints one line per mismatch, closes with `node-ajv: N passed, M failed` (N and M count
 // bodies) and exits 1 on any mismatch, on fewer than 50 bodies or on a missing or broken
 // schema; exits 2 when date-time format checking is not active.
@@ -62,9 +65,12 @@ function finish(passed, failed, code) {
 const warnings = new Set();
 const logger = { log: console.log, warn: (...a) => warnings.add(a.join(" ")), error: console.error };
 
-function newAjv(keywords) {
-  const ajv = new Ajv2020({ allErrors: true, keywords, logger });
-  addFormats(ajv);
+// Two modes: with ajv-formats, and without (formats ignored, as in a setup that never
+// added them): the schemas' date-time `pattern` bounds every component on its own
+// (docs/decisions.md D26), so both must give every body and date-time its verdict.
+function newAjv(keywords, withFormats = true) {
+  const ajv = new Ajv2020({ allErrors: true, discriminator: true, keywords, logger, validateFormats: withFormats });
+  if (withFormats) addFormats(ajv);
   return ajv;
 }
 
@@ -127,35 +133,19 @@ if (unlisted.length) {
   );
 }
 
-const ajv = newAjv([...new Set([...EXTENSION_KEYWORDS, ...used])]);
-const loaded = new Set();
-for (const [file, schema] of rawSchemas) {
-  try {
-    // Stored under the file name; Ajv also registers the schema's `$id`, so cross-file
-    // `$ref`s from the aggregate resolve (by `$id`, or by file name when there is no `$id`).
-    ajv.addSchema(schema, file);
-    loaded.add(file);
-  } catch (err) {
-    problems.push(`${file}: rejected by Ajv: ${err.message}`);
-  }
-}
-const validators = new Map();
-function validatorFor(file) {
-  if (!loaded.has(file)) return null;
-  if (!validators.has(file)) {
-    try {
-      validators.set(file, ajv.getSchema(file));
-    } catch (err) {
-      problems.push(`${file}: does not compile: ${err.message}`);
-      loaded.delete(file);
-      return null;
-    }
-  }
-  return validators.get(file);
-}
-if (!rawSchemas.has(AGGREGATE)) problems.push(`missing aggregate schema ${join(SCHEMA_DIR, AGGREGATE)}`);
+const DATE_TIMES = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "date-times.json"), "utf8"));
 
-// --- check the bodies ---------------------------------------------------------------------
+// The `pattern` of the first `format: date-time` subschema (the generated one).
+function findDateTimePattern(schema) {
+  if (schema === null || typeof schema !== "object") return undefined;
+  if (schema.format === "date-time" && typeof schema.pattern === "string") return schema.pattern;
+  for (const value of Object.values(schema)) {
+    const found = findDateTimePattern(value);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function schemaFor(body) {
   const name = body?.event !== null && typeof body?.event === "object" ? body.event.name : undefined;
   return typeof name === "string" && rawSchemas.has(`${name}.schema.json`) ? `${name}.schema.json` : AGGREGATE;
@@ -168,45 +158,97 @@ function describe(errors) {
 }
 
 const bodies = [];
-for (const expected of ["valid", "invalid"]) {
-  const dir = join(BODIES_DIR, expected);
+// valid-numbers/: valid bodies that write an integer as 2.0, 2e0 or -0 (docs/decisions.md D27).
+for (const [folder, expected] of [["valid", "valid"], ["valid-numbers", "valid"], ["invalid", "invalid"]]) {
+  const dir = join(BODIES_DIR, folder);
   if (!existsSync(dir)) continue;
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) bodies.push([expected, join(dir, f)]);
 }
 
 let passed = 0;
 let failed = 0;
-for (const [expected, path] of bodies) {
-  const rel = relative(REPO_ROOT, path);
-  let body;
-  try {
-    body = JSON.parse(readFileSync(path, "utf8"));
-  } catch (err) {
-    console.log(`MISMATCH ${rel}: cannot parse body: ${err.message}`);
-    failed++;
-    continue;
+for (const [mode, withFormats] of [["ajv-formats", true], ["no-formats", false]]) {
+  const ajv = newAjv([...new Set([...EXTENSION_KEYWORDS, ...used])], withFormats);
+  const loaded = new Set();
+  for (const [file, schema] of rawSchemas) {
+    try {
+      // Stored under the file name; Ajv also registers the schema's `$id`, so cross-file
+      // `$ref`s from the aggregate resolve (by `$id`, or by file name when there is no `$id`).
+      ajv.addSchema(schema, file);
+      loaded.add(file);
+    } catch (err) {
+      problems.push(`[${mode}] ${file}: rejected by Ajv: ${err.message}`);
+    }
   }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    console.log(`MISMATCH ${rel}: body is not a JSON object`);
-    failed++;
-    continue;
-  }
-  let ok = true;
-  for (const file of new Set([schemaFor(body), AGGREGATE])) {
-    const validate = validatorFor(file);
-    if (!validate) {
-      ok = false; // reported as a problem
+  const validators = new Map();
+  const validatorFor = (file) => {
+    if (!loaded.has(file)) return null;
+    if (!validators.has(file)) {
+      try {
+        validators.set(file, ajv.getSchema(file));
+      } catch (err) {
+        problems.push(`[${mode}] ${file}: does not compile: ${err.message}`);
+        loaded.delete(file);
+        return null;
+      }
+    }
+    return validators.get(file);
+  };
+
+  let bankPassed = 0;
+  let bankFailed = 0;
+  for (const [expected, path] of bodies) {
+    const rel = relative(REPO_ROOT, path);
+    let body;
+    try {
+      body = JSON.parse(readFileSync(path, "utf8"));
+    } catch (err) {
+      console.log(`MISMATCH ${rel}: cannot parse body: ${err.message}`);
+      bankFailed++;
       continue;
     }
-    const verdict = validate(body) ? "valid" : "invalid";
-    if (verdict !== expected) {
-      ok = false;
-      console.log(`MISMATCH ${rel}: expected ${expected}, ${file} says ${verdict} (${describe(validate.errors)})`);
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      console.log(`MISMATCH ${rel}: body is not a JSON object`);
+      bankFailed++;
+      continue;
+    }
+    let ok = true;
+    for (const file of new Set([schemaFor(body), AGGREGATE])) {
+      const validate = validatorFor(file);
+      if (!validate) {
+        ok = false; // reported as a problem
+        continue;
+      }
+      const verdict = validate(body) ? "valid" : "invalid";
+      if (verdict !== expected) {
+        ok = false;
+        console.log(`MISMATCH [${mode}] ${rel}: expected ${expected}, ${file} says ${verdict} (${describe(validate.errors)})`);
+      }
+    }
+    if (ok) bankPassed++;
+    else bankFailed++;
+  }
+
+  let datePassed = 0;
+  let dateFailed = 0;
+  const pattern = findDateTimePattern(rawSchemas.get(AGGREGATE));
+  if (pattern === undefined) {
+    problems.push("no `format: date-time` subschema with a `pattern` in the aggregate schema");
+  } else {
+    const check = ajv.compile({ type: "string", format: "date-time", pattern });
+    for (const c of DATE_TIMES.cases) {
+      if (check(c.value) === c.valid) datePassed++;
+      else {
+        dateFailed++;
+        console.log(`MISMATCH [${mode}] date-time ${JSON.stringify(c.value)}: expected ${c.valid ? "valid" : "invalid"} (${c.why})`);
+      }
     }
   }
-  if (ok) passed++;
-  else failed++;
+  console.log(`${LABEL} [${mode}]: bank ${bankPassed} passed, ${bankFailed} failed; date-times ${datePassed} passed, ${dateFailed} failed`);
+  passed += bankPassed + datePassed;
+  failed += bankFailed + dateFailed;
 }
+if (!rawSchemas.has(AGGREGATE)) problems.push(`missing aggregate schema ${join(SCHEMA_DIR, AGGREGATE)}`);
 
 for (const w of warnings) console.log(`WARNING ajv: ${w}`);
 for (const p of problems) console.log(`ERROR ${p}`);

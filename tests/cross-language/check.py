@@ -5,11 +5,15 @@ For every body in tests/bodies/{valid,invalid}/*.json:
   1. the per-event schema `<SCHEMA_DIR>/<event.name>.schema.json` (when `event.name` is a
      string and that file exists, else the aggregate `proactive-event.schema.json`), and
   2. the aggregate `proactive-event.schema.json`
-must both accept the body if it sits in valid/ and both reject it if it sits in invalid/.
+must both accept the body if it sits in valid/ and both reject it if it sits in invalid/,
+twice: with the `date-time` format checked (FormatChecker) and without any format checker
+(the default of most validators: `format` is only an annotation in 2020-12), since the
+schemas' date-time `pattern` bounds every component on its own (docs/decisions.md D26).
+Then every case of `date-times.json` beside this script must get its verdict in both modes.
 
 Prints one line per mismatch and closes with `python-jsonschema: N passed, M failed`
-(N and M count bodies). Exits 1 on any mismatch, on fewer than 50 bodies, or when a schema
-is missing or broken; exits 2 when `date-time` format checking is not active.
+(N and M count bodies and cases per mode). Exits 1 on any mismatch, on fewer than 50 bodies,
+or when a schema is missing or broken; exits 2 when `date-time` format checking is not active.
 
 Needs `jsonschema>=4.18` (for `referencing`) and `rfc3339-validator` (without it,
 jsonschema silently skips `format: date-time`). SCHEMA_DIR (optional) overrides
@@ -71,7 +75,8 @@ def load_json(path: Path):
 class Schemas:
     """All `*.schema.json` files of SCHEMA_DIR, registered by `$id` so cross-file `$ref`s resolve."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, format_checker=FORMAT_CHECKER):
+        self.format_checker = format_checker
         self.directory = directory
         self.errors: list[str] = []
         self.by_file: dict[str, dict] = {}
@@ -96,7 +101,7 @@ class Schemas:
             return None
         if file_name not in self._validators:
             self._validators[file_name] = Draft202012Validator(
-                self.by_file[file_name], registry=self.registry, format_checker=FORMAT_CHECKER
+                self.by_file[file_name], registry=self.registry, format_checker=self.format_checker
             )
         return self._validators[file_name]
 
@@ -117,15 +122,30 @@ def describe(validator: Draft202012Validator, body) -> str:
     return f"rejected at {pointer}: {error.message[:200]}"
 
 
-def main() -> int:
-    assert_date_time_checking_active()
-    directory = schema_dir()
-    schemas = Schemas(directory)
-    problems = list(schemas.errors)
-    if AGGREGATE not in schemas.by_file:
-        problems.append(f"missing aggregate schema {directory / AGGREGATE}")
+DATE_TIMES = Path(__file__).resolve().parent / "date-times.json"
 
-    bodies = [(expected, path) for expected in ("valid", "invalid") for path in sorted((BODIES_DIR / expected).glob("*.json"))]
+
+def find_date_time_pattern(schema) -> str | None:
+    """The `pattern` of the first `format: date-time` subschema (the generated one)."""
+    if isinstance(schema, dict):
+        if schema.get("format") == "date-time" and isinstance(schema.get("pattern"), str):
+            return schema["pattern"]
+        values = schema.values()
+    elif isinstance(schema, list):
+        values = schema
+    else:
+        return None
+    for value in values:
+        found = find_date_time_pattern(value)
+        if found:
+            return found
+    return None
+
+
+def check_bank(schemas: Schemas, mode: str) -> tuple[int, int, int]:
+    # valid-numbers/: valid bodies that write an integer as 2.0, 2e0 or -0 (docs/decisions.md D27).
+    folders = (("valid", "valid"), ("valid-numbers", "valid"), ("invalid", "invalid"))
+    bodies = [(expected, path) for folder, expected in folders for path in sorted((BODIES_DIR / folder).glob("*.json"))]
     passed = failed = 0
     for expected, path in bodies:
         rel = path.relative_to(REPO_ROOT)
@@ -148,18 +168,58 @@ def main() -> int:
             verdict = "valid" if validator.is_valid(body) else "invalid"
             if verdict != expected:
                 ok = False
-                print(f"MISMATCH {rel}: expected {expected}, {file_name} says {verdict} ({describe(validator, body)})")
+                print(f"MISMATCH [{mode}] {rel}: expected {expected}, {file_name} says {verdict} ({describe(validator, body)})")
         if ok:
             passed += 1
         else:
             failed += 1
+    return passed, failed, len(bodies)
+
+
+def check_date_times(schemas: Schemas, mode: str, problems: list[str]) -> tuple[int, int]:
+    """Each edge case against the generated date-time subschema (pattern, plus format when checked)."""
+    pattern = find_date_time_pattern(schemas.by_file.get(AGGREGATE))
+    if pattern is None:
+        problems.append("no `format: date-time` subschema with a `pattern` in the aggregate schema")
+        return 0, 1
+    validator = Draft202012Validator(
+        {"type": "string", "format": "date-time", "pattern": pattern}, format_checker=schemas.format_checker
+    )
+    passed = failed = 0
+    for case in load_json(DATE_TIMES)["cases"]:
+        verdict = validator.is_valid(case["value"])
+        if verdict == case["valid"]:
+            passed += 1
+        else:
+            failed += 1
+            print(f"MISMATCH [{mode}] date-time {case['value']!r}: expected {'valid' if case['valid'] else 'invalid'} ({case['why']})")
+    return passed, failed
+
+
+def main() -> int:
+    assert_date_time_checking_active()
+    directory = schema_dir()
+    passed = failed = 0
+    problems: list[str] = []
+    count = 0
+    for mode, checker in (("format-checker", FORMAT_CHECKER), ("no-format-checker", None)):
+        schemas = Schemas(directory, checker)
+        if mode == "format-checker":
+            problems.extend(schemas.errors)
+            if AGGREGATE not in schemas.by_file:
+                problems.append(f"missing aggregate schema {directory / AGGREGATE}")
+        p, f, count = check_bank(schemas, mode)
+        dp, df = check_date_times(schemas, mode, problems)
+        print(f"{LABEL} [{mode}]: bank {p} passed, {f} failed; date-times {dp} passed, {df} failed")
+        passed += p + dp
+        failed += f + df
 
     for problem in problems:
         print(f"ERROR {problem}")
-    if len(bodies) < MIN_BODIES:
-        print(f"ERROR only {len(bodies)} bodies found under {BODIES_DIR}, expected at least {MIN_BODIES}")
+    if count < MIN_BODIES:
+        print(f"ERROR only {count} bodies found under {BODIES_DIR}, expected at least {MIN_BODIES}")
     print(f"{LABEL}: {passed} passed, {failed} failed")
-    return 1 if failed or problems or len(bodies) < MIN_BODIES else 0
+    return 1 if failed or problems or count < MIN_BODIES else 0
 
 
 if __name__ == "__main__":

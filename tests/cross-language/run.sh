@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Cross-language check of generated/json-schema: Python `jsonschema` and Node Ajv must both
-# accept every body in tests/bodies/valid and reject every body in tests/bodies/invalid.
+# accept every body in tests/bodies/valid and reject every body in tests/bodies/invalid, and
+# give every case of date-times.json its verdict, each with and without format checking
+# (FormatChecker / ajv-formats).
 # Installs its own dependencies; meant to be called from the repo root by CI:
 #   bash tests/cross-language/run.sh
 # SCHEMA_DIR (optional) points both checkers at another schema folder.
@@ -10,7 +12,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here/../.." || exit 1
 
 export PIP_ROOT_USER_ACTION=ignore  # quiet the "running pip as root" warning on CI
-pip_args=(--quiet --disable-pip-version-check 'jsonschema>=4.18' rfc3339-validator)
+# Pinned, like Ajv in package.json: the date-time verdicts (docs/decisions.md D26) were
+# checked with these versions, with and without a format checker.
+pip_args=(--quiet --disable-pip-version-check jsonschema==4.26.0 referencing==0.37.0 rfc3339-validator==0.1.4)
 if ! python3 -m pip install "${pip_args[@]}"; then
   # A Debian-managed python3 refuses plain installs (PEP 668); CI here has its own python.
   python3 -m pip install --break-system-packages "${pip_args[@]}" || {

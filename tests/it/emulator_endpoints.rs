@@ -129,7 +129,7 @@ async fn events_need_a_valid_unexpired_bearer() {
         assert_eq!(response.status().as_u16(), 403);
         assert!(response.headers().contains_key("x-amzn-requestid"));
         let body: Value = json_of(response).await;
-        assert_eq!(body["code"], "INVALID_ACCESS_TOKEN");
+        assert_eq!(body["code"], 403);
     }
     let t = token(&base).await;
     assert_eq!(
@@ -162,7 +162,7 @@ async fn invalid_bodies_get_400_listing_every_violation() {
     let response = post_event(&base, DEV, Some(&t), &bad).await;
     assert_eq!(response.status().as_u16(), 400);
     let body: Value = json_of(response).await;
-    assert_eq!(body["code"], "INVALID_REQUEST");
+    assert_eq!(body["code"], 400);
     let message = body["message"].as_str().expect("message");
     assert!(message.contains("ENV-EXPIRY-MIN"), "{message}");
     assert!(
@@ -255,7 +255,7 @@ async fn the_rate_limit_answers_429_with_retry_after() {
         .expect("delta-seconds");
     assert_eq!(secs, 1);
     let body: Value = json_of(second).await;
-    assert_eq!(body["code"], "TOO_MANY_REQUESTS");
+    assert_eq!(body["code"], 429);
     emu.shutdown().await;
 }
 

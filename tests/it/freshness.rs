@@ -50,3 +50,35 @@ fn compiling_twice_gives_identical_bytes() {
         codegen::compile_dir(&root().join("schemas"), "schemas").unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(a, b);
 }
+
+/// Each published package carries the license texts: the facade its generated
+/// copies, which must say the same as the repository's files.
+#[test]
+fn every_package_ships_the_repository_license_texts() {
+    for name in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        let original = std::fs::read_to_string(root().join(name)).expect(name);
+        assert!(original.len() > 500, "{name} is not a license text");
+        let copy = std::fs::read_to_string(root().join("generated").join(name)).expect(name);
+        assert_eq!(
+            copy,
+            codegen::emit::facade::license_copy(name, &original),
+            "generated/{name}"
+        );
+        let (header, text) = copy.split_once("\n\n").expect("a header line");
+        assert!(header.contains(codegen::output::MARKER), "{header}");
+        assert_eq!(
+            text, original,
+            "generated/{name} is not the repository's text"
+        );
+        for package in ["runtime", "cli"] {
+            let shipped = std::fs::read_to_string(root().join(package).join(name))
+                .unwrap_or_else(|e| panic!("{package}/{name}: {e}"));
+            assert_eq!(shipped, original, "{package}/{name}");
+        }
+    }
+    let manifest = std::fs::read_to_string(root().join("generated/Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(r#""LICENSE-MIT", "LICENSE-APACHE""#),
+        "the facade's include list leaves the licenses out:\n{manifest}"
+    );
+}

@@ -22,7 +22,7 @@ fn emitters_match_the_golden_files() {
     );
     assert_eq!(
         plan.unchanged.len(),
-        11,
-        "3 Rust files, 3 JSON Schemas, 3 manifests, the crate's Cargo.toml and lib.rs"
+        13,
+        "3 Rust files, 3 JSON Schemas, 3 manifests, the crate's Cargo.toml, lib.rs and 2 licenses"
     );
 }

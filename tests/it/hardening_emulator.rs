@@ -52,7 +52,7 @@ fn tokens_are_unpredictable_whatever_the_seed() {
     assert_ne!(token_a, guess);
     let answer = send_event(a.addr(), &guess, &event("guess1"));
     assert_eq!(answer.status, 403, "{answer:?}");
-    assert_eq!(answer.json()["code"], "INVALID_ACCESS_TOKEN");
+    assert_eq!(answer.json()["code"], 403);
     // A token from another emulator is not valid here.
     assert_eq!(send_event(b.addr(), &token_a, &event("other1")).status, 403);
     // Each works where it was issued.
@@ -174,7 +174,7 @@ fn a_trickled_body_gets_408_after_the_body_timeout() {
         .expect("headers and a little body sent");
     let answer = read_answer(&mut stream);
     assert_eq!(answer.status, 408, "{answer:?}");
-    assert_eq!(answer.json()["code"], "REQUEST_TIMEOUT");
+    assert_eq!(answer.json()["code"], 408);
     assert!(closed_by_server(&mut stream));
 }
 
@@ -242,7 +242,7 @@ fn an_oversized_body_gets_413_unread() {
         .expect("sent");
     let answer = read_answer(&mut stream);
     assert_eq!(answer.status, 413, "{answer:?}");
-    assert_eq!(answer.json()["code"], "REQUEST_ENTITY_TOO_LARGE");
+    assert_eq!(answer.json()["code"], 413);
     // Chunked, so only reading tells: refused once past the limit.
     let mut stream = connect(addr);
     let chunk = format!("[{}]", vec!["\"x\""; 600].join(","));

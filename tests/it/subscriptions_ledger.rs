@@ -1,31 +1,19 @@
-//! The ledger's rules, run against every store: newest notice wins whatever the arrival
-//! order, stale and duplicate notices change nothing, paging sees every subscriber once.
+//! The ledger's rules as properties: any shuffled history of notices, applied in chunks
+//! of any size, gives the changes and the end state of the simplest model (the
+//! memory store, one by one). The behavioural suite run against every store is
+//! `subscriptions_suite`.
 
 use crate::subscriptions_support as support;
 
 use alexa_proactive_events::subscriptions::{
-    ApplyOutcome, Change, Cursor, Ledger, MemoryLedger, Region, Subscriber, SubscriptionChanged,
-    UserRecord,
+    Change, Cursor, Ledger, MemoryLedger, PostgresLedger, PostgresOptions, Subscriber,
+    SubscriptionChanged, UserRecord,
 };
 use proptest::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use support::pg::TestDatabase;
 use support::*;
-
-/// A fresh ledger of each kind; the temporary directory lives as long as the ledger.
-fn stores() -> Vec<(&'static str, Box<dyn Ledger>, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite =
-        alexa_proactive_events::subscriptions::SqliteLedger::open(dir.path().join("subs.db"))
-            .expect("opens");
-    vec![
-        ("memory", Box::new(MemoryLedger::new()), None),
-        ("sqlite", Box::new(sqlite), Some(dir)),
-    ]
-}
-
-fn set(events: &[&str]) -> BTreeSet<String> {
-    events.iter().map(|e| e.to_string()).collect()
-}
 
 fn all_subscribers(l: &dyn Ledger, skill: &str, event: &str, page: usize) -> Vec<Subscriber> {
     let mut all = Vec::new();
@@ -59,207 +47,6 @@ fn all_users(l: &dyn Ledger, page: usize) -> Vec<UserRecord> {
 const W: &str = "AMAZON.WeatherAlert.Activated";
 const M: &str = "AMAZON.MessageAlert.Activated";
 const X: &str = "AMAZON.Unknown.Future";
-
-#[test]
-fn first_notice_subscribes_and_later_ones_report_the_difference() {
-    for (name, l, _dir) in stores() {
-        let c = l
-            .apply(&notice(SKILL, "u1", EU, "r1", 10, &[W, M]))
-            .expect("applies");
-        assert_eq!(c.outcome, ApplyOutcome::Applied, "{name}");
-        assert_eq!(c.subscribed, [M, W], "{name}");
-        assert!(c.unsubscribed.is_empty(), "{name}");
-
-        let c = l
-            .apply(&notice(SKILL, "u1", EU, "r2", 20, &[W, X]))
-            .expect("applies");
-        assert_eq!(c.outcome, ApplyOutcome::Applied, "{name}");
-        assert_eq!(c.subscribed, [X], "{name}");
-        assert_eq!(c.unsubscribed, [M], "{name}");
-
-        let r = l.user(SKILL, "u1").expect("reads").expect("stored");
-        assert_eq!(r.events, set(&[W, X]), "{name}");
-        assert_eq!(r.region, Some(Region::Europe), "{name}");
-        assert_eq!(r.version.request_id, "r2", "{name}");
-        assert_eq!(l.user(SKILL, "nobody").expect("reads"), None, "{name}");
-        assert_eq!(l.user("other.skill", "u1").expect("reads"), None, "{name}");
-    }
-}
-
-#[test]
-fn an_older_notice_is_stale_and_changes_nothing() {
-    for (name, l, _dir) in stores() {
-        l.apply(&notice(SKILL, "u1", NA, "r2", 20, &[W]))
-            .expect("applies");
-        let c = l
-            .apply(&notice(SKILL, "u1", FE, "r1", 10, &[M]))
-            .expect("applies");
-        assert!(c.is_stale(), "{name}");
-        let ApplyOutcome::Stale { current } = &c.outcome else {
-            panic!("{name}: not stale: {c:?}")
-        };
-        assert_eq!(current.request_id, "r2", "{name}");
-        assert!(
-            c.subscribed.is_empty() && c.unsubscribed.is_empty(),
-            "{name}"
-        );
-        let r = l.user(SKILL, "u1").expect("reads").expect("stored");
-        assert_eq!(r.events, set(&[W]), "{name}");
-        assert_eq!(r.region, Some(Region::NorthAmerica), "{name}");
-        assert!(
-            all_subscribers(l.as_ref(), SKILL, M, 10).is_empty(),
-            "{name}"
-        );
-    }
-}
-
-#[test]
-fn a_full_unsubscribe_is_remembered_so_an_older_subscribe_cannot_revive_it() {
-    for (name, l, _dir) in stores() {
-        l.apply(&notice(SKILL, "u1", NA, "r3", 30, &[]))
-            .expect("applies");
-        let c = l
-            .apply(&notice(SKILL, "u1", NA, "r1", 10, &[W]))
-            .expect("applies");
-        assert!(c.is_stale(), "{name}");
-        assert!(
-            all_subscribers(l.as_ref(), SKILL, W, 10).is_empty(),
-            "{name}"
-        );
-        let r = l.user(SKILL, "u1").expect("reads").expect("kept");
-        assert!(r.events.is_empty(), "{name}");
-    }
-}
-
-#[test]
-fn equal_timestamps_are_decided_by_request_id_in_either_order() {
-    for (name, l, _dir) in stores() {
-        // u1 receives b then a, u2 receives a then b: both end on `b`.
-        l.apply(&notice(SKILL, "u1", NA, "b", 5, &[W]))
-            .expect("applies");
-        let c = l
-            .apply(&notice(SKILL, "u1", NA, "a", 5, &[M]))
-            .expect("applies");
-        assert!(c.is_stale(), "{name}");
-        l.apply(&notice(SKILL, "u2", NA, "a", 5, &[M]))
-            .expect("applies");
-        let c = l
-            .apply(&notice(SKILL, "u2", NA, "b", 5, &[W]))
-            .expect("applies");
-        assert_eq!(c.outcome, ApplyOutcome::Applied, "{name}");
-        for u in ["u1", "u2"] {
-            let r = l.user(SKILL, u).expect("reads").expect("stored");
-            assert_eq!(r.events, set(&[W]), "{name} {u}");
-        }
-    }
-}
-
-#[test]
-fn the_same_notice_twice_is_a_duplicate() {
-    for (name, l, _dir) in stores() {
-        let n = notice(SKILL, "u1", NA, "r1", 5, &[W]);
-        l.apply(&n).expect("applies");
-        let c = l.apply(&n).expect("applies");
-        assert_eq!(c.outcome, ApplyOutcome::Duplicate, "{name}");
-        assert!(c.subscribed.is_empty(), "{name}");
-    }
-}
-
-#[test]
-fn skills_are_separate_ledgers() {
-    for (name, l, _dir) in stores() {
-        l.apply(&notice("skill.a", "u1", NA, "r1", 5, &[W]))
-            .expect("applies");
-        l.apply(&notice("skill.b", "u1", EU, "r1", 1, &[M]))
-            .expect("applies");
-        assert_eq!(
-            all_subscribers(l.as_ref(), "skill.a", W, 5).len(),
-            1,
-            "{name}"
-        );
-        assert!(
-            all_subscribers(l.as_ref(), "skill.b", W, 5).is_empty(),
-            "{name}"
-        );
-        let users = all_users(l.as_ref(), 1);
-        let keys: Vec<_> = users
-            .iter()
-            .map(|r| (r.skill_id.as_str(), r.user_id.as_str()))
-            .collect();
-        assert_eq!(keys, [("skill.a", "u1"), ("skill.b", "u1")], "{name}");
-    }
-}
-
-#[test]
-fn apply_all_gives_the_same_changes_as_one_by_one() {
-    let batch = vec![
-        notice(SKILL, "u1", NA, "r1", 1, &[W]),
-        notice(SKILL, "u1", NA, "r3", 3, &[M]),
-        notice(SKILL, "u1", NA, "r2", 2, &[X]),
-        notice(SKILL, "u2", EU, "r1", 1, &[W, M]),
-        notice(SKILL, "u1", NA, "r3", 3, &[M]),
-    ];
-    for (name, l, _dir) in stores() {
-        let batched = l.apply_all(&batch).expect("applies");
-        let single = MemoryLedger::new();
-        let one_by_one: Vec<Change> = batch
-            .iter()
-            .map(|n| single.apply(n).expect("applies"))
-            .collect();
-        assert_eq!(batched, one_by_one, "{name}");
-        let outcomes: Vec<_> = batched.iter().map(|c| c.is_stale()).collect();
-        assert_eq!(outcomes, [false, false, true, false, false], "{name}");
-        assert_eq!(batched[4].outcome, ApplyOutcome::Duplicate, "{name}");
-    }
-}
-
-#[test]
-fn audience_lists_each_subscriber_once_with_region() {
-    for (name, l, _dir) in stores() {
-        let endpoints = [NA, EU, FE, "https://api.example.invalid"];
-        for i in 0..25 {
-            let events: &[&str] = if i % 3 == 0 { &[W] } else { &[M] };
-            l.apply(&notice(
-                SKILL,
-                &format!("u{i:02}"),
-                endpoints[i % 4],
-                "r",
-                1,
-                events,
-            ))
-            .expect("applies");
-        }
-        let audience = l.audience(SKILL, W).expect("reads");
-        let users: Vec<_> = audience.iter().map(|s| s.user_id.as_str()).collect();
-        assert_eq!(
-            users,
-            [
-                "u00", "u03", "u06", "u09", "u12", "u15", "u18", "u21", "u24"
-            ],
-            "{name}"
-        );
-        assert_eq!(audience[0].region, Some(Region::NorthAmerica), "{name}");
-        assert_eq!(audience[1].region, None, "{name}");
-        assert_eq!(audience[1].api_endpoint, "https://api.example.invalid");
-        assert_eq!(audience[2].region, Some(Region::FarEast), "{name}");
-        // Paging by any size yields the same list.
-        for page in [1, 2, 4, 9, 10, 100] {
-            assert_eq!(
-                all_subscribers(l.as_ref(), SKILL, W, page),
-                audience,
-                "{name} {page}"
-            );
-        }
-        // A page of the exact size is the last: no empty page after it.
-        let p = l.subscribers(SKILL, W, None, 9).expect("reads");
-        assert_eq!((p.items.len(), p.next), (9, None), "{name}");
-        // A limit of 0 is treated as 1 rather than looping forever.
-        assert_eq!(
-            l.subscribers(SKILL, W, None, 0).expect("reads").items.len(),
-            1
-        );
-    }
-}
 
 /// One user's notices, generated: timestamp seconds (few values, so ties happen), event
 /// set, endpoint. Request ids are unique but their order is random.
@@ -376,4 +163,26 @@ proptest! {
             .expect("opens");
         run_random(&l, &raw, &chunks)?;
     }
+}
+
+/// PostgreSQL: one test database, a schema of its own for each case.
+#[test]
+fn newest_notice_per_user_wins_in_any_order_postgres() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let case = AtomicUsize::new(0);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(16));
+    let strategy = (
+        arb_notices().prop_shuffle(),
+        prop::collection::vec(1usize..40, 1..8),
+    );
+    runner
+        .run(&strategy, |(raw, chunks)| {
+            let schema = format!("case_{}", case.fetch_add(1, Ordering::Relaxed));
+            let options = PostgresOptions::default().schema(schema);
+            let l = PostgresLedger::connect_with(db.url(), &options).expect("connects");
+            run_random(&l, &raw, &chunks)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -3,7 +3,7 @@
 
 use crate::validate_support;
 
-use alexa_proactive_events::validate::{Severity, validate_json, walk_json};
+use alexa_proactive_events::validate::{Severity, Violation, validate_json, walk_json};
 use std::collections::BTreeSet;
 use validate_support::raw_bodies;
 
@@ -59,6 +59,10 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
         &[("PAYLOAD-TYPE", "/event/payload/availability/startTime")],
     ),
     (
+        "message-alert-count-beyond-64-bits",
+        &[("PAYLOAD-MAXIMUM", "/event/payload/messageGroup/count")],
+    ),
+    (
         "message-alert-count-negative",
         &[("PAYLOAD-MINIMUM", "/event/payload/messageGroup/count")],
     ),
@@ -107,6 +111,14 @@ const EXPECTED: &[(&str, &[(&str, &str)])] = &[
     (
         "message-alert-status-unknown",
         &[("PAYLOAD-ENUM", "/event/payload/state/status")],
+    ),
+    (
+        "message-alert-timestamp-impossible-date",
+        &[("ENV-TIMESTAMP-ISO8601", "/timestamp")],
+    ),
+    (
+        "message-alert-timestamp-offset-25h",
+        &[("ENV-TIMESTAMP-ISO8601", "/timestamp")],
     ),
     (
         "message-alert-unicast-without-user",
@@ -511,6 +523,17 @@ fn the_slow_walk_alone_gives_the_same_reports_on_the_bank() {
             let mut fast = validate_json(&bytes).violations;
             for list in [&mut slow, &mut fast] {
                 list.sort_by(|a, b| (a.rule, &a.pointer).cmp(&(b.rule, &b.pointer)));
+            }
+            if name.contains("beyond-64-bits") {
+                // A `Value` holds such a number as a float: its message quotes
+                // 1.2345678901234568e29, the bytes' quotes the number as written.
+                let key = |v: &Violation| (v.rule, v.pointer.clone(), v.severity);
+                assert_eq!(
+                    slow.iter().map(key).collect::<Vec<_>>(),
+                    fast.iter().map(key).collect::<Vec<_>>(),
+                    "{kind}/{name}"
+                );
+                continue;
             }
             assert_eq!(slow, fast, "{kind}/{name}");
         }

@@ -58,3 +58,10 @@ pub fn validator(schema: &Value) -> jsonschema::Validator {
 pub fn schema_file(name: &str) -> Value {
     read_json(&root().join("generated/json-schema").join(name))
 }
+
+/// The README's Rust snippets, compiled (and run, unless marked `no_run`) by
+/// `cargo test` as doctests of this crate, so they cannot rot. They see this
+/// package's dependencies, a superset of those the README lists.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeSnippets;

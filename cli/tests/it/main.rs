@@ -7,6 +7,8 @@ mod cli_support;
 mod delivery_support;
 #[path = "../../../tests/it/emulator_support/mod.rs"]
 mod emulator_support;
+#[path = "../../../tests/it/skill_events_support/mod.rs"]
+mod skill_events_support;
 #[path = "../../../tests/it/subscriptions_support/mod.rs"]
 mod subscriptions_support;
 
@@ -17,4 +19,6 @@ mod cli_preview;
 mod cli_validate;
 mod delivery_cli;
 mod emulate_secrets;
+mod emulate_tls;
+mod serve;
 mod subscriptions_cli;

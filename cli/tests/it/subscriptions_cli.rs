@@ -474,3 +474,94 @@ fn a_database_path_that_is_a_directory_is_a_clear_error() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("no database at subs.db"), "{run:?}");
 }
+
+/// `--db postgres://...` (and `postgresql://`) works wherever a path does, and every
+/// command prints what it prints for a SQLite file.
+#[test]
+fn a_postgres_url_works_as_db_and_prints_what_sqlite_prints() {
+    let Some(pg) = support::pg::TestDatabase::create() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "1.json", "alice", "r1", 10, Some(&[W, M]));
+    write(d, "2.json", "alice", "r3", 30, Some(&[W]));
+    write(d, "3.json", "alice", "r2", 20, Some(&[M])); // arrives late
+    write(d, "4.json", "bob", "r1", 10, None);
+    let url = pg.url().to_owned();
+    let alias = url.replacen("postgres://", "postgresql://", 1);
+
+    // Listing an empty database neither succeeds nor creates the tables.
+    let run = run_in(d, &["subscriptions", "list", "--db", &url], None);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("holds no ledger yet"), "{run:?}");
+    let mut raw = pg.client();
+    let created: bool = raw
+        .query_one(
+            "SELECT to_regclass('alexa_proactive_events.schema_version') IS NOT NULL",
+            &[],
+        )
+        .expect("reads")
+        .get(0);
+    assert!(!created, "list created the ledger");
+
+    let commands: &[&[&str]] = &[
+        &["apply", "1.json", "2.json", "3.json", "4.json"],
+        &["apply", "--format", "json", "3.json", "2.json"],
+        &["list"],
+        &["list", "--format", "json"],
+        &["list", "--event", W],
+        &["list", "--user", "bob"],
+    ];
+    for (i, command) in commands.iter().enumerate() {
+        let run_with = |db: &str| {
+            let mut args = vec!["subscriptions", command[0], "--db", db];
+            args.extend_from_slice(&command[1..]);
+            run_in(d, &args, None)
+        };
+        let sqlite = run_with("subs.db");
+        // Every other command through the postgresql:// spelling.
+        let postgres = run_with(if i % 2 == 0 { &url } else { &alias });
+        assert_eq!(sqlite.code, 0, "{sqlite:?}");
+        assert_eq!(postgres.code, 0, "{command:?}: {postgres:?}");
+        assert_eq!(postgres.stdout, sqlite.stdout, "{command:?}");
+        assert_eq!(postgres.stderr, sqlite.stderr, "{command:?}");
+    }
+    let tables: i64 = raw
+        .query_one("SELECT count(*) FROM alexa_proactive_events.users", &[])
+        .expect("reads")
+        .get(0);
+    assert_eq!(tables, 2);
+}
+
+/// A connection error names the server and the database, never the password.
+#[test]
+fn a_postgres_error_names_the_server_but_not_the_password() {
+    let Some(server) = support::pg::server_url() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "1.json", "alice", "r1", 10, Some(&[W]));
+    // The password is in the URL, percent-encoded, of a database that does not exist.
+    let secret = "hunter2-p@ss";
+    let url = support::pg::with_database(&server, "no_such_database_here").replacen(
+        "@",
+        ":hunter2-p%40ss@",
+        1,
+    );
+    assert!(url.contains(":hunter2-p%40ss@"), "{url}");
+    for command in ["apply", "list"] {
+        let mut args = vec!["subscriptions", command, "--db", url.as_str()];
+        if command == "apply" {
+            args.push("1.json");
+        }
+        let run = run_in(dir.path(), &args, None);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("no_such_database_here"), "{run:?}");
+        assert!(run.stderr.contains("does not exist"), "{run:?}");
+        for leak in [secret, "hunter2-p%40ss", "hunter2"] {
+            assert!(!run.stderr.contains(leak), "{run:?}");
+            assert!(!run.stdout.contains(leak), "{run:?}");
+        }
+    }
+}

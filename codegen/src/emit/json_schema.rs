@@ -1,8 +1,15 @@
 //! JSON Schema (draft 2020-12): one self-contained file per event that validates a
 //! whole request body, and one that accepts a request body of any event.
+//!
+//! The schemas are also written for type generators (quicktype, json-schema-to-typescript,
+//! datamodel-code-generator; checked by tests/typegen): every definition lives under a
+//! `$defs` key that is an identifier in every target language (no dots, unique across all
+//! events) and carries that key as its `title`; nothing sits next to a `$ref` (a sibling
+//! makes generators copy the type); the any-event schema picks the event with a `oneOf`
+//! discriminated by `name`, and the audience is a `oneOf` of `Unicast` and `Multicast`.
 
 use super::REGENERATE;
-use crate::model::{Catalog, Event, Field, Ty, TypeDef, TypeKind};
+use crate::model::{Catalog, Event, Field, Ty, TypeDef, TypeId, TypeKind};
 use alexa_proactive_events_runtime::LOCALIZED_ATTRIBUTE_PREFIX as LOCALIZED_PREFIX;
 use alexa_proactive_events_runtime::envelope::{
     self, DATE_TIME_PATTERN, EXPIRY_MAX, EXPIRY_MIN, LOCALE_PATTERN, LOCALIZED_ATTRIBUTES_MIN,
@@ -53,6 +60,34 @@ each locale appears in at most one localizedAttributes entry and is a valid BCP 
     )
 }
 
+/// What each type generator keeps of these schemas, as tests/typegen measures and asserts
+/// it; repeated in every schema description and in the README.
+pub const GENERATOR_GAPS: &str = "Generated types (checked by the project's tests/typegen): \
+no generator keeps the rules above, `not: {pattern}` (a `localizedattribute:` reference in a non-localizable field) or uniqueItems. \
+datamodel-code-generator (pydantic v2, with the README's flags; validate with model_validate_json(body, strict=True)) keeps everything else, \
+but its strict int rejects an integer written as 2.0 or 2e0. \
+quicktype's TypeScript converter (with --no-date-times) also drops string lengths, patterns, date-time formats, number bounds, \
+the integer-only rule and array sizes, and merges the classes of a oneOf: it lets a Unicast without user or a Multicast with one through, \
+and from the any-event schema a payload of the wrong event (use the per-event schemas with quicktype). \
+json-schema-to-typescript emits types only, without these value rules.";
+
+/// The `$defs` key and `title` of a type: the model's key without its dots
+/// (`OrderStatusUpdated.State` -> `OrderStatusUpdatedState`), an identifier in every
+/// language a generator targets. The model's keys are `<Root>` and `<Root>.<Type>` with
+/// one root per event, so the keys stay unique across events.
+pub fn def_name(t: &TypeDef) -> String {
+    t.defs_key.replace('.', "")
+}
+
+/// The `$defs` key of an event's `{name, payload}` object.
+fn event_def_name(event: &Event) -> String {
+    format!("{}Event", def_name(event.root()))
+}
+
+fn def_ref(key: &str) -> Value {
+    json!({ "$ref": format!("#/$defs/{key}") })
+}
+
 /// `5 minutes` / `24 hours`, as the schemas' prose writes a window bound.
 fn long_bound(d: alexa_proactive_events_runtime::jiff::SignedDuration) -> String {
     human_bound(d)
@@ -65,12 +100,12 @@ pub fn event_schema(event: &Event) -> Value {
     let mut defs = Map::new();
     add_event_defs(event, &mut defs);
     add_envelope_defs(&mut defs);
-    let event_ref = json!({"$ref": format!("#/$defs/{}.Event", event.root().defs_key)});
+    let event_ref = def_ref(&event_def_name(event));
     envelope(
         &file_name(event),
-        &format!("{} request", event.name),
+        &format!("{}Request", def_name(event.root())),
         &format!(
-            "A Proactive Events API request body carrying a `{}` event: {} {}",
+            "A Proactive Events API request body carrying a `{}` event: {} {} {GENERATOR_GAPS}",
             event.name,
             event.description,
             unexpressible()
@@ -88,33 +123,26 @@ pub fn any_event_schema(catalog: &Catalog) -> Value {
         add_event_defs(e, &mut defs);
     }
     add_envelope_defs(&mut defs);
-    let names: Vec<&str> = catalog.events.iter().map(|e| e.name.as_str()).collect();
     let branches: Vec<Value> = catalog
         .events
         .iter()
-        .map(|e| {
-            json!({
-                "if": {"properties": {"name": {"const": e.name}}},
-                "then": {"$ref": format!("#/$defs/{}.Event", e.root().defs_key)}
-            })
-        })
+        .map(|e| def_ref(&event_def_name(e)))
         .collect();
+    // `discriminator` (OpenAPI; Ajv with `discriminator: true`) lets generators make a
+    // tagged union; validators that do not know it still pick the one branch whose
+    // `name` const matches.
     let event = json!({
-        "title": "event",
+        "title": "Event",
         "description": "The event: its `name` picks the schema its `payload` must follow.",
         "type": "object",
-        "required": ["name", "payload"],
-        "properties": {
-            "name": {"description": "One of the AMAZON.* event names.", "type": "string", "enum": names},
-            "payload": {"description": "The event's payload, as its schema defines it.", "type": "object"}
-        },
-        "allOf": branches
+        "oneOf": branches,
+        "discriminator": {"propertyName": "name"}
     });
     envelope(
         ANY_EVENT_FILE,
-        "Proactive event request",
+        "ProactiveEventRequest",
         &format!(
-            "A Proactive Events API request body carrying any of the {} AMAZON.* events. {}",
+            "A Proactive Events API request body carrying any of the {} AMAZON.* events. {} {GENERATOR_GAPS}",
             catalog.events.len(),
             unexpressible()
         ),
@@ -142,91 +170,132 @@ fn envelope(
         "additionalProperties": false,
         "required": ["timestamp", "referenceId", "expiryTime", "event", "localizedAttributes", "relevantAudience"],
         "properties": {
-            "timestamp": {
-                "description": "When the event happened, as an ISO 8601 / RFC 3339 date-time with a zone. A later timestamp with the same referenceId updates an earlier event.",
-                "type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN
-            },
-            "referenceId": {
-                "description": format!("Your identifier of this event: letters, digits and `~`, 1 to {REFERENCE_ID_MAX_LEN} characters. Amazon treats a repeat for the same user as a duplicate (409)."),
-                "type": "string", "pattern": envelope::reference_id_pattern()
-            },
-            "expiryTime": {
-                "description": format!("When Alexa deletes the notification if it is still pending: between timestamp + {} and timestamp + {}, both inclusive (not checked by this schema).", long_bound(EXPIRY_MIN), long_bound(EXPIRY_MAX)),
-                "type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN
-            },
+            "timestamp": def_ref("Timestamp"),
+            "referenceId": def_ref("ReferenceId"),
+            "expiryTime": def_ref("Timestamp"),
             "event": event,
-            "localizedAttributes": {"$ref": "#/$defs/LocalizedAttributes"},
-            "relevantAudience": {"$ref": "#/$defs/RelevantAudience"}
+            "localizedAttributes": def_ref("LocalizedAttributes"),
+            "relevantAudience": def_ref("RelevantAudience")
         },
         "$defs": defs
     })
 }
 
+/// The envelope's parts, shared by every event: `Timestamp`, `ReferenceId`,
+/// `LocalizedAttributes` (+ `LocalizedAttributesEntry`) and `RelevantAudience`
+/// (`Unicast` | `Multicast`, each with its payload).
 fn add_envelope_defs(defs: &mut Map<String, Value>) {
-    defs.insert("LocalizedAttributes".into(), json!({
-        "title": "LocalizedAttributes",
-        "description": "One entry per locale: its `locale` and, for each `localizedattribute:<key>` in the payload, the text for `<key>` in that locale. An event without localized fields still sends entries holding only `locale`.",
-        "type": "array",
-        "minItems": LOCALIZED_ATTRIBUTES_MIN,
-        "items": {
-            "title": "LocalizedAttributesEntry",
-            "description": "The localized values for one locale.",
+    let mut add = |key: &str, mut v: Value| {
+        if let Some(o) = v.as_object_mut() {
+            let mut titled = Map::new();
+            titled.insert("title".into(), Value::String(key.to_owned()));
+            titled.extend(std::mem::take(o));
+            *o = titled;
+        }
+        defs.insert(key.to_owned(), v);
+    };
+    add(
+        "Timestamp",
+        json!({
+            "description": format!("An ISO 8601 / RFC 3339 date-time with a zone. As `timestamp`: when the event happened; a later timestamp with the same referenceId updates an earlier event. As `expiryTime`: when Alexa deletes the notification if it is still pending, between timestamp + {} and timestamp + {}, both inclusive (not checked by this schema).", long_bound(EXPIRY_MIN), long_bound(EXPIRY_MAX)),
+            "type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN
+        }),
+    );
+    add(
+        "ReferenceId",
+        json!({
+            "description": format!("Your identifier of this event: letters, digits and `~`, 1 to {REFERENCE_ID_MAX_LEN} characters. Amazon treats a repeat for the same user as a duplicate (409)."),
+            "type": "string", "pattern": envelope::reference_id_pattern()
+        }),
+    );
+    add(
+        "LocalizedAttributes",
+        json!({
+            "description": "One entry per locale: its `locale` and, for each `localizedattribute:<key>` in the payload, the text for `<key>` in that locale. An event without localized fields still sends entries holding only `locale`.",
+            "type": "array",
+            "minItems": LOCALIZED_ATTRIBUTES_MIN,
+            "items": def_ref("LocalizedAttributesEntry")
+        }),
+    );
+    add(
+        "LocalizedAttributesEntry",
+        json!({
+            "description": "The localized values for one locale (Rust: `request::LocalizedAttributes`).",
             "type": "object",
             "required": ["locale"],
             "properties": {
-                "locale": {"description": "A BCP 47 locale such as en-US.", "type": "string", "pattern": LOCALE_PATTERN}
+                "locale": super::locales::locale_property(LOCALE_PATTERN)
             },
             "additionalProperties": {"description": "The text of one localized attribute key in this locale.", "type": "string", "minLength": 1}
-        }
-    }));
-    defs.insert("RelevantAudience".into(), json!({
-        "title": "RelevantAudience",
-        "description": "Who receives the event: one user (Unicast) or every subscribed user (Multicast).",
-        "oneOf": [
-            {
-                "title": "Unicast",
-                "description": "One user, by the userId from a request or a subscription event.",
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type", "payload"],
-                "properties": {
-                    "type": {"description": "Unicast.", "const": "Unicast"},
-                    "payload": {
-                        "description": "The recipient.",
-                        "type": "object",
-                        "additionalProperties": false,
-                        "required": ["user"],
-                        "properties": {"user": {"description": "The skill-scoped userId (amzn1.ask.account.…).", "type": "string", "minLength": 1}}
-                    }
-                }
-            },
-            {
-                "title": "Multicast",
-                "description": "Every user subscribed to this event.",
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["type", "payload"],
-                "properties": {
-                    "type": {"description": "Multicast.", "const": "Multicast"},
-                    "payload": {"description": "Always the empty object.", "type": "object", "maxProperties": 0}
-                }
+        }),
+    );
+    add(
+        "RelevantAudience",
+        json!({
+            "description": "Who receives the event: one user (Unicast) or every subscribed user (Multicast). Rust: `request::Audience`.",
+            "oneOf": [def_ref("Unicast"), def_ref("Multicast")]
+        }),
+    );
+    add(
+        "Unicast",
+        json!({
+            "description": "One user, by the userId from a request or a subscription event.",
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type", "payload"],
+            "properties": {
+                "type": {"description": "Unicast.", "const": "Unicast"},
+                "payload": def_ref("UnicastPayload")
             }
-        ]
-    }));
+        }),
+    );
+    add(
+        "UnicastPayload",
+        json!({
+            "description": "The recipient.",
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["user"],
+            "properties": {"user": {"description": "The skill-scoped userId (amzn1.ask.account.…).", "type": "string", "minLength": 1}}
+        }),
+    );
+    add(
+        "Multicast",
+        json!({
+            "description": "Every user subscribed to this event.",
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["type", "payload"],
+            "properties": {
+                "type": {"description": "Multicast.", "const": "Multicast"},
+                "payload": def_ref("MulticastPayload")
+            }
+        }),
+    );
+    add(
+        "MulticastPayload",
+        json!({
+            "description": "Always the empty object (Rust: `request::Empty`).",
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {}
+        }),
+    );
 }
 
-/// `<Root>.Event` (name + payload) and every type of the event under `$defs`.
+/// `<Root>Event` (name + payload) and every type of the event under `$defs`.
 fn add_event_defs(event: &Event, defs: &mut Map<String, Value>) {
     let root = event.root();
+    let key = event_def_name(event);
     let ev = json!({
-        "title": format!("{} event", event.name),
-        "description": event.description,
+        "title": key,
+        "description": format!("The `{}` event: its name and payload.", event.name),
         "type": "object",
         "additionalProperties": false,
         "required": ["name", "payload"],
         "properties": {
             "name": {"description": "The schema name.", "const": event.name},
-            "payload": {"$ref": format!("#/$defs/{}", root.defs_key)}
+            "payload": def_ref(&def_name(root))
         },
         "x-locales": event.locales.clone().map_or(Value::String("any".into()), |l| json!(l)),
         "x-templates": event.templates.iter().map(|t| {
@@ -238,13 +307,46 @@ fn add_event_defs(event: &Event, defs: &mut Map<String, Value>) {
             json!({"when": when, "text": t.text})
         }).collect::<Vec<_>>()
     });
-    defs.insert(format!("{}.Event", root.defs_key), ev);
-    for t in &event.types {
-        defs.insert(t.defs_key.clone(), type_def(event, t));
+    defs.insert(key, ev);
+    for (i, t) in event.types.iter().enumerate() {
+        defs.insert(def_name(t), type_def(event, TypeId(i), t));
     }
 }
 
-fn type_def(event: &Event, t: &TypeDef) -> Value {
+/// A type's description, then where it is used: a field's own description cannot sit
+/// next to its `$ref` (generators would copy the type), so it is told here.
+fn described(event: &Event, id: TypeId, t: &TypeDef) -> String {
+    let mut text = t.description.clone();
+    let rust = format!("Rust: `events::{}::{}`.", event.module, t.ident.name);
+    for (owner, f) in event.types.iter().flat_map(|o| match &o.kind {
+        TypeKind::Object(fields) => fields.iter().map(|f| (o, f)).collect::<Vec<_>>(),
+        TypeKind::Enum(_) => Vec::new(),
+    }) {
+        let said = f.description.trim();
+        if named(&f.ty) == Some(id) && !said.is_empty() && said != t.description.trim() {
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&format!("As `{}.{}`: {}", owner.ident.name, f.wire, said));
+        }
+    }
+    if text.is_empty() {
+        rust
+    } else {
+        format!("{text} {rust}")
+    }
+}
+
+/// The type a field of this type refers to, through arrays.
+fn named(ty: &Ty) -> Option<TypeId> {
+    match ty {
+        Ty::Named(id) => Some(*id),
+        Ty::Array { items, .. } => named(items),
+        _ => None,
+    }
+}
+
+fn type_def(event: &Event, id: TypeId, t: &TypeDef) -> Value {
     match &t.kind {
         TypeKind::Object(fields) => {
             let required: Vec<&str> = fields
@@ -257,8 +359,8 @@ fn type_def(event: &Event, t: &TypeDef) -> Value {
                 .map(|f| (f.wire.clone(), field_schema(event, f)))
                 .collect();
             let mut v = json!({
-                "title": t.ident.name,
-                "description": t.description,
+                "title": def_name(t),
+                "description": described(event, id, t),
                 "type": "object",
                 "additionalProperties": false,
             });
@@ -277,8 +379,8 @@ fn type_def(event: &Event, t: &TypeDef) -> Value {
                 .map(|v| (v.wire.clone(), Value::String(v.spoken.clone())))
                 .collect();
             json!({
-                "title": t.ident.name,
-                "description": format!("{} One of: {}.", t.description, values.join(", ")).trim().to_owned(),
+                "title": def_name(t),
+                "description": format!("{} One of: {}.", described(event, id, t), values.join(", ")),
                 "type": "string",
                 "enum": values,
                 "x-spoken": spoken
@@ -289,8 +391,12 @@ fn type_def(event: &Event, t: &TypeDef) -> Value {
 
 fn field_schema(event: &Event, f: &Field) -> Value {
     let mut v = value_schema(event, &f.ty);
+    if let Ty::Named(_) = f.ty {
+        // Nothing next to a `$ref`: the description is on the definition (`described`).
+        return v;
+    }
     if let Some(o) = v.as_object_mut() {
-        // `description` first reads best; `$ref` siblings are allowed in 2020-12.
+        // `description` first reads best.
         let mut with_desc = Map::new();
         with_desc.insert("description".into(), Value::String(f.description.clone()));
         with_desc.extend(std::mem::take(o));
@@ -317,18 +423,18 @@ fn value_schema(event: &Event, ty: &Ty) -> Value {
             json!({"type": "string", "format": "date-time", "pattern": DATE_TIME_PATTERN})
         }
         Ty::Integer { minimum, maximum } => {
-            let mut v = json!({"type": "integer"});
-            if let Some(o) = v.as_object_mut() {
-                if let Some(m) = minimum {
-                    o.insert("minimum".into(), json!(m));
-                }
-                if let Some(m) = maximum {
-                    o.insert("maximum".into(), json!(m));
-                }
-            }
-            v
+            // Bounded by the Rust type too (D27): 2.0 is an integer, 1e30 is not in range.
+            let (lo, hi) = match crate::model::IntWidth::of(*minimum, *maximum) {
+                crate::model::IntWidth::U64 => (json!(0), json!(u64::MAX)),
+                crate::model::IntWidth::I64 => (json!(i64::MIN), json!(i64::MAX)),
+            };
+            let (lo, hi) = (
+                minimum.map_or(lo, |m| json!(m)),
+                maximum.map_or(hi, |m| json!(m)),
+            );
+            json!({"type": "integer", "minimum": lo, "maximum": hi})
         }
-        Ty::Named(id) => json!({"$ref": format!("#/$defs/{}", event.get(*id).defs_key)}),
+        Ty::Named(id) => def_ref(&def_name(event.get(*id))),
         Ty::Array {
             items,
             min_items,

@@ -2,6 +2,7 @@
 
 pub mod facade;
 pub mod json_schema;
+pub mod locales;
 pub mod manifest;
 pub mod runtime;
 pub mod rust;

@@ -575,6 +575,7 @@ pub fn catalog_module(catalog: &Catalog) -> Result<String, Box<Diagnostic>> {
         .iter()
         .map(|e| docs(&format!("`{}`: {}", e.name, e.description)));
     let count = proc_macro2::Literal::usize_unsuffixed(catalog.events.len());
+    let alexa_locales = super::locales::rust_const()?;
     let (object_serde, localizable, text, event_schema, event_set) = (
         rt::object_serde(),
         rt::localizable(),
@@ -627,6 +628,8 @@ pub fn catalog_module(catalog: &Catalog) -> Result<String, Box<Diagnostic>> {
             }
         )*
 
+        #alexa_locales
+
         /// Every event name, sorted.
         pub const EVENT_NAMES: [&str; #count] = [ #(#names),* ];
 
@@ -640,6 +643,7 @@ pub fn catalog_module(catalog: &Catalog) -> Result<String, Box<Diagnostic>> {
 
         impl #event_set for Event {
             const NAMES: &'static [&'static str] = &EVENT_NAMES;
+            const ALEXA_LOCALES: &'static [&'static str] = &ALEXA_LOCALES;
             fn schemas() -> &'static [&'static #event_schema] {
                 &SCHEMAS
             }

@@ -210,6 +210,25 @@ for Event {
         Self::WeatherAlertActivated(payload)
     }
 }
+/// Alexa's locales, in canonical case, from `schemas/locales/alexa-locales.yaml` (source: <https://developer.amazon.com/en-US/docs/alexa/custom-skills/develop-skills-in-multiple-languages.html>, checked 2026-12-01).
+pub const ALEXA_LOCALES: [&str; 16usize] = [
+    "ar-SA",
+    "de-DE",
+    "en-AU",
+    "en-CA",
+    "en-GB",
+    "en-IN",
+    "en-US",
+    "es-ES",
+    "es-MX",
+    "es-US",
+    "fr-CA",
+    "fr-FR",
+    "hi-IN",
+    "it-IT",
+    "ja-JP",
+    "pt-BR",
+];
 /// Every event name, sorted.
 pub const EVENT_NAMES: [&str; 8] = [
     "AMAZON.MediaContent.Available",
@@ -240,6 +259,7 @@ pub fn schema(
 }
 impl ::alexa_proactive_events::EventSet for Event {
     const NAMES: &'static [&'static str] = &EVENT_NAMES;
+    const ALEXA_LOCALES: &'static [&'static str] = &ALEXA_LOCALES;
     fn schemas() -> &'static [&'static ::alexa_proactive_events::schema::EventSchema] {
         &SCHEMAS
     }

@@ -16,7 +16,10 @@ mod token;
 pub use bulk::{BulkItem, BulkOptions, Interrupted, ItemReport, ItemStatus, Progress, Summary};
 pub use endpoint::{Region, Stage, TOKEN_URL, UnknownRegion, UnknownStage, events_url};
 pub use journal::{DEFAULT_MAX_JOURNAL_BYTES, Journal, JournalError, JournalRecord};
-pub use outcome::{AudienceKind, Delivered, MAX_LISTED_VIOLATIONS, Outcome, Rejection, SendError};
+pub use outcome::{
+    ApiError, AudienceKind, Delivered, ErrorCode, MAX_LISTED_VIOLATIONS, Outcome, Rejection,
+    SendError,
+};
 pub use retry::RetryPolicy;
 pub use secret::{CLIENT_ID_VAR, CLIENT_SECRET_VAR, Credentials, MissingCredentials, Secret};
 pub use token::{MAX_TOKEN_LIFETIME, SCOPE, TokenError, TokenErrorKind, TokenResponse};
@@ -127,9 +130,20 @@ pub struct ClientBuilder {
     refresh_margin: Duration,
     token_cooldown: Duration,
     request_timeout: Duration,
+    /// PEM texts of extra trusted certificates.
+    root_certificates: Vec<Vec<u8>>,
 }
 
 impl ClientBuilder {
+    /// Also trust the certificate(s) in this PEM text (a `-----BEGIN
+    /// CERTIFICATE-----` block, or several), besides the system's roots: the
+    /// certificate `proactive-events emulate --tls --tls-cert PATH` writes, or
+    /// a company proxy's. Checked by [`ClientBuilder::build`].
+    pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Another API base (an emulator, a proxy): `http://127.0.0.1:8080`. The
     /// stage's path is appended.
     pub fn api_base(mut self, url: impl Into<String>) -> Self {
@@ -188,7 +202,21 @@ impl ClientBuilder {
             // Err only when another thread installed one meanwhile: fine.
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
+        let mut roots = Vec::new();
+        for (i, pem) in self.root_certificates.iter().enumerate() {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ClientBuildError::Certificate(format!("root certificate {}: {e}", i + 1))
+            })?;
+            if certificates.is_empty() {
+                return Err(ClientBuildError::Certificate(format!(
+                    "root certificate {}: no PEM `CERTIFICATE` block found",
+                    i + 1
+                )));
+            }
+            roots.extend(certificates);
+        }
         let http = reqwest::Client::builder()
+            .tls_certs_merge(roots)
             .timeout(self.request_timeout)
             // Amazon's endpoints do not redirect; a redirected POST would
             // turn into a GET elsewhere. A 3xx is reported as it is.
@@ -262,6 +290,9 @@ pub enum ClientBuildError {
     /// The API base, token or events URL is not an http(s) URL with a host
     /// (the URL, with any secret in it redacted).
     Url(String),
+    /// A certificate given to [`ClientBuilder::add_root_certificate`] cannot
+    /// be read (which one, and why).
+    Certificate(String),
 }
 
 impl fmt::Display for ClientBuildError {
@@ -269,6 +300,7 @@ impl fmt::Display for ClientBuildError {
         match self {
             Self::Http(e) => write!(f, "cannot build the client: {e}"),
             Self::Url(url) => write!(f, "cannot build the client: `{url}` is not an http(s) URL"),
+            Self::Certificate(why) => write!(f, "cannot build the client: {why}"),
         }
     }
 }
@@ -277,7 +309,7 @@ impl std::error::Error for ClientBuildError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Http(e) => Some(e),
-            Self::Url(_) => None,
+            Self::Url(_) | Self::Certificate(_) => None,
         }
     }
 }
@@ -306,6 +338,7 @@ impl Client {
             refresh_margin: DEFAULT_REFRESH_MARGIN,
             token_cooldown: DEFAULT_TOKEN_COOLDOWN,
             request_timeout: Duration::from_secs(30),
+            root_certificates: Vec::new(),
         }
     }
 

@@ -46,7 +46,7 @@ pub struct Rejection {
     /// The HTTP status (400, 403, 429, …).
     pub status: u16,
     /// Amazon's response body (usually `{"code": ..., "message": ...}`),
-    /// redacted and cut to 2,000 characters.
+    /// redacted and cut to 2,000 characters; [`Rejection::error`] parses it.
     pub body: String,
     /// Amazon's `x-amzn-RequestId`, for a support case.
     pub request_id: Option<String>,
@@ -56,7 +56,61 @@ pub struct Rejection {
     pub audience: AudienceKind,
 }
 
+/// The `code` of an error body: an integer in Amazon's published model (the
+/// SDKs' `Error`: `code?: number`), but a string in some answers; both are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// `"code": 409`.
+    Number(i64),
+    /// `"code": "DUPLICATE_EVENT"`.
+    Text(String),
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// An error body of the Proactive Events API: `{"code": ..., "message": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// `code`, integer or string; `None` when absent or of another JSON type.
+    pub code: Option<ErrorCode>,
+    /// `message`; `None` when absent or not a string.
+    pub message: Option<String>,
+}
+
+impl ApiError {
+    /// Parses an error body; `None` unless it is a JSON object with a `code`
+    /// (integer or string) or a string `message`.
+    pub fn parse(body: &str) -> Option<Self> {
+        let value: serde_json::Value = serde_json::from_str(body).ok()?;
+        let object = value.as_object()?;
+        let code = match object.get("code") {
+            Some(serde_json::Value::Number(n)) => n.as_i64().map(ErrorCode::Number),
+            Some(serde_json::Value::String(t)) => Some(ErrorCode::Text(t.clone())),
+            _ => None,
+        };
+        let message = object
+            .get("message")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        (code.is_some() || message.is_some()).then_some(Self { code, message })
+    }
+}
+
 impl Rejection {
+    /// The parsed error body (integer or string `code`, `message`), when the
+    /// body is one.
+    pub fn error(&self) -> Option<ApiError> {
+        ApiError::parse(&self.body)
+    }
+
     /// What a status usually means here.
     pub fn hint(&self) -> &'static str {
         match (self.status, self.audience) {
@@ -65,8 +119,9 @@ impl Rejection {
                  window), or an earlier request already created it"
             }
             (403, AudienceKind::Unicast) => {
-                "the user is not subscribed to this event (or unsubscribed), the skill is not \
-                 enabled for them on this stage, or the token belongs to another skill"
+                "the user is not subscribed to this event (or unsubscribed; the emulator answers \
+                 403 for this too, decision D23), the skill is not enabled for them on this \
+                 stage, or the token belongs to another skill"
             }
             (403, AudienceKind::Multicast) => {
                 "the access token is invalid or belongs to another skill, or the skill has no \

@@ -16,17 +16,44 @@
 //! makes the accept loop back off instead of spinning; and request bodies are
 //! validated on blocking threads, so one slow body cannot hold up token requests.
 //!
+//! It speaks to Amazon's own SDKs unmodified: with [`EmulatorConfig::tls`] it
+//! serves HTTPS with a certificate generated at start (trust
+//! [`EmulatorHandle::ca_certificate_pem`]); error bodies of the events
+//! endpoints are Amazon's model, an integer `code` (the HTTP status, decision
+//! D22) and a string `message`; the token endpoint answers errors as OAuth 2.0
+//! does (RFC 6749 §5.2: `error`, `error_description`; 400, or 401 for
+//! `invalid_client`). No event is accepted, and no scripted or injected answer
+//! given, without a valid, unexpired token for the `alexa::proactive_events`
+//! scope that this emulator issued for the credentials it accepts now.
+//!
+//! Given a subscriptions ledger ([`EmulatorConfig::subscriptions`], decision
+//! D24), a Unicast to a user who is not subscribed to the event is refused
+//! with 403 (decision D23) and a Multicast reaches only subscribers;
+//! `GET /emulator/events` says how many users each event reached.
+//!
+//! `GET /` is a page listing the accepted events (with the sentence Alexa
+//! would say in each locale, from [`mod@crate::preview`]) and the refused ones
+//! (with their rule ids), newest first, live. `GET /emulator/refused` lists
+//! the refusals as JSON.
+//!
 //! `Emulator::<E>::start(EmulatorConfig::default())` (the facade crate names
 //! `Emulator` with its event set) binds 127.0.0.1 on a free port.
 
+mod page;
 mod routes;
 mod server;
 mod state;
+mod subscribers;
 #[cfg(test)]
 mod tests;
+mod tls;
 
-pub use state::{AcceptedEvent, Scripted, Stats};
+pub use state::{
+    AcceptedEvent, MAX_REFUSED, MAX_SUMMARY_CHARS, RefusedEvent, RuleBreak, Scripted, Sentence,
+    Stats,
+};
 
+use crate::subscriptions::Ledger;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -108,6 +135,18 @@ pub struct EmulatorConfig {
     /// The largest request body accepted, in bytes (default
     /// [`DEFAULT_MAX_BODY_BYTES`]); a larger one is answered 413 unread.
     pub max_body_bytes: usize,
+    /// Serve HTTPS (default `false`: plain HTTP) with a certificate for
+    /// `127.0.0.1`, `::1` and `localhost`, signed by a certificate authority
+    /// generated at start; clients trust [`EmulatorHandle::ca_certificate_pem`].
+    pub tls: bool,
+    /// Who is subscribed to which event (default `None`: every Unicast user
+    /// counts as subscribed, and a Multicast reaches "every subscriber"
+    /// without a number). Read for every event, so changes made while the
+    /// emulator runs count at once.
+    pub subscriptions: Option<Arc<dyn Ledger + Send + Sync>>,
+    /// Only this skill's subscriptions count (default `None`: any skill's in
+    /// the ledger).
+    pub skill_id: Option<String>,
 }
 
 impl fmt::Debug for EmulatorConfig {
@@ -123,6 +162,12 @@ impl fmt::Debug for EmulatorConfig {
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("tls", &self.tls)
+            .field(
+                "subscriptions",
+                &self.subscriptions.as_ref().map(|_| "a ledger"),
+            )
+            .field("skill_id", &self.skill_id)
             .finish()
     }
 }
@@ -169,6 +214,9 @@ impl Default for EmulatorConfig {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            tls: false,
+            subscriptions: None,
+            skill_id: None,
         }
     }
 }
@@ -180,7 +228,15 @@ pub struct Emulator<E>(std::marker::PhantomData<fn() -> E>);
 impl<E: crate::EventSet> Emulator<E> {
     /// Binds `config.listen` and serves in the background until the handle is
     /// shut down or dropped.
+    ///
+    /// With [`EmulatorConfig::tls`], a certificate authority and a server
+    /// certificate are generated first (an error says why that failed).
     pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        let tls = if config.tls {
+            Some(tls::generate()?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let limits = server::Limits {
@@ -190,9 +246,20 @@ impl<E: crate::EventSet> Emulator<E> {
         let shared = Arc::new(state::Shared::new(config, routes::check::<E>));
         let (stop, stopped) = watch::channel(false);
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(server::serve(listener, app, stopped, limits));
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let task = match tls {
+            Some(tls) => tokio::spawn(server::serve_tls(
+                listener,
+                tls.acceptor,
+                app,
+                stopped,
+                limits,
+            )),
+            None => tokio::spawn(server::serve(listener, app, stopped, limits)),
+        };
         Ok(EmulatorHandle {
             addr,
+            ca_pem,
             shared,
             stop,
             task: Some(task),
@@ -204,6 +271,8 @@ impl<E: crate::EventSet> Emulator<E> {
 /// also waits until it has stopped.
 pub struct EmulatorHandle {
     addr: SocketAddr,
+    /// The CA certificate (PEM) when serving HTTPS.
+    ca_pem: Option<String>,
     shared: Arc<state::Shared>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
@@ -223,19 +292,37 @@ impl EmulatorHandle {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`: the API base for a client.
+    /// `http://127.0.0.1:PORT` (`https://` with [`EmulatorConfig::tls`]): the
+    /// API base for a client, and the page.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
-    /// `http://127.0.0.1:PORT/auth/o2/token`.
+    /// `http://127.0.0.1:PORT/auth/o2/token` (`https://` with TLS).
     pub fn token_url(&self) -> String {
-        format!("http://{}/auth/o2/token", self.addr)
+        format!("{}/auth/o2/token", self.base_url())
+    }
+
+    /// With [`EmulatorConfig::tls`], the certificate (PEM) that clients trust:
+    /// the authority, generated at start, that signed the server's certificate.
+    pub fn ca_certificate_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The events accepted so far, in order (updates included).
     pub fn events(&self) -> Vec<AcceptedEvent> {
         self.shared.events()
+    }
+
+    /// The newest [`MAX_REFUSED`] event requests answered with an error, oldest
+    /// first.
+    pub fn refused(&self) -> Vec<RefusedEvent> {
+        self.shared.refused()
     }
 
     /// Request counts so far.

@@ -7,7 +7,7 @@
 //! secret or a token.
 
 use super::server::DropConnection;
-use super::state::{Fault, Shared};
+use super::state::{Fault, MAX_SUMMARY_CHARS, RefusedEvent, RuleBreak, Sentence, Shared};
 use crate::validate::{self, Options};
 use crate::{Audience, DateTime, EventSet};
 use axum::Router;
@@ -37,7 +37,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/proactiveEvents/", post(live))
         .route("/v1/proactiveEvents/stages/development", post(development))
         .route("/emulator/events", get(events))
+        .route("/emulator/refused", get(refused))
+        .route("/emulator/feed", get(feed))
         .route("/emulator/stats", get(stats))
+        .route("/", get(super::page::page))
         .layer(middleware::from_fn_with_state(shared.clone(), bounded_body))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(shared)
@@ -74,30 +77,24 @@ async fn bounded_body(State(shared): State<Arc<Shared>>, request: Request, next:
     let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) => {
-            let (status, oauth, code, message) = match e {
+            let (status, message) = match e {
                 BodyError::TooLarge => (
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "invalid_request",
-                    "REQUEST_ENTITY_TOO_LARGE",
                     format!("The request body is larger than {limit} bytes."),
                 ),
                 BodyError::TooSlow => (
                     StatusCode::REQUEST_TIMEOUT,
-                    "invalid_request",
-                    "REQUEST_TIMEOUT",
                     "The request body did not arrive in time.".to_owned(),
                 ),
                 BodyError::Broken => (
                     StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "INVALID_REQUEST",
                     "The request body could not be read.".to_owned(),
                 ),
             };
             let mut response = if token_path {
-                oauth_error(status, oauth, &message)
+                oauth_error(status, "invalid_request", &message)
             } else {
-                api_error(&shared, status.as_u16(), code, &message)
+                api_error(&shared, status.as_u16(), &message)
             };
             // Whatever is left of the body is not read: close the connection.
             response
@@ -234,13 +231,16 @@ fn set_retry_after(response: &mut Response, seconds: Option<u64>) {
     }
 }
 
-/// Amazon's error body: `{"code": ..., "message": ...}`, with a request id header.
-fn api_error(shared: &Shared, status: u16, code: &str, message: &str) -> Response {
+/// Amazon's error body (decision D22): `{"code": <the HTTP status as an
+/// integer>, "message": "..."}`, the model of Amazon's SDKs
+/// (`ask_sdk_model.services.proactive_events.error.Error`: integer `code`,
+/// string `message`), with a request id header.
+fn api_error(shared: &Shared, status: u16, message: &str) -> Response {
     shared.count_status(status);
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (
         status,
-        axum::Json(json!({"code": code, "message": message})),
+        axum::Json(json!({"code": status.as_u16(), "message": message})),
     )
         .into_response();
     add_request_id(&mut response);
@@ -255,16 +255,13 @@ fn add_request_id(response: &mut Response) {
     }
 }
 
-fn status_code_name(status: u16) -> &'static str {
+/// The message of an injected or scripted error status.
+fn injected_message(status: u16) -> &'static str {
     match status {
-        400 => "INVALID_REQUEST",
-        403 => "FORBIDDEN",
-        409 => "DUPLICATE_EVENT",
-        429 => "TOO_MANY_REQUESTS",
-        432 => "NOTIFICATION_LIMIT_EXCEEDED",
-        500 => "INTERNAL_SERVER_ERROR",
-        503 => "SERVICE_UNAVAILABLE",
-        _ => "ERROR",
+        429 => "Rate limit exceeded for this skill (injected by the emulator).",
+        500 => "Internal error (injected by the emulator).",
+        503 => "Service unavailable (injected by the emulator).",
+        _ => "Injected by the emulator.",
     }
 }
 
@@ -293,6 +290,28 @@ async fn development(
     .await
 }
 
+/// Answers an error and remembers it for `GET /emulator/refused` and the page.
+fn refuse(
+    shared: &Shared,
+    stage: &str,
+    status: u16,
+    message: &str,
+    summary: Summary,
+    violations: Vec<RuleBreak>,
+) -> Response {
+    shared.refuse(RefusedEvent {
+        stage: stage.to_owned(),
+        refused_at: DateTime::now(),
+        status,
+        message: message.to_owned(),
+        name: summary.name,
+        reference_id: summary.reference_id,
+        audience: summary.audience,
+        violations,
+    });
+    api_error(shared, status, message)
+}
+
 async fn event(
     shared: Arc<Shared>,
     stage: &'static str,
@@ -300,6 +319,27 @@ async fn event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    shared.count_event_request();
+    // The token first: no answer, not even a scripted or injected one, is
+    // given to a request without a valid token of this emulator.
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    if !token.is_some_and(|t| shared.token_valid(t)) {
+        return refuse(
+            &shared,
+            stage,
+            403,
+            "The access token is missing, invalid or expired.",
+            Summary::default(),
+            Vec::new(),
+        );
+    }
+
     let (fault, latency) = shared.event_request();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -310,32 +350,23 @@ async fn event(
             status,
             retry_after,
         } => {
-            let mut response = api_error(
-                &shared,
-                status,
-                status_code_name(status),
-                "injected by the emulator",
-            );
+            // A scripted success is an answer, not a refusal (nothing is accepted).
+            let mut response = if status >= 400 {
+                refuse(
+                    &shared,
+                    stage,
+                    status,
+                    injected_message(status),
+                    Summary::default(),
+                    Vec::new(),
+                )
+            } else {
+                api_error(&shared, status, injected_message(status))
+            };
             set_retry_after(&mut response, retry_after);
             return response;
         }
         Fault::DropBefore => return drop_connection(&shared, drop).await,
-    }
-
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
-    if !token.is_some_and(|t| shared.token_valid(t)) {
-        return api_error(
-            &shared,
-            403,
-            "INVALID_ACCESS_TOKEN",
-            "The access token is missing, invalid or expired.",
-        );
     }
 
     if let Some(limiter) = &shared.limiter
@@ -344,37 +375,74 @@ async fn event(
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
         ));
-        let mut response = api_error(
+        let mut response = refuse(
             &shared,
+            stage,
             429,
-            "TOO_MANY_REQUESTS",
             "Rate limit exceeded for this skill.",
+            Summary::default(),
+            Vec::new(),
         );
         set_retry_after(&mut response, Some(wait.as_secs_f64().ceil() as u64));
         return response;
     }
 
-    let checked = match check_off_the_runtime(&shared, body).await {
+    let (checked, reach) = match check_off_the_runtime(&shared, body).await {
         Ok(checked) => checked,
-        Err(message) => return api_error(&shared, 400, "INVALID_REQUEST", &message),
+        Err(refusal) => {
+            return refuse(
+                &shared,
+                stage,
+                refusal.status,
+                &refusal.message,
+                refusal.summary,
+                refusal.violations,
+            );
+        }
     };
-    let fresh = shared.accept(
-        stage,
-        &checked.reference_id,
-        checked.user.as_deref(),
-        checked.timestamp,
-        checked.audience,
-        checked.body,
-    );
+    let reached = match reach {
+        Reach::Everyone => None,
+        Reach::Users(n) => Some(n),
+        Reach::Unsubscribed => {
+            // Decision D23: Amazon's answer is undocumented; the emulator
+            // answers 403, as for any resource the token gives no access to.
+            let message = format!(
+                "The user is not subscribed to {} for this skill: a Unicast reaches \
+                 subscribed users only.",
+                checked.name
+            );
+            let summary = Summary {
+                name: Some(checked.name.clone()),
+                reference_id: Some(checked.reference_id.clone()),
+                audience: Some("Unicast".to_owned()),
+            };
+            return refuse(&shared, stage, 403, &message, summary, Vec::new());
+        }
+    };
+    let summary = Summary {
+        name: Some(checked.name.clone()),
+        reference_id: Some(checked.reference_id.clone()),
+        audience: Some(
+            if checked.user.is_some() {
+                "Unicast"
+            } else {
+                "Multicast"
+            }
+            .to_owned(),
+        ),
+    };
+    let fresh = shared.accept(stage, checked, reached);
     if matches!(fault, Fault::DropAfter) {
         return drop_connection(&shared, drop).await;
     }
     if !fresh {
-        return api_error(
+        return refuse(
             &shared,
+            stage,
             409,
-            "DUPLICATE_EVENT",
             "An event with this referenceId was already accepted for this audience.",
+            summary,
+            Vec::new(),
         );
     }
     shared.count_status(202);
@@ -385,17 +453,69 @@ async fn event(
 
 /// What the emulator keeps of a valid event body.
 pub(crate) struct Checked {
-    reference_id: String,
-    user: Option<String>,
-    timestamp: DateTime,
-    audience: serde_json::Value,
-    body: serde_json::Value,
+    pub(crate) reference_id: String,
+    pub(crate) name: String,
+    pub(crate) expiry_time: DateTime,
+    /// The Unicast user; `None` for a Multicast.
+    pub(crate) user: Option<String>,
+    pub(crate) timestamp: DateTime,
+    pub(crate) audience: serde_json::Value,
+    pub(crate) sentences: Vec<Sentence>,
+    pub(crate) body: serde_json::Value,
 }
+
+/// What names a refused body, as far as it can be read.
+#[derive(Debug, Default)]
+pub(crate) struct Summary {
+    name: Option<String>,
+    reference_id: Option<String>,
+    audience: Option<String>,
+}
+
+impl Summary {
+    /// The names in a body that is JSON, each cut to [`MAX_SUMMARY_CHARS`].
+    fn of(value: &serde_json::Value) -> Self {
+        let text = |v: Option<&serde_json::Value>| {
+            v.and_then(serde_json::Value::as_str)
+                .map(|s| s.chars().take(MAX_SUMMARY_CHARS).collect())
+        };
+        Self {
+            name: text(value.pointer("/event/name")),
+            reference_id: text(value.get("referenceId")),
+            audience: text(value.pointer("/relevantAudience/type")),
+        }
+    }
+}
+
+/// Why a body is refused: a 400 with its broken rules, or a 500 when the
+/// subscriptions ledger cannot be read.
+pub(crate) struct Refusal {
+    status: u16,
+    message: String,
+    summary: Summary,
+    violations: Vec<RuleBreak>,
+}
+
+/// Whom an accepted event reaches.
+pub(crate) enum Reach {
+    /// No ledger: every subscriber, whoever they are (a Multicast).
+    Everyone,
+    /// This many users.
+    Users(u64),
+    /// A Unicast to a user not subscribed to the event.
+    Unsubscribed,
+}
+
+/// The most sentences kept per accepted event (one per locale).
+const MAX_SENTENCES: usize = 50;
 
 /// Validates on a blocking thread (at most one per CPU at once, the others
 /// wait without holding a thread), so that however long a body takes, the
 /// async workers keep answering other requests. `Err` is the 400 message.
-async fn check_off_the_runtime(shared: &Arc<Shared>, body: Bytes) -> Result<Checked, String> {
+async fn check_off_the_runtime(
+    shared: &Arc<Shared>,
+    body: Bytes,
+) -> Result<(Checked, Reach), Box<Refusal>> {
     // The semaphore is never closed.
     let permit = shared.validations.clone().acquire_owned().await.ok();
     #[cfg(test)]
@@ -405,23 +525,53 @@ async fn check_off_the_runtime(shared: &Arc<Shared>, body: Bytes) -> Result<Chec
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     let check = shared.parse;
+    let ledger = shared.config.subscriptions.clone();
+    let skill_id = shared.config.skill_id.clone();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         #[cfg(test)]
         if let Some(hook) = hook {
             hook();
         }
-        check(&body)
+        let checked = check(&body)?;
+        let reach = match &ledger {
+            None => Ok(if checked.user.is_some() {
+                Reach::Users(1)
+            } else {
+                Reach::Everyone
+            }),
+            Some(ledger) => super::subscribers::reach(
+                ledger.as_ref(),
+                skill_id.as_deref(),
+                &checked.name,
+                checked.user.as_deref(),
+            ),
+        };
+        match reach {
+            Ok(reach) => Ok((checked, reach)),
+            Err(message) => Err(Box::new(Refusal {
+                status: 500,
+                message,
+                summary: Summary::of(&checked.body),
+                violations: Vec::new(),
+            })),
+        }
     });
-    task.await
-        .unwrap_or_else(|_| Err("The emulator failed to validate the body.".to_owned()))
+    task.await.unwrap_or_else(|_| {
+        Err(Box::new(Refusal {
+            status: 500,
+            message: "The emulator failed to validate the body.".to_owned(),
+            summary: Summary::default(),
+            violations: Vec::new(),
+        }))
+    })
 }
 
 /// The event set's check, as plain data so that the routes are not generic.
-pub(crate) type ParseFn = fn(&[u8]) -> Result<Checked, String>;
+pub(crate) type ParseFn = fn(&[u8]) -> Result<Checked, Box<Refusal>>;
 
-/// Parses and validates a body of the event set `E`; `Err` is the 400 message.
-pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, String> {
+/// Parses and validates a body of the event set `E`; `Err` is the 400 answer.
+pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, Box<Refusal>> {
     let (request, report) = validate::parse::<E>(
         body,
         &Options {
@@ -430,8 +580,40 @@ pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, String> {
     );
     let request = match request {
         Some(r) if report.is_valid() => r,
-        _ => return Err(violations_message(&report)),
+        _ => {
+            let summary = serde_json::from_slice::<serde_json::Value>(body)
+                .map(|v| Summary::of(&v))
+                .unwrap_or_default();
+            return Err(Box::new(Refusal {
+                status: 400,
+                message: violations_message(&report),
+                summary,
+                violations: report
+                    .errors()
+                    .take(MAX_LISTED_VIOLATIONS)
+                    .map(|v| RuleBreak {
+                        rule: v.rule.to_string(),
+                        path: v.pointer.clone(),
+                        message: v.message.clone(),
+                    })
+                    .collect(),
+            }));
+        }
     };
+    let sentences = crate::preview::each_locale(&request)
+        .take(MAX_SENTENCES)
+        .map(|(locale, sentence)| {
+            let (text, error) = match sentence {
+                Ok(text) => (Some(text), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            Sentence {
+                locale: locale.to_owned(),
+                text,
+                error,
+            }
+        })
+        .collect();
     let user = match &request.relevant_audience {
         Audience::Unicast(u) => Some(u.user.clone()),
         Audience::Multicast(_) => None,
@@ -440,9 +622,12 @@ pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, String> {
     let audience = value.get("relevantAudience").cloned().unwrap_or_default();
     Ok(Checked {
         reference_id: request.reference_id.as_str().to_owned(),
+        name: request.event.name().to_owned(),
+        expiry_time: request.expiry_time,
         user,
         timestamp: request.timestamp,
         audience,
+        sentences,
         body: value,
     })
 }
@@ -475,7 +660,45 @@ async fn drop_connection(shared: &Shared, drop: Option<DropConnection>) -> Respo
 }
 
 async fn events(State(shared): State<Arc<Shared>>) -> Response {
-    axum::Json(shared.events()).into_response()
+    safe_json(&shared.events())
+}
+
+async fn refused(State(shared): State<Arc<Shared>>) -> Response {
+    safe_json(&shared.refused())
+}
+
+/// The most events of each kind the page shows.
+const FEED_LIMIT: usize = 200;
+
+async fn feed(State(shared): State<Arc<Shared>>) -> Response {
+    safe_json(&shared.feed(FEED_LIMIT))
+}
+
+/// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`
+/// (they can only occur inside strings): hostile text from a body stays inert
+/// even if the answer is ever read as HTML. Served with `nosniff`.
+fn safe_json<T: serde::Serialize>(value: &T) -> Response {
+    let Ok(text) = serde_json::to_string(value) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => safe.push_str("\\u003c"),
+            '>' => safe.push_str("\\u003e"),
+            '&' => safe.push_str("\\u0026"),
+            c => safe.push(c),
+        }
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        safe,
+    )
+        .into_response()
 }
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Response {

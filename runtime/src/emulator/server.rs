@@ -22,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 /// Given to handlers (as a request extension): closes the connection.
 #[derive(Debug, Clone)]
@@ -47,7 +48,7 @@ pub(crate) struct Limits {
 
 /// Where connections come from: a TCP listener, or a fake in unit tests.
 pub(crate) trait Accept {
-    type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type Io: Connection;
     /// The next connection; must be cancel-safe (it is raced against others).
     fn accept(&mut self) -> impl Future<Output = io::Result<Self::Io>> + Send;
 }
@@ -110,6 +111,69 @@ pub(crate) async fn serve(
     accept_loop(listener, app, stop, limits, tokio::time::sleep).await;
 }
 
+/// Serves HTTPS: each connection's TLS handshake runs on its own task (one
+/// slow client never holds up the accept loop) and must finish within the
+/// header-read timeout.
+pub(crate) async fn serve_tls(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    app: Router,
+    stop: watch::Receiver<bool>,
+    limits: Limits,
+) {
+    let listener = TlsListener { listener, acceptor };
+    accept_loop(listener, app, stop, limits, tokio::time::sleep).await;
+}
+
+/// A TCP listener whose connections still need their TLS handshake.
+struct TlsListener {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+}
+
+/// A TCP connection and the acceptor that will shake hands on it.
+pub(crate) struct PendingTls {
+    stream: TcpStream,
+    acceptor: TlsAcceptor,
+}
+
+impl Accept for TlsListener {
+    type Io = PendingTls;
+    async fn accept(&mut self) -> io::Result<PendingTls> {
+        let stream = Accept::accept(&mut self.listener).await?;
+        Ok(PendingTls {
+            stream,
+            acceptor: self.acceptor.clone(),
+        })
+    }
+}
+
+/// What a connection task gets from the accept loop: a stream ready for HTTP,
+/// or one that needs its TLS handshake first.
+pub(crate) trait Connection: Send + 'static {
+    type Ready: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// The stream to speak HTTP on; `None` when the handshake failed or took
+    /// longer than `timeout`.
+    fn ready(self, timeout: Duration) -> impl Future<Output = Option<Self::Ready>> + Send;
+}
+
+impl Connection for TcpStream {
+    type Ready = TcpStream;
+    async fn ready(self, _timeout: Duration) -> Option<TcpStream> {
+        Some(self)
+    }
+}
+
+impl Connection for PendingTls {
+    type Ready = tokio_rustls::server::TlsStream<TcpStream>;
+    async fn ready(self, timeout: Duration) -> Option<Self::Ready> {
+        tokio::time::timeout(timeout, self.acceptor.accept(self.stream))
+            .await
+            .ok()?
+            .ok()
+    }
+}
+
 /// Accepts until `stop` changes (or its sender is gone), then closes every
 /// connection. `sleep` makes the backoff pauses (unit tests record them).
 pub(crate) async fn accept_loop<L, S, F>(
@@ -146,7 +210,9 @@ pub(crate) async fn accept_loop<L, S, F>(
                         let held = permit.take();
                         let app = app.clone();
                         connections.spawn(async move {
-                            connection(io, app, limits.header_read_timeout).await;
+                            if let Some(io) = io.ready(limits.header_read_timeout).await {
+                                connection(io, app, limits.header_read_timeout).await;
+                            }
                             drop(held);
                         });
                     }

@@ -1,6 +1,7 @@
 //! What the emulator remembers: issued tokens, accepted events, scripted answers,
 //! counters and the seeded fault generator.
 
+use super::routes::Checked;
 use super::{EmulatorConfig, MAX_TOKEN_TTL};
 use crate::DateTime;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -21,14 +22,31 @@ const TOKEN_BYTES: usize = 32;
 /// whenever it has doubled since the last sweep).
 const SWEEP_TOKENS_AT: usize = 1024;
 
+/// The most refused requests remembered (`GET /emulator/refused`); older ones
+/// are forgotten first, and counted in [`Stats::refused`] all the same.
+pub const MAX_REFUSED: usize = 1000;
+
 /// One accepted event, as listed by `GET /emulator/events`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AcceptedEvent {
     /// `development` or `live`.
     pub stage: String,
     /// The event's `referenceId`.
     pub reference_id: String,
+    /// The event's name (`event.name`), e.g. `AMAZON.WeatherAlert.Activated`.
+    pub name: String,
+    /// The event's `expiryTime`.
+    pub expiry_time: DateTime,
+    /// How many users it reached: 1 for a Unicast (an unsubscribed user's event
+    /// is refused instead); for a Multicast, the subscribers to the event in the
+    /// ledger, or `None` when the emulator was given no ledger (every subscriber,
+    /// whoever they are).
+    pub reached: Option<u64>,
+    /// The sentence Alexa would say, per `localizedAttributes` entry, from the
+    /// crate's preview (a preview: Amazon owns the real wording).
+    pub sentences: Vec<Sentence>,
     /// `relevantAudience` as sent.
     pub audience: serde_json::Value,
     /// The event's own `timestamp`.
@@ -40,6 +58,58 @@ pub struct AcceptedEvent {
     /// The whole request body.
     pub body: serde_json::Value,
 }
+
+/// The sentence for one locale of an accepted event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sentence {
+    /// The locale of the `localizedAttributes` entry.
+    pub locale: String,
+    /// The sentence, or `None` when the preview could not render one.
+    pub text: Option<String>,
+    /// Why the preview could not render a sentence.
+    pub error: Option<String>,
+}
+
+/// A request to an events endpoint that was answered with an error, as listed
+/// by `GET /emulator/refused`. The body itself is not kept: only what names the
+/// event, each cut to [`MAX_SUMMARY_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RefusedEvent {
+    /// `development` or `live`.
+    pub stage: String,
+    /// When the emulator answered.
+    pub refused_at: DateTime,
+    /// The HTTP status (also the error body's `code`).
+    pub status: u16,
+    /// The error body's `message`.
+    pub message: String,
+    /// `event.name`, when the body is JSON and has one.
+    pub name: Option<String>,
+    /// `referenceId`, when the body is JSON and has one.
+    pub reference_id: Option<String>,
+    /// `relevantAudience.type`, when the body is JSON and has one.
+    pub audience: Option<String>,
+    /// Each broken rule (400 only; at most 20).
+    pub violations: Vec<RuleBreak>,
+}
+
+/// One broken validation rule of a refused body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleBreak {
+    /// The rule id, e.g. `ENV-EXPIRY-MIN`.
+    pub rule: String,
+    /// The JSON pointer of the faulty value.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Strings a [`RefusedEvent`] quotes from a body are cut to this many characters.
+pub const MAX_SUMMARY_CHARS: usize = 200;
 
 /// A forced answer, for tests of each status path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +156,9 @@ pub struct Stats {
     pub event_statuses: BTreeMap<u16, u64>,
     /// Connections closed without an answer.
     pub dropped: u64,
+    /// Event requests answered with an error (all of them, not only the
+    /// [`MAX_REFUSED`] remembered).
+    pub refused: u64,
 }
 
 /// An issued token: whom it was issued to and until when it works (`None`:
@@ -93,6 +166,8 @@ pub struct Stats {
 #[derive(Debug)]
 struct Issued {
     client_id: String,
+    /// The scope granted (the token endpoint grants [`super::SCOPE`] only).
+    scope: &'static str,
     expires: Option<Instant>,
 }
 
@@ -160,6 +235,10 @@ pub(crate) struct State {
     /// The token table size that triggers the next sweep of expired tokens.
     sweep_at: usize,
     events: Vec<AcceptedEvent>,
+    /// The newest [`MAX_REFUSED`] refusals, oldest first.
+    refused: VecDeque<RefusedEvent>,
+    /// Changes whenever an event is accepted or refused (the page polls it).
+    version: u64,
     /// Latest timestamp per (stage, referenceId, user).
     latest: HashMap<(String, String, Option<String>), DateTime>,
     script_events: VecDeque<Scripted>,
@@ -225,6 +304,8 @@ impl Shared {
                 tokens: Tokens::default(),
                 sweep_at: SWEEP_TOKENS_AT,
                 events: Vec::new(),
+                refused: VecDeque::new(),
+                version: 0,
                 latest: HashMap::new(),
                 script_events: VecDeque::new(),
                 script_tokens: VecDeque::new(),
@@ -243,6 +324,34 @@ impl Shared {
 
     pub(crate) fn events(&self) -> Vec<AcceptedEvent> {
         self.lock().events.clone()
+    }
+
+    pub(crate) fn refused(&self) -> Vec<RefusedEvent> {
+        self.lock().refused.iter().cloned().collect()
+    }
+
+    /// The page's view: a version that changes with every accepted or refused
+    /// event, and the newest `limit` of each, newest first.
+    pub(crate) fn feed(&self, limit: usize) -> Feed {
+        let state = self.lock();
+        Feed {
+            version: state.version,
+            accepted_total: state.events.len() as u64,
+            refused_total: state.stats.refused,
+            accepted: state.events.iter().rev().take(limit).cloned().collect(),
+            refused: state.refused.iter().rev().take(limit).cloned().collect(),
+        }
+    }
+
+    /// Remembers a refusal (the oldest is forgotten beyond [`MAX_REFUSED`]).
+    pub(crate) fn refuse(&self, refused: RefusedEvent) {
+        let mut state = self.lock();
+        state.stats.refused += 1;
+        state.version += 1;
+        if state.refused.len() >= MAX_REFUSED {
+            state.refused.pop_front();
+        }
+        state.refused.push_back(refused);
     }
 
     pub(crate) fn stats(&self) -> Stats {
@@ -306,6 +415,7 @@ impl Shared {
         let now = Instant::now();
         let issued = Issued {
             client_id: client_id.to_owned(),
+            scope: super::SCOPE,
             expires: now.checked_add(life),
         };
         state.tokens.0.insert(token.clone(), issued);
@@ -320,20 +430,27 @@ impl Shared {
         Some(token)
     }
 
-    /// The token was issued by this emulator, to the client id it accepts now,
-    /// and has not expired.
+    /// The token was issued by this emulator, for the `alexa::proactive_events`
+    /// scope, to the client id it accepts now, and has not expired.
     pub(crate) fn token_valid(&self, token: &str) -> bool {
         let state = self.lock();
         state.tokens.0.get(token).is_some_and(|issued| {
-            issued.client_id == state.credentials.client_id
+            issued.scope == super::SCOPE
+                && issued.client_id == state.credentials.client_id
                 && issued.expires.is_none_or(|e| Instant::now() < e)
         })
     }
 
-    /// Counts an event request and draws its fault: scripted answers first.
+    /// Counts an event request.
+    pub(crate) fn count_event_request(&self) {
+        self.lock().stats.event_requests += 1;
+    }
+
+    /// Draws an event request's fault: scripted answers first. Called only
+    /// once its token was found valid, so no fault or scripted answer is ever
+    /// given to a request without one.
     pub(crate) fn event_request(&self) -> (Fault, Duration) {
         let mut state = self.lock();
-        state.stats.event_requests += 1;
         let faults = &self.config.faults;
         let latency = if faults.max_latency > Duration::ZERO {
             faults.max_latency.mul_f64(state.rng.random::<f64>())
@@ -399,36 +516,47 @@ impl Shared {
 
     /// Decision D14: a later timestamp for the same (stage, referenceId, user)
     /// replaces the event; anything else seen before is a duplicate (`false`).
-    pub(crate) fn accept(
-        &self,
-        stage: &str,
-        reference_id: &str,
-        user: Option<&str>,
-        timestamp: DateTime,
-        audience: serde_json::Value,
-        body: serde_json::Value,
-    ) -> bool {
+    pub(crate) fn accept(&self, stage: &str, checked: Checked, reached: Option<u64>) -> bool {
         let mut state = self.lock();
         let key = (
             stage.to_owned(),
-            reference_id.to_owned(),
-            user.map(str::to_owned),
+            checked.reference_id.clone(),
+            checked.user.clone(),
         );
         let update = match state.latest.get(&key) {
-            Some(seen) if timestamp <= *seen => return false,
+            Some(seen) if checked.timestamp <= *seen => return false,
             Some(_) => true,
             None => false,
         };
-        state.latest.insert(key, timestamp);
+        state.latest.insert(key, checked.timestamp);
+        state.version += 1;
         state.events.push(AcceptedEvent {
             stage: stage.to_owned(),
-            reference_id: reference_id.to_owned(),
-            audience,
-            timestamp,
+            reference_id: checked.reference_id,
+            name: checked.name,
+            expiry_time: checked.expiry_time,
+            reached,
+            sentences: checked.sentences,
+            audience: checked.audience,
+            timestamp: checked.timestamp,
             accepted_at: DateTime::now(),
             update,
-            body,
+            body: checked.body,
         });
         true
     }
+}
+
+/// What the page polls (`GET /emulator/feed`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Feed {
+    /// Changes whenever an event is accepted or refused.
+    pub(crate) version: u64,
+    pub(crate) accepted_total: u64,
+    pub(crate) refused_total: u64,
+    /// Newest first.
+    pub(crate) accepted: Vec<AcceptedEvent>,
+    /// Newest first.
+    pub(crate) refused: Vec<RefusedEvent>,
 }

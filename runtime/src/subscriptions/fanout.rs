@@ -178,6 +178,7 @@ mod send {
         }
     }
 
+    #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
     impl<E: EventSet> FanOut<E> {
         /// Sends the plan, one region after the other, each through the client that
         /// `client_for(region)` builds (its rate limiter, retries and, with

@@ -104,8 +104,9 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
-/// The stored subscriptions. Implemented by [`MemoryLedger`](super::MemoryLedger) and,
-/// with the `sqlite` feature, `SqliteLedger`. Methods take `&self` so that one ledger
+/// The stored subscriptions. Implemented by [`MemoryLedger`](super::MemoryLedger),
+/// `SqliteLedger` (feature `sqlite`) and `PostgresLedger` (feature `postgres`), with the
+/// same semantics. Methods take `&self` so that one ledger
 /// can be shared by the request handlers of a skill.
 pub trait Ledger {
     /// Records `notice` unless the stored state for its (skill, user) is newer.

@@ -7,6 +7,9 @@
 //! `requestId` (byte order) when timestamps are equal, and ignores an older one
 //! ([`ApplyOutcome::Stale`]), so the state never depends on arrival order.
 //!
+//! Stores: [`MemoryLedger`]; `SqliteLedger` (feature `sqlite`), one file for one host;
+//! `PostgresLedger` (feature `postgres`), one database shared by several hosts.
+//!
 //! ```
 //! use alexa_proactive_events_runtime::subscriptions::{Ledger, MemoryLedger, SubscriptionChanged};
 //!
@@ -26,6 +29,8 @@ mod fanout;
 mod ledger;
 mod memory;
 mod parse;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -35,5 +40,7 @@ pub use fanout::{FanOutError, FanOutSummary};
 pub use ledger::{ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord};
 pub use memory::MemoryLedger;
 pub use parse::{ParseError, REQUEST_TYPE, Region, SubscriptionChanged, Version};
+#[cfg(feature = "postgres")]
+pub use postgres::{DEFAULT_SCHEMA, POSTGRES_SCHEMA_VERSION, PostgresLedger, PostgresOptions};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SCHEMA_VERSION, SqliteLedger, SqliteOptions, Synchronous};

@@ -109,24 +109,27 @@ pub(crate) fn human(d: SignedDuration, round: Round) -> String {
     format!("{sign}{}", parts.join(" "))
 }
 
-/// D9 and D11 over the entries' locales: one entry per locale; a warning for a
-/// locale the event is not documented for. `locale(i)` is `None` when entry `i`
-/// has no usable locale (the slow path reports that itself).
+/// D9, D11 and D18 over the entries' locales: one entry per locale, compared
+/// case-insensitively; a warning for a locale the event is not documented for;
+/// the registry, canonical case and Alexa's locales ([`super::locale`]).
+/// `locale(i)` is `None` when entry `i` has no usable locale (the slow path
+/// reports that itself).
 pub(super) fn locales<'a>(
     count: usize,
     locale: impl Fn(usize) -> Option<&'a str>,
     schema: Option<&EventSchema>,
+    alexa: &[&str],
     out: &mut Vec<Violation>,
 ) {
-    // The first entry of each locale: scanned when few, else a map (a hostile
-    // body can hold 100,000 entries).
-    let mut firsts: HashMap<&'a str, usize> = HashMap::new();
+    // The first entry of each locale: scanned when few, else a map keyed by the
+    // lower-case tag (a hostile body can hold 100,000 entries).
+    let mut firsts: HashMap<String, usize> = HashMap::new();
     for i in 0..count {
         let Some(tag) = locale(i) else { continue };
         let first = if count <= SMALL {
-            (0..i).find(|&j| locale(j) == Some(tag))
+            (0..i).find(|&j| locale(j).is_some_and(|t| t.eq_ignore_ascii_case(tag)))
         } else {
-            match firsts.entry(tag) {
+            match firsts.entry(tag.to_ascii_lowercase()) {
                 Entry::Occupied(e) => Some(*e.get()),
                 Entry::Vacant(e) => {
                     e.insert(i);
@@ -134,20 +137,28 @@ pub(super) fn locales<'a>(
                 }
             }
         };
+        let pointer = || format!("/localizedAttributes/{i}/locale");
         if let Some(first) = first {
+            let earlier = locale(first).unwrap_or(tag);
             out.push(Violation::error(
                 Rule::LocLocaleDuplicate,
-                format!("/localizedAttributes/{i}/locale"),
-                format!("locale {tag} already has entry {first}; send one entry per locale"),
+                pointer(),
+                if earlier == tag {
+                    format!("locale {tag} already has entry {first}; send one entry per locale")
+                } else {
+                    format!(
+                        "locale {tag} already has entry {first} (as {earlier}; tags compare case-insensitively); send one entry per locale"
+                    )
+                },
             ));
         }
         if let Some(schema) = schema
             && let Some(supported) = schema.locales
-            && !supported.contains(&tag)
+            && !supported.iter().any(|s| s.eq_ignore_ascii_case(tag))
         {
             out.push(Violation::warning(
                 Rule::LocLocaleUnsupported,
-                format!("/localizedAttributes/{i}/locale"),
+                pointer(),
                 format!(
                     "{} is documented for {} only; {tag} may not be delivered",
                     schema.name,
@@ -155,6 +166,7 @@ pub(super) fn locales<'a>(
                 ),
             ));
         }
+        super::locale::check(tag, alexa, &pointer, out);
     }
 }
 

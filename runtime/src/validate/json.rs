@@ -21,6 +21,8 @@ pub(super) trait Json: Sized {
     fn is_number(&self) -> bool;
     /// A number that is not an integer (see `as_integer`), as a float.
     fn as_f64(&self) -> Option<f64>;
+    /// A number as written (for a `Value`, as serde_json writes it).
+    fn number_text(&self) -> Option<Cow<'_, str>>;
     fn as_array(&self) -> Option<&[Self]>;
     fn is_object(&self) -> bool;
     /// Members in input order (repeats included), for objects; empty otherwise.
@@ -29,8 +31,6 @@ pub(super) trait Json: Sized {
     fn get(&self, key: &str) -> Option<&Self>;
     /// Equal as JSON values (for `uniqueItems`).
     fn same(&self, other: &Self) -> bool;
-    /// The value as JSON text, for messages.
-    fn render(&self) -> String;
 
     /// `a string`, `a number`, … for messages.
     fn kind(&self) -> &'static str {
@@ -72,6 +72,9 @@ impl Json for Value {
     fn as_f64(&self) -> Option<f64> {
         Value::as_f64(self)
     }
+    fn number_text(&self) -> Option<Cow<'_, str>> {
+        self.as_number().map(|n| Cow::Owned(n.to_string()))
+    }
     fn as_array(&self) -> Option<&[Self]> {
         Value::as_array(self).map(Vec::as_slice)
     }
@@ -89,9 +92,6 @@ impl Json for Value {
     fn same(&self, other: &Self) -> bool {
         self == other
     }
-    fn render(&self) -> String {
-        self.to_string()
-    }
 }
 
 /// A parsed JSON value that borrows its strings where the input has no escapes.
@@ -100,7 +100,9 @@ pub(super) enum Node<'a> {
     Null,
     Bool(bool),
     Int(i128),
-    Float(f64),
+    /// Any other number, with its text as written once [`attach_number_texts`]
+    /// has run (empty before).
+    Float(f64, &'a str),
     String(Cow<'a, str>),
     Array(Vec<Node<'a>>),
     Object(Vec<(Cow<'a, str>, Node<'a>)>),
@@ -129,11 +131,19 @@ impl Json for Node<'_> {
         }
     }
     fn is_number(&self) -> bool {
-        matches!(self, Self::Int(_) | Self::Float(_))
+        matches!(self, Self::Int(_) | Self::Float(..))
     }
     fn as_f64(&self) -> Option<f64> {
         match self {
-            Self::Float(f) => Some(*f),
+            Self::Float(f, _) => Some(*f),
+            _ => None,
+        }
+    }
+    fn number_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Self::Int(i) => Some(Cow::Owned(i.to_string())),
+            Self::Float(_, text) if !text.is_empty() => Some(Cow::Borrowed(text)),
+            Self::Float(f, _) => Some(Cow::Owned(float_text(*f))),
             _ => None,
         }
     }
@@ -183,21 +193,177 @@ impl Json for Node<'_> {
             (Self::Array(a), Self::Array(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
             }
+            (Self::Float(a, _), Self::Float(b, _)) => a == b,
             _ => self == other,
         }
     }
-    fn render(&self) -> String {
-        match self {
-            Self::Null => "null".to_owned(),
-            Self::Bool(b) => b.to_string(),
-            Self::Int(i) => i.to_string(),
-            Self::Float(f) => {
-                serde_json::Number::from_f64(*f).map_or_else(|| f.to_string(), |n| n.to_string())
+}
+
+fn float_text(f: f64) -> String {
+    serde_json::Number::from_f64(f).map_or_else(|| f.to_string(), |n| n.to_string())
+}
+
+/// Gives every `Float` of `tree` (parsed from `text`) its number as written:
+/// the document's number tokens, in order, are the tree's numbers in
+/// depth-first order (members keep input order and repeats). Runs only when
+/// the tree holds a `Float` (a slow-path body with `2.0` or `1e30`), linear in
+/// the text.
+pub(super) fn attach_number_texts<'a>(tree: &mut Node<'a>, text: &'a [u8]) {
+    fn assign<'a>(n: &mut Node<'a>, tokens: &mut impl Iterator<Item = &'a str>) {
+        match n {
+            Node::Int(_) => {
+                tokens.next();
             }
-            Self::String(s) => Value::from(s.as_ref()).to_string(),
-            Self::Array(_) => "[…]".to_owned(),
-            Self::Object(_) => "{…}".to_owned(),
+            Node::Float(_, t) => *t = tokens.next().unwrap_or(""),
+            Node::Array(items) => items.iter_mut().for_each(|i| assign(i, tokens)),
+            Node::Object(members) => members.iter_mut().for_each(|(_, v)| assign(v, tokens)),
+            _ => {}
         }
+    }
+    if SAW_FLOAT.replace(false) {
+        assign(tree, &mut number_tokens(text));
+    }
+}
+
+thread_local! {
+    /// Whether a `Node` parse on this thread met a float since the flag was
+    /// last taken: [`attach_number_texts`] then has work (saves a walk of
+    /// every tree without one).
+    static SAW_FLOAT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Clears the flag before a parse (a parse that failed may have left it set).
+pub(super) fn forget_floats() {
+    SAW_FLOAT.set(false);
+}
+
+/// The number tokens of a JSON text, in order (strings skipped).
+fn number_tokens(text: &[u8]) -> impl Iterator<Item = &str> {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < text.len() {
+            match text[i] {
+                b'"' => {
+                    i += 1;
+                    while i < text.len() && text[i] != b'"' {
+                        i += if text[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                b'-' | b'0'..=b'9' => {
+                    let start = i;
+                    while i < text.len()
+                        && matches!(text[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                    {
+                        i += 1;
+                    }
+                    return std::str::from_utf8(&text[start..i]).ok();
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    })
+}
+
+/// What a JSON number is, exactly, from its text (D27).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Integral {
+    /// An integer, however written: `2`, `2.0`, `2e0`, `-0` (0).
+    Exact(i128),
+    /// A fraction: `2.5`, `1e-1`.
+    Fraction,
+    /// An integer beyond 128 bits (beyond every field's range).
+    Huge { negative: bool },
+}
+
+/// Reads a JSON number's text exactly (no rounding through `f64`).
+pub(super) fn integral(text: &str) -> Integral {
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], &rest[at + 1..]),
+        None => (rest, "0"),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // The exponent, saturated far past any 128-bit integer.
+    let exp: i64 = {
+        let (sign, digits) = match exp.as_bytes().first() {
+            Some(b'-') => (-1, &exp[1..]),
+            Some(b'+') => (1, &exp[1..]),
+            _ => (1, exp),
+        };
+        sign * digits.bytes().fold(0i64, |n, d| {
+            (n * 10 + i64::from(d.wrapping_sub(b'0'))).min(1 << 40)
+        })
+    };
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Integral::Exact(0);
+    }
+    // value = digits × 10^shift
+    let shift = exp - frac.len() as i64;
+    let kept = if shift < 0 {
+        let drop = usize::try_from(-shift).unwrap_or(usize::MAX);
+        let trailing = digits.len() - digits.trim_end_matches('0').len();
+        if trailing < drop {
+            return Integral::Fraction;
+        }
+        &digits[..digits.len() - drop]
+    } else {
+        digits
+    };
+    let huge = Integral::Huge { negative };
+    let zeros = usize::try_from(shift.max(0)).unwrap_or(usize::MAX);
+    if kept.len().saturating_add(zeros) > 39 {
+        return huge;
+    }
+    let mut value: i128 = 0;
+    for d in kept
+        .bytes()
+        .map(|d| i128::from(d - b'0'))
+        .chain(std::iter::repeat_n(0, zeros))
+    {
+        match value.checked_mul(10).and_then(|v| v.checked_add(d)) {
+            Some(v) => value = v,
+            None => return huge,
+        }
+    }
+    Integral::Exact(if negative { -value } else { value })
+}
+
+/// The tree as a `Value`, every integral number as an integer (`2.0` is `2`),
+/// so that the typed parse reads what the walk accepted.
+pub(super) fn to_value(node: &Node<'_>) -> Value {
+    match node {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::Bool(*b),
+        Node::Int(i) => integer_value(*i),
+        Node::Float(f, text) => match integral(text) {
+            Integral::Exact(i) if !text.is_empty() => integer_value(i),
+            _ => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        },
+        Node::String(s) => Value::String(s.as_ref().to_owned()),
+        Node::Array(items) => Value::Array(items.iter().map(to_value).collect()),
+        Node::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.as_ref().to_owned(), to_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn integer_value(i: i128) -> Value {
+    if let Ok(i) = i64::try_from(i) {
+        Value::from(i)
+    } else if let Ok(u) = u64::try_from(i) {
+        Value::from(u)
+    } else {
+        serde_json::Number::from_i128(i).map_or(Value::Null, Value::Number)
     }
 }
 
@@ -341,7 +507,8 @@ impl<'de> Deserialize<'de> for Node<'de> {
                 Ok(Node::Int(u.into()))
             }
             fn visit_f64<E: de::Error>(self, f: f64) -> Result<Self::Value, E> {
-                Ok(Node::Float(f))
+                SAW_FLOAT.set(true);
+                Ok(Node::Float(f, ""))
             }
             fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
                 Ok(Node::String(Cow::Borrowed(s)))

@@ -6,8 +6,10 @@
 //!
 //! Two paths give one verdict. The fast path parses into the generated types
 //! (serde enforces the structure exactly like the JSON Schemas) and then checks
-//! the cross-field rules, allocating nothing unless something is wrong (besides
-//! the generated visitor's path strings, for events with localizable fields).
+//! the cross-field rules, allocating nothing unless something is wrong (the
+//! generated visitor's paths are built on the stack). Locales are checked past
+//! their syntax against the IANA registry and Alexa's list (D25), date-times
+//! component by component (D26), and integers exactly from their text (D27).
 //! Only when that parse fails does the slow path walk the JSON with the schema
 //! metadata ([`walk_json`] is that walk) to report every violation with its
 //! pointer. Tests check that both paths agree on the body bank and its mutations.
@@ -26,6 +28,7 @@
 
 mod cross;
 mod json;
+mod locale;
 pub mod rules;
 mod walk;
 
@@ -156,6 +159,7 @@ impl fmt::Display for Report {
 pub(crate) struct Catalog {
     names: &'static [&'static str],
     schema: fn(&str) -> Option<&'static EventSchema>,
+    alexa_locales: &'static [&'static str],
 }
 
 impl Catalog {
@@ -163,12 +167,14 @@ impl Catalog {
     const EMPTY: Self = Self {
         names: &[],
         schema: |_| None,
+        alexa_locales: &[],
     };
 
     fn of<E: EventSet>() -> Self {
         Self {
             names: E::NAMES,
             schema: E::schema_named,
+            alexa_locales: E::ALEXA_LOCALES,
         }
     }
 }
@@ -210,12 +216,26 @@ pub fn parse<E: EventSet>(
     bytes: &[u8],
     options: &Options,
 ) -> (Option<ProactiveEventRequest<E>>, Report) {
-    match serde_json::from_slice::<ProactiveEventRequest<E>>(bytes) {
+    // UTF-8 is checked once here, so that neither parse checks every string
+    // again (serde_json's `from_str` trusts its input); invalid UTF-8 goes
+    // through `from_slice` for its error.
+    let typed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str::<ProactiveEventRequest<E>>(text),
+        Err(_) => serde_json::from_slice::<ProactiveEventRequest<E>>(bytes),
+    };
+    match typed {
         Ok(request) => {
             let report = validate_with(&request, options);
             (Some(request), report)
         }
-        Err(typed) => (None, slow_path(bytes, options, &typed, Catalog::of::<E>())),
+        Err(typed) => {
+            let mut request = None;
+            let report = slow_path(bytes, options, &typed, Catalog::of::<E>(), &mut |value| {
+                request = serde_json::from_value::<ProactiveEventRequest<E>>(value).ok();
+                request.is_some()
+            });
+            (request, report)
+        }
     }
 }
 
@@ -225,8 +245,14 @@ fn slow_path(
     options: &Options,
     typed: &serde_json::Error,
     catalog: Catalog,
+    retry: &mut dyn FnMut(serde_json::Value) -> bool,
 ) -> Report {
-    let tree = match serde_json::from_slice::<json::Node<'_>>(bytes) {
+    json::forget_floats();
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str::<json::Node<'_>>(text),
+        Err(_) => serde_json::from_slice::<json::Node<'_>>(bytes),
+    };
+    let mut tree = match parsed {
         Ok(tree) => tree,
         Err(e) => {
             return Report {
@@ -238,10 +264,13 @@ fn slow_path(
             };
         }
     };
+    json::attach_number_texts(&mut tree, bytes);
     let mut report = Report {
         violations: walk::walk(&tree, options, catalog),
     };
-    if report.is_valid() {
+    // The walk reads `2.0` as the integer 2 (D27), which the generated integer
+    // types do not: read the body again with such numbers as integers.
+    if report.is_valid() && !retry(json::to_value(&tree)) {
         // A safety net: the tests check that the walk always finds the reason.
         report
             .violations
@@ -253,7 +282,9 @@ fn slow_path(
 /// The slow path on its own: validates a JSON value by walking it with the
 /// schema metadata. Gives the same verdict as [`validate_json`] on the value's
 /// bytes. ([`validate_json`] runs the same walk over a lighter tree that borrows
-/// strings and also sees repeated keys, and only when the typed parse fails.)
+/// strings, sees repeated keys and keeps each number's text, and only when the
+/// typed parse fails. A `Value` holds an integer beyond 64 bits as a float, so
+/// messages here quote it as serde_json writes it.)
 pub fn walk_json<E: EventSet>(value: &serde_json::Value) -> Report {
     walk_json_with::<E>(value, &Options::default())
 }
@@ -275,6 +306,18 @@ pub fn walk_payload(
     Report {
         violations: walk::walk_payload(shape, payload),
     }
+}
+
+/// What the locale rules say of one `locale` value past its syntax: an
+/// unregistered tag (`LOC-LOCALE-UNREGISTERED`), a tag not in canonical case
+/// (`LOC-LOCALE-CASE`, naming the canonical form) and a tag that is none of
+/// `alexa_locales` (`LOC-LOCALE-NOT-ALEXA`), compared case-insensitively.
+/// Empty for a tag that is not well-formed (that is `LOC-LOCALE-BCP47`, which
+/// [`crate::Locale::new`] reports). Pointers are empty.
+pub fn locale_findings(tag: &str, alexa_locales: &[&str]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    locale::check(tag, alexa_locales, &String::new, &mut out);
+    out
 }
 
 /// `/event/payload/<path>` from a dotted path with `[i]` indexes.
@@ -312,7 +355,7 @@ fn cross_field<E: EventSet>(
     let entries = &request.localized_attributes;
     let locale = |i: usize| Some(entries[i].locale.as_str());
     let schema = request.event.schema();
-    cross::locales(entries.len(), locale, Some(schema), out);
+    cross::locales(entries.len(), locale, Some(schema), E::ALEXA_LOCALES, out);
     if schema.localizable_paths.is_empty() {
         // No field can hold a reference or per-locale text: nothing to visit.
         return;

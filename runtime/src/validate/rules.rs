@@ -6,7 +6,7 @@
 //! | id | severity | what |
 //! |---|---|---|
 //! | `JSON-SYNTAX` | error | the body is not JSON (message has line and column) |
-//! | `JSON-DUPLICATE-KEY` | error | a key repeated in one object of the envelope or payload |
+//! | `JSON-DUPLICATE-KEY` | error | a key repeated in any one object, `localizedAttributes` entries included (the second one's pointer) |
 //! | `STRUCTURE` | error | the typed parse failed and no finer rule says why (a safety net) |
 //! | `ENV-TYPE` | error | an envelope value has the wrong JSON type |
 //! | `ENV-REQUIRED` | error | an envelope field is missing |
@@ -27,6 +27,9 @@
 //! | `LOC-LOCALE-BCP47` | error | a `locale` is not a BCP 47 tag |
 //! | `LOC-LOCALE-DUPLICATE` | error | two entries for one locale (D9) |
 //! | `LOC-LOCALE-UNSUPPORTED` | **warning** | the event is documented for other locales only (D11) |
+//! | `LOC-LOCALE-UNREGISTERED` | error | a well-formed tag whose subtags are not in the IANA registry (D25) |
+//! | `LOC-LOCALE-NOT-ALEXA` | **warning** | a valid tag that is none of Alexa's locales (D25) |
+//! | `LOC-LOCALE-CASE` | **warning** | a tag not in canonical case (`en-us`); the message names `en-US` (D25) |
 //! | `LOC-VALUE-EMPTY` | error | a localized text is `""` |
 //! | `LOC-KEY-DEFINED` | error | a referenced `<key>` is missing from an entry (D9) |
 //! | `LOC-NOT-LOCALIZABLE` | error | `localizedattribute:` in a field that is not localizable (D10) |
@@ -80,7 +83,7 @@ macro_rules! rules {
 rules! {
     /// `JSON-SYNTAX`: the body is not JSON (message has line and column).
     JsonSyntax = "JSON-SYNTAX",
-    /// `JSON-DUPLICATE-KEY`: a key repeated in one object of the envelope or payload.
+    /// `JSON-DUPLICATE-KEY`: a key repeated in any one object, `localizedAttributes` entries included.
     JsonDuplicateKey = "JSON-DUPLICATE-KEY",
     /// `STRUCTURE`: the typed parse failed and no finer rule says why (a safety net).
     Structure = "STRUCTURE",
@@ -122,6 +125,12 @@ rules! {
     LocLocaleDuplicate = "LOC-LOCALE-DUPLICATE",
     /// `LOC-LOCALE-UNSUPPORTED`: the event is documented for other locales only (D11).
     LocLocaleUnsupported = "LOC-LOCALE-UNSUPPORTED",
+    /// `LOC-LOCALE-UNREGISTERED`: a well-formed tag whose subtags are not in the IANA registry (D25).
+    LocLocaleUnregistered = "LOC-LOCALE-UNREGISTERED",
+    /// `LOC-LOCALE-NOT-ALEXA`: a valid tag that is none of Alexa's locales, a warning (D25).
+    LocLocaleNotAlexa = "LOC-LOCALE-NOT-ALEXA",
+    /// `LOC-LOCALE-CASE`: a tag not in canonical case (`en-us`), a warning naming the canonical form (D25).
+    LocLocaleCase = "LOC-LOCALE-CASE",
     /// `LOC-VALUE-EMPTY`: a localized text is `""`.
     LocValueEmpty = "LOC-VALUE-EMPTY",
     /// `LOC-KEY-DEFINED`: a referenced `<key>` is missing from an entry (D9).

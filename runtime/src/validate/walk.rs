@@ -5,7 +5,7 @@
 //! pushed and truncated; strings are built only to report.
 
 use super::Catalog;
-use super::json::Json;
+use super::json::{Integral, Json};
 use super::{Options, Rule, Violation, cross};
 use crate::schema::{EventSchema, IntWidth, ObjectShape, Shape};
 use crate::text::LOCALIZED_ATTRIBUTE_PREFIX;
@@ -256,7 +256,13 @@ impl<'v> Walker<'v> {
         }
         let locale =
             |i: usize| -> Option<&'v str> { entries[i].and_then(|e| e.get("locale")?.as_str()) };
-        cross::locales(entries.len(), locale, schema, &mut self.out);
+        cross::locales(
+            entries.len(),
+            locale,
+            schema,
+            self.catalog.alexa_locales,
+            &mut self.out,
+        );
         let has_key = |i: usize, key: &str| {
             key != "locale" && entries[i].is_some_and(|e| e.get(key).is_some())
         };
@@ -414,8 +420,25 @@ impl<'v> Walker<'v> {
                 ),
             });
         }
-        // A repeated attribute key is not reported: the typed parse keeps the last
-        // value too, and both paths must agree.
+        // Repeated keys (`locale` or an attribute key): the second and later
+        // occurrences, scanned when few, else through a set.
+        let many = item.members().nth(super::json::SMALL).is_some();
+        let mut seen = std::collections::HashSet::new();
+        for (n, (key, _)) in item.members().enumerate() {
+            let repeat = if many {
+                !seen.insert(key)
+            } else {
+                item.members().take(n).any(|(k, _)| k == key)
+            };
+            if repeat {
+                self.at(key, |w| {
+                    w.error(
+                        Rule::JsonDuplicateKey,
+                        format!("`{key}` appears more than once in this localizedAttributes entry"),
+                    );
+                });
+            }
+        }
         for (key, value) in item.members() {
             if key != "locale" {
                 match value.as_str() {
@@ -747,28 +770,55 @@ impl<'v> Walker<'v> {
             );
             return;
         }
-        // Integers stay exact (i64 or u64); anything else is a float.
-        let Some(value) = v.as_integer() else {
-            self.error(
-                Rule::PayloadType,
-                format!("expected an integer, found {}", v.render()),
-            );
-            return;
-        };
-        if let Some(min) = minimum
-            && value < i128::from(min)
-        {
-            self.error(
-                Rule::PayloadMinimum,
-                format!("{value} is less than the minimum {min}"),
-            );
-        }
+        // An integer however written (`2.0`, `2e0`, `-0`), read exactly from
+        // its text; messages quote the number as written (D27).
+        let text = v.number_text().unwrap_or_default();
+        let min = minimum.map_or(
+            match width {
+                IntWidth::I64 => i128::from(i64::MIN),
+                IntWidth::U64 => 0,
+            },
+            i128::from,
+        );
         // The walk accepts exactly what the generated field's type holds.
         let max = maximum.map_or(width.max(), i128::from);
+        let value = match v.as_integer() {
+            Some(value) => value,
+            None => match super::json::integral(&text) {
+                Integral::Exact(value) => value,
+                Integral::Fraction => {
+                    self.error(
+                        Rule::PayloadType,
+                        format!("expected an integer, found {text}"),
+                    );
+                    return;
+                }
+                Integral::Huge { negative: true } => {
+                    self.error(
+                        Rule::PayloadMinimum,
+                        format!("{text} is less than the minimum {min}"),
+                    );
+                    return;
+                }
+                Integral::Huge { negative: false } => {
+                    self.error(
+                        Rule::PayloadMaximum,
+                        format!("{text} is more than the maximum {max}"),
+                    );
+                    return;
+                }
+            },
+        };
+        if value < min {
+            self.error(
+                Rule::PayloadMinimum,
+                format!("{text} is less than the minimum {min}"),
+            );
+        }
         if value > max {
             self.error(
                 Rule::PayloadMaximum,
-                format!("{value} is more than the maximum {max}"),
+                format!("{text} is more than the maximum {max}"),
             );
         }
     }

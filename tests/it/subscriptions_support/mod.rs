@@ -53,3 +53,5 @@ pub fn notice(
     SubscriptionChanged::from_json(serde_json::to_vec(&json).expect("serializes"))
         .expect("a valid notice")
 }
+
+pub mod pg;

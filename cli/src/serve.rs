@@ -1,0 +1,410 @@
+//! `proactive-events serve`: the verified skill-events endpoint. Alexa's
+//! `ProactiveSubscriptionChanged` (and `SkillDisabled`) requests reach the ledger
+//! named by `--db` only after every check Amazon requires; anything else gets 400.
+
+use super::output::escape_control;
+use super::subscriptions::{Access, open_ledger};
+use super::{exit, fail, print};
+use alexa_proactive_events::skill_events::{
+    DEFAULT_MAX_BODY_BYTES, RouterOptions, Verifier, VerifierOptions, router_with,
+};
+use alexa_proactive_events::subscriptions::{
+    Change, Cursor, Ledger, Page, StoreError, Subscriber, SubscriptionChanged, UserRecord,
+};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+/// The longest TLS handshake before the connection is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The first line of output is `listening on http://ADDR:PORT` (https with --tls-cert).
+POST / takes Alexa's skill events; GET /healthz answers `ok` when the ledger can be read.
+
+Every request is checked as Amazon requires: the SignatureCertChainUrl and
+Signature-256 headers, the certificate URL (https://s3.amazonaws.com/echo.api/...),
+the chain (a trusted root, validity dates, SAN echo-api.amazon.com), the RSA SHA-256
+signature of the raw body, request.timestamp within 150 s (one hour for the
+lifecycle skill events), and the skill id. A request that fails gets 400 and
+changes nothing. ProactiveSubscriptionChanged goes to the ledger; SkillDisabled
+unsubscribes the user from every event until a newer subscription notice.
+
+Alexa calls HTTPS on port 443 with a certificate from a trusted authority: run this
+behind a load balancer or reverse proxy that terminates TLS, or give --tls-cert and
+--tls-key. SIGTERM or Ctrl-C stops accepting and finishes the requests in flight.
+
+--trust-root and --cert-url-prefix are FOR TESTS ONLY: they replace Amazon's roots and
+certificate-URL rule, so that a test can sign requests with its own certificate.
+
+Examples:
+  proactive-events serve --listen 127.0.0.1:8080 --db subs.db --skill-id amzn1.ask.skill.1234
+  proactive-events serve --listen 0.0.0.0:443 --db postgres://skill@db/skill \\
+      --skill-id amzn1.ask.skill.1234 --tls-cert fullchain.pem --tls-key key.pem")]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The ledger: a SQLite file (created if missing) or a postgres:// URL.
+    #[arg(long, value_name = "PATH")]
+    db: PathBuf,
+    /// A skill id (`amzn1.ask.skill.…`) whose requests are accepted; repeat for more.
+    #[arg(long = "skill-id", value_name = "ID", required = true)]
+    skill_ids: Vec<String>,
+    /// Serve HTTPS with this certificate chain (PEM), with --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// The largest request body read; a larger one gets 400.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+    /// FOR TESTS ONLY: trust the root certificate(s) in this PEM file instead of
+    /// Mozilla's roots. Never use it in production.
+    #[arg(long, value_name = "FILE.pem")]
+    trust_root: Option<PathBuf>,
+    /// FOR TESTS ONLY: accept certificate URLs starting with this prefix (e.g.
+    /// http://127.0.0.1:PORT/echo.api/) instead of Amazon's rule. Never use it in
+    /// production.
+    #[arg(long, value_name = "URL")]
+    cert_url_prefix: Option<String>,
+}
+
+pub fn run(args: ServeArgs) -> ExitCode {
+    if args.skill_ids.iter().any(|s| s.trim().is_empty()) {
+        return fail("--skill-id: give a non-empty skill id");
+    }
+    let mut options = VerifierOptions::new(args.skill_ids.iter().cloned());
+    if let Some(path) = &args.trust_root {
+        let pem = match std::fs::read(path) {
+            Ok(p) => p,
+            Err(e) => return fail(format!("--trust-root {}: {e}", path.display())),
+        };
+        options = match options.trust_roots_for_tests(&pem) {
+            Ok(o) => o,
+            Err(e) => return fail(format!("--trust-root {}: {e}", path.display())),
+        };
+    }
+    if let Some(prefix) = &args.cert_url_prefix {
+        options = options.cert_url_prefix_for_tests(prefix.clone());
+    }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => match tls_acceptor(cert, key) {
+            Ok(t) => Some(t),
+            Err(message) => return fail(message),
+        },
+        _ => None,
+    };
+    let verifier = match Verifier::new(options) {
+        Ok(v) => v,
+        Err(e) => return fail(e),
+    };
+    let ledger = match LedgerThread::open(args.db.clone()) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+    let test_options = args.trust_root.is_some() || args.cert_url_prefix.is_some();
+    let (proxy, worker) = ledger.into_parts();
+    let code = runtime.block_on(async {
+        let listener = match TcpListener::bind(args.listen).await {
+            Ok(l) => l,
+            Err(e) => return fail(format!("cannot listen on {}: {e}", args.listen)),
+        };
+        let addr = match listener.local_addr() {
+            Ok(a) => a,
+            Err(e) => return fail(format!("cannot listen on {}: {e}", args.listen)),
+        };
+        let app = router_with(
+            verifier,
+            Arc::new(proxy),
+            RouterOptions::default().max_body_bytes(args.max_body_bytes),
+        );
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        print(&format!("listening on {scheme}://{addr}"));
+        if test_options {
+            eprintln!(
+                "warning: --trust-root/--cert-url-prefix are set: Amazon's certificate rules are replaced (tests only)"
+            );
+        }
+        let served = match tls {
+            None => {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+            }
+            Some(acceptor) => {
+                let listener = TlsListener {
+                    tcp: listener,
+                    acceptor,
+                    handshakes: JoinSet::new(),
+                };
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await
+            }
+        };
+        match served {
+            Ok(()) => ExitCode::from(exit::OK),
+            Err(e) => fail(format!("server error: {e}")),
+        }
+    });
+    // Every handler has returned (graceful shutdown waited for them) and the
+    // router, holding the proxy, is gone: the ledger thread ends after its last apply.
+    drop(runtime);
+    if worker.join().is_err() {
+        eprintln!("error: the ledger thread panicked");
+        return ExitCode::from(exit::USAGE);
+    }
+    eprintln!("stopped");
+    code
+}
+
+/// SIGTERM (what service managers send) or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    eprintln!("shutting down: finishing the requests in flight");
+}
+
+fn tls_acceptor(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, String> {
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| {
+            format!(
+                "--tls-cert {}: {e}",
+                escape_control(&cert.display().to_string())
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "--tls-cert {}: no CERTIFICATE in the file",
+            escape_control(&cert.display().to_string())
+        ));
+    }
+    // The error names the file, never the key.
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        format!(
+            "--tls-key {}: not a PEM private key ({})",
+            escape_control(&key.display().to_string()),
+            match e {
+                rustls::pki_types::pem::Error::Io(io) => io.to_string(),
+                _ => "unreadable PEM".to_owned(),
+            }
+        )
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key_der)
+        .map_err(|e| format!("--tls-cert/--tls-key: {e}"))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A TCP listener whose connections are TLS, handshaken concurrently (a slow
+/// client does not hold up the others) with a timeout.
+struct TlsListener {
+    tcp: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    handshakes: JoinSet<Option<(tokio_rustls::server::TlsStream<TcpStream>, SocketAddr)>>,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            tokio::select! {
+                accepted = self.tcp.accept() => match accepted {
+                    Ok((stream, addr)) => {
+                        let acceptor = self.acceptor.clone();
+                        self.handshakes.spawn(async move {
+                            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => Some((tls, addr)),
+                                _ => None,
+                            }
+                        });
+                    }
+                    // Out of descriptors and the like: pause instead of spinning.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+                Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
+                    if let Ok(Some(conn)) = done {
+                        return conn;
+                    }
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// The ledger of `--db`, owned by one thread: the handlers reach it through a
+/// [`LedgerProxy`] (`Send + Sync`), one call at a time, whichever store it is.
+struct LedgerThread {
+    proxy: LedgerProxy,
+    worker: std::thread::JoinHandle<()>,
+}
+
+type Reply<T> = mpsc::Sender<Result<T, StoreError>>;
+
+enum Call {
+    Apply(SubscriptionChanged, Reply<Change>),
+    ApplyAll(Vec<SubscriptionChanged>, Reply<Vec<Change>>),
+    User(String, String, Reply<Option<UserRecord>>),
+    Subscribers(
+        String,
+        String,
+        Option<Cursor>,
+        usize,
+        Reply<Page<Subscriber>>,
+    ),
+    Users(Option<Cursor>, usize, Reply<Page<UserRecord>>),
+}
+
+impl LedgerThread {
+    /// Opens the ledger on its own thread; errors (e.g. an unwritable path) come
+    /// back before anything listens.
+    fn open(db: PathBuf) -> Result<Self, StoreError> {
+        let (calls, inbox) = mpsc::channel::<Call>();
+        let (opened_tx, opened_rx) = mpsc::channel::<Result<(), StoreError>>();
+        let worker = std::thread::spawn(move || {
+            let ledger = match open_ledger(&db, Access::Write) {
+                Ok(l) => {
+                    let _ = opened_tx.send(Ok(()));
+                    l
+                }
+                Err(e) => {
+                    let _ = opened_tx.send(Err(e));
+                    return;
+                }
+            };
+            // Ends when every proxy is dropped, after the calls already sent.
+            for call in inbox {
+                match call {
+                    Call::Apply(n, r) => drop(r.send(ledger.apply(&n))),
+                    Call::ApplyAll(n, r) => drop(r.send(ledger.apply_all(&n))),
+                    Call::User(s, u, r) => drop(r.send(ledger.user(&s, &u))),
+                    Call::Subscribers(s, e, a, l, r) => {
+                        drop(r.send(ledger.subscribers(&s, &e, a.as_ref(), l)))
+                    }
+                    Call::Users(a, l, r) => drop(r.send(ledger.users(a.as_ref(), l))),
+                }
+            }
+        });
+        match opened_rx.recv() {
+            Ok(Ok(())) => Ok(Self {
+                proxy: LedgerProxy {
+                    calls: Mutex::new(calls),
+                },
+                worker,
+            }),
+            Ok(Err(e)) => {
+                let _ = worker.join();
+                Err(e)
+            }
+            Err(_) => Err(StoreError::new("open", "the ledger thread stopped")),
+        }
+    }
+
+    fn into_parts(self) -> (LedgerProxy, std::thread::JoinHandle<()>) {
+        (self.proxy, self.worker)
+    }
+}
+
+struct LedgerProxy {
+    calls: Mutex<mpsc::Sender<Call>>,
+}
+
+impl LedgerProxy {
+    fn call<T>(&self, what: &str, make: impl FnOnce(Reply<T>) -> Call) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        let sent = self
+            .calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .send(make(tx));
+        if sent.is_err() {
+            return Err(StoreError::new(what, "the ledger thread stopped"));
+        }
+        rx.recv()
+            .unwrap_or_else(|_| Err(StoreError::new(what, "the ledger thread stopped")))
+    }
+}
+
+impl Ledger for LedgerProxy {
+    fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError> {
+        self.call("apply", |r| Call::Apply(notice.clone(), r))
+    }
+
+    fn apply_all(&self, notices: &[SubscriptionChanged]) -> Result<Vec<Change>, StoreError> {
+        self.call("apply", |r| Call::ApplyAll(notices.to_vec(), r))
+    }
+
+    fn user(&self, skill_id: &str, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.call("read user", |r| {
+            Call::User(skill_id.to_owned(), user_id.to_owned(), r)
+        })
+    }
+
+    fn subscribers(
+        &self,
+        skill_id: &str,
+        event: &str,
+        after: Option<&Cursor>,
+        limit: usize,
+    ) -> Result<Page<Subscriber>, StoreError> {
+        self.call("read subscribers", |r| {
+            Call::Subscribers(
+                skill_id.to_owned(),
+                event.to_owned(),
+                after.cloned(),
+                limit,
+                r,
+            )
+        })
+    }
+
+    fn users(&self, after: Option<&Cursor>, limit: usize) -> Result<Page<UserRecord>, StoreError> {
+        self.call("read users", |r| Call::Users(after.cloned(), limit, r))
+    }
+}

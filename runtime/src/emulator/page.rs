@@ -1,0 +1,53 @@
+//! `GET /`: a page that shows what the emulator accepted and refused, newest
+//! first, polling `GET /emulator/feed` every second. One file, no build step,
+//! no external asset: CSS and script are inline.
+//!
+//! Event bodies are hostile input. The page carries no event data itself; its
+//! script puts every value from the feed on the page with `textContent` (never
+//! as HTML), the feed writes `<`, `>` and `&` as JSON escapes, and a
+//! Content-Security-Policy allows only the page's own inline style and script
+//! (by a per-response nonce) and requests to the emulator itself.
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use rand::TryRngCore;
+use rand::rngs::OsRng;
+
+const PAGE: &str = include_str!("page.html");
+
+/// Where the nonce goes in [`PAGE`].
+const NONCE_SLOT: &str = "{{NONCE}}";
+
+pub(crate) async fn page() -> Response {
+    let mut bytes = [0u8; 16];
+    // Without a nonce the page still loads, but its script and style are blocked.
+    let nonce: String = if OsRng.try_fill_bytes(&mut bytes).is_ok() {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    } else {
+        String::new()
+    };
+    let policy = format!(
+        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; \
+         connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'; \
+         frame-ancestors 'none'"
+    );
+    let mut response = PAGE.replace(NONCE_SLOT, &nonce).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The emulator's page (`GET /`) in a real headless browser: Debian's chromium,
+# driven by playwright-core (pinned in package-lock.json; its own browser download
+# is not used). page.mjs loads the page, sends events, and checks that the
+# accepted ones show their sentences and the refused ones their rule ids, with
+# hostile text kept inert; it saves a screenshot to
+# target/artifacts/emulator-page.png (and, with UPDATE_SCREENSHOT=1, to
+# docs/emulator-page.png for the README).
+#
+# Installs what it needs: chromium with apt-get when /usr/bin/chromium is missing
+# (CHROMIUM names another binary), the npm packages with `npm ci` (npm's cache).
+# Builds the CLI unless PROACTIVE_EVENTS_BIN names one. Starts the emulator on
+# 127.0.0.1, port 0, with a subscriptions ledger, and stops it, and the browser,
+# on every exit, failures included. Meant to be called from anywhere by CI:
+#   bash tests/browser/run.sh
+set -uo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$here/../.." || exit 1
+root="$(pwd)"
+
+work="$(mktemp -d)"
+emulator_pid=""
+node_pid=""
+cleanup() {
+  # SIGTERM makes playwright close the browser it launched before node exits.
+  local pid
+  for pid in "$node_pid" "$emulator_pid"; do
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+    fi
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+chromium="${CHROMIUM:-/usr/bin/chromium}"
+if [[ ! -x "$chromium" ]]; then
+  if [[ -n "${CHROMIUM:-}" ]]; then
+    echo "error: CHROMIUM=$chromium is not an executable" >&2
+    exit 1
+  fi
+  echo "installing Debian's chromium"
+  sudo=""
+  [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null || {
+    echo "error: cannot install chromium with apt-get" >&2
+    exit 1
+  }
+fi
+
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error || {
+  echo "error: npm ci failed in tests/browser" >&2
+  exit 1
+}
+
+bin="${PROACTIVE_EVENTS_BIN:-}"
+if [[ -z "$bin" ]]; then
+  cargo build --quiet -p alexa-proactive-events-cli --bin proactive-events || exit 1
+  bin="$root/target/debug/proactive-events"
+fi
+
+# Who is subscribed: two users, recorded as Alexa's skill events would record them.
+skill="amzn1.ask.skill.browser-check"
+notice() { # user, request id, event names...
+  local user="$1" id="$2"
+  shift 2
+  local list="" name
+  for name in "$@"; do list+="${list:+,}{\"eventName\":\"$name\"}"; done
+  cat <<EOF
+{"version":"1.0","context":{"System":{"application":{"applicationId":"$skill"},
+ "user":{"userId":"$user"},"apiEndpoint":"https://api.amazonalexa.com"}},
+ "request":{"type":"AlexaSkillEvent.ProactiveSubscriptionChanged","requestId":"$id",
+ "timestamp":"2026-01-01T00:00:00Z","body":{"subscriptions":[$list]}}}
+EOF
+}
+notice amzn1.ask.account.ALICE req-alice AMAZON.MessageAlert.Activated \
+  AMAZON.TrashCollectionAlert.Activated >"$work/alice.json"
+notice amzn1.ask.account.BOB req-bob AMAZON.TrashCollectionAlert.Activated \
+  AMAZON.WeatherAlert.Activated >"$work/bob.json"
+"$bin" subscriptions apply --db "$work/subs.db" "$work/alice.json" "$work/bob.json" >/dev/null || exit 1
+
+client_id="amzn1.application-oa2-client.browser-check"
+secret="browser-check-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$secret" >"$work/secret"
+"$bin" emulate --listen 127.0.0.1:0 --rate 0 --subscriptions-db "$work/subs.db" \
+  --skill-id "$skill" --client-id "$client_id" --client-secret-file "$work/secret" \
+  >"$work/emulator.out" 2>"$work/emulator.err" &
+emulator_pid=$!
+url=""
+for _ in $(seq 1 300); do
+  line="$(head -n 1 "$work/emulator.out" 2>/dev/null)"
+  if [[ "$line" =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]]; then
+    url="${BASH_REMATCH[1]}"
+    break
+  fi
+  kill -0 "$emulator_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ -z "$url" ]]; then
+  echo "error: the emulator did not start:" >&2
+  cat "$work/emulator.out" "$work/emulator.err" >&2
+  exit 1
+fi
+echo "emulator at $url"
+
+mkdir -p "$work/profile"
+screenshot="$root/target/artifacts/emulator-page.png"
+status=0
+EMULATOR_URL="$url" EMULATOR_CLIENT_ID="$client_id" EMULATOR_CLIENT_SECRET="$secret" \
+  PROACTIVE_EVENTS_BIN="$bin" CHROMIUM="$chromium" SCREENSHOT="$screenshot" \
+  PROFILE_DIR="$work/profile" \
+  node tests/browser/page.mjs &
+node_pid=$!
+wait "$node_pid" || status=1
+node_pid=""
+if [[ "$status" -eq 0 && "${UPDATE_SCREENSHOT:-0}" == "1" ]]; then
+  cp "$screenshot" docs/emulator-page.png && echo "updated docs/emulator-page.png"
+fi
+exit "$status"
