@@ -1,4 +1,4 @@
-//! Stage 4, emit: one pure function per artifact, from the model to file contents.
+//! Stage 3, emit: one pure function per artifact, from the IR (`crate::model`) to file contents.
 
 pub mod facade;
 pub mod json_schema;

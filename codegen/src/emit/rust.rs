@@ -246,7 +246,7 @@ fn has_text(event: &Event, ty: &Ty) -> bool {
             TypeKind::Enum(_) => false,
         },
         Ty::Array { items, .. } => has_text(event, items),
-        _ => false,
+        Ty::Text { .. } | Ty::Integer { .. } | Ty::Boolean | Ty::DateTime => false,
     }
 }
 
@@ -293,7 +293,13 @@ fn visitor_fn(event: &Event, fields: &[Field], mutable: bool) -> TokenStream {
                         #visit(item, &::std::format!("{}[{}]", #join(prefix, #wire), i), f);
                     }
                 },
-                _ => return None,
+                Ty::Named(_) | Ty::Array { .. } => return None,
+                Ty::Text { localizable: false }
+                | Ty::Integer { .. }
+                | Ty::Boolean
+                | Ty::DateTime => {
+                    return None;
+                }
             };
             Some(if f.required {
                 quote!({ let v = #amp self.#field; #one })
@@ -432,7 +438,7 @@ fn field_doc(f: &Field) -> String {
                 notes.push("items distinct".to_owned());
             }
         }
-        _ => {}
+        Ty::Text { .. } | Ty::Boolean | Ty::DateTime | Ty::Named(_) => {}
     }
     format!("{}\n\n{}.", f.description, notes.join(", "))
 }
