@@ -7,6 +7,11 @@
 //! (refused at the first).
 
 use codegen::load::Source;
+
+/// The allocator `cargo xtask regenerate` runs with, so the figures are its own.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::Path;
