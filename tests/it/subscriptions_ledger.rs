@@ -6,43 +6,13 @@
 use crate::subscriptions_support as support;
 
 use alexa_proactive_events::subscriptions::{
-    Change, Cursor, Ledger, MemoryLedger, PostgresLedger, PostgresOptions, Subscriber,
-    SubscriptionChanged, UserRecord,
+    Change, Ledger, MemoryLedger, PostgresLedger, PostgresOptions, Subscriber, SubscriptionChanged,
 };
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use support::pg::TestDatabase;
 use support::*;
-
-fn all_subscribers(l: &dyn Ledger, skill: &str, event: &str, page: usize) -> Vec<Subscriber> {
-    let mut all = Vec::new();
-    let mut after: Option<Cursor> = None;
-    loop {
-        let p = l
-            .subscribers(skill, event, after.as_ref(), page)
-            .expect("reads");
-        assert!(p.items.len() <= page.max(1));
-        all.extend(p.items);
-        match p.next {
-            Some(c) => after = Some(c),
-            None => return all,
-        }
-    }
-}
-
-fn all_users(l: &dyn Ledger, page: usize) -> Vec<UserRecord> {
-    let mut all = Vec::new();
-    let mut after: Option<Cursor> = None;
-    loop {
-        let p = l.users(after.as_ref(), page).expect("reads");
-        all.extend(p.items);
-        match p.next {
-            Some(c) => after = Some(c),
-            None => return all,
-        }
-    }
-}
 
 const W: &str = "AMAZON.WeatherAlert.Activated";
 const M: &str = "AMAZON.MessageAlert.Activated";

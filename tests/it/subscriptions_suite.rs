@@ -173,35 +173,6 @@ fn set(events: &[&str]) -> BTreeSet<String> {
     events.iter().map(|e| e.to_string()).collect()
 }
 
-fn all_subscribers(l: &dyn Ledger, skill: &str, event: &str, page: usize) -> Vec<Subscriber> {
-    let mut all = Vec::new();
-    let mut after: Option<Cursor> = None;
-    loop {
-        let p = l
-            .subscribers(skill, event, after.as_ref(), page)
-            .expect("reads");
-        assert!(p.items.len() <= page.max(1));
-        all.extend(p.items);
-        match p.next {
-            Some(c) => after = Some(c),
-            None => return all,
-        }
-    }
-}
-
-fn all_users(l: &dyn Ledger, page: usize) -> Vec<UserRecord> {
-    let mut all = Vec::new();
-    let mut after: Option<Cursor> = None;
-    loop {
-        let p = l.users(after.as_ref(), page).expect("reads");
-        all.extend(p.items);
-        match p.next {
-            Some(c) => after = Some(c),
-            None => return all,
-        }
-    }
-}
-
 fn first_notice_subscribes_and_later_ones_report_the_difference(kind: Kind) {
     let Some(store) = Store::new(kind) else {
         return;

@@ -104,6 +104,25 @@ pub struct Page<T> {
     pub next: Option<Cursor>,
 }
 
+impl<T> Page<T> {
+    /// A page from at most `limit + 1` items read in order: a store reads one item
+    /// more than it returns, only to learn whether another page follows, which then
+    /// starts after the last item kept (`cursor` makes its cursor).
+    pub(crate) fn from_overfetch(
+        mut items: Vec<T>,
+        limit: usize,
+        cursor: impl Fn(&T) -> Cursor,
+    ) -> Self {
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(cursor)
+        } else {
+            None
+        };
+        Page { items, next }
+    }
+}
+
 /// The stored subscriptions. Implemented by [`MemoryLedger`](super::MemoryLedger),
 /// `SqliteLedger` (feature `sqlite`) and `PostgresLedger` (feature `postgres`), with the
 /// same semantics. Methods take `&self` so that one ledger

@@ -965,17 +965,10 @@ impl Ledger for PostgresLedger {
             };
             rows.iter().map(subscriber).collect::<Result<Vec<_>, _>>()
         })?;
-        let mut items = rows;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|last| Cursor {
-                skill_id: skill_id.to_owned(),
-                user_id: last.user_id.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(rows, limit, |s| Cursor {
+            skill_id: skill_id.to_owned(),
+            user_id: s.user_id.clone(),
+        }))
     }
 
     fn users(&self, after: Option<&Cursor>, limit: usize) -> Result<Page<UserRecord>, StoreError> {
@@ -986,7 +979,7 @@ impl Ledger for PostgresLedger {
             Some(c) => (c.skill_id.as_str(), c.user_id.as_str()),
             None => ("", ""),
         };
-        let mut items = self.read("read users", |c| {
+        let items = self.read("read users", |c| {
             c.query_typed(
                 &self.sql.users,
                 &[
@@ -999,16 +992,10 @@ impl Ledger for PostgresLedger {
             .map(record)
             .collect::<Result<Vec<_>, _>>()
         })?;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|last| Cursor {
-                skill_id: last.skill_id.clone(),
-                user_id: last.user_id.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(Page::from_overfetch(items, limit, |r| Cursor {
+            skill_id: r.skill_id.clone(),
+            user_id: r.user_id.clone(),
+        }))
     }
 
     /// One statement: one consistent snapshot of the audience.

@@ -539,7 +539,7 @@ fn subscribers_in(
          LIMIT ?4",
     )?;
     // One extra row tells whether another page follows.
-    let mut items: Vec<Subscriber> = stmt
+    let items: Vec<Subscriber> = stmt
         .query_map(
             params![skill, event, after_user, limit.saturating_add(1) as i64],
             |r| {
@@ -551,16 +551,10 @@ fn subscribers_in(
             },
         )?
         .collect::<Result<_, _>>()?;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|last| Cursor {
-            skill_id: skill_id.to_owned(),
-            user_id: last.user_id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    Ok(Page::from_overfetch(items, limit, |s| Cursor {
+        skill_id: skill_id.to_owned(),
+        user_id: s.user_id.clone(),
+    }))
 }
 
 fn record_row(r: &rusqlite::Row<'_>) -> Result<UserRecord, rusqlite::Error> {
@@ -639,17 +633,11 @@ impl Ledger for SqliteLedger {
             )?
             .collect()
         };
-        let mut items = read(&self.lock()).map_err(|e| StoreError::new("read users", e))?;
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(|last| Cursor {
-                skill_id: last.skill_id.clone(),
-                user_id: last.user_id.clone(),
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let items = read(&self.lock()).map_err(|e| StoreError::new("read users", e))?;
+        Ok(Page::from_overfetch(items, limit, |r| Cursor {
+            skill_id: r.skill_id.clone(),
+            user_id: r.user_id.clone(),
+        }))
     }
 
     /// All pages from one read transaction: one consistent snapshot of the audience.

@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use alexa_proactive_events::jiff::Timestamp;
-use alexa_proactive_events::subscriptions::SubscriptionChanged;
+use alexa_proactive_events::subscriptions::{
+    Cursor, Ledger, Subscriber, SubscriptionChanged, UserRecord,
+};
 use serde_json::json;
 
 pub const SKILL: &str = "amzn1.ask.skill.test";
@@ -52,6 +54,37 @@ pub fn notice(
     let json = body(skill, user, endpoint, request_id, ts, Some(events));
     SubscriptionChanged::from_json(serde_json::to_vec(&json).expect("serializes"))
         .expect("a valid notice")
+}
+
+/// Every subscriber of `event`, read `page` at a time (each page within its size).
+pub fn all_subscribers(l: &dyn Ledger, skill: &str, event: &str, page: usize) -> Vec<Subscriber> {
+    let mut all = Vec::new();
+    let mut after: Option<Cursor> = None;
+    loop {
+        let p = l
+            .subscribers(skill, event, after.as_ref(), page)
+            .expect("reads");
+        assert!(p.items.len() <= page.max(1));
+        all.extend(p.items);
+        match p.next {
+            Some(c) => after = Some(c),
+            None => return all,
+        }
+    }
+}
+
+/// Every user record, read `page` at a time.
+pub fn all_users(l: &dyn Ledger, page: usize) -> Vec<UserRecord> {
+    let mut all = Vec::new();
+    let mut after: Option<Cursor> = None;
+    loop {
+        let p = l.users(after.as_ref(), page).expect("reads");
+        all.extend(p.items);
+        match p.next {
+            Some(c) => after = Some(c),
+            None => return all,
+        }
+    }
 }
 
 pub mod pg;
