@@ -13,7 +13,7 @@
 //! Named types are lowered where they are defined, each into its own slot, and a
 //! field that uses one refers to the slot: no reference is followed while
 //! lowering, so the type graph may be checked after the walk that measured it.
-//! Then a file without errors is laid out ([`Layout`]): its type space in
+//! Then a file without errors is laid out (`Layout`): its type space in
 //! first-use order (the payload struct first), unused named types left out, and
 //! its Rust names checked for collisions in that same order. Last, the set of
 //! files: an event declared twice, two events that become one Rust module.
