@@ -108,6 +108,7 @@ impl<T> Page<T> {
     /// A page from at most `limit + 1` items read in order: a store reads one item
     /// more than it returns, only to learn whether another page follows, which then
     /// starts after the last item kept (`cursor` makes its cursor).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn from_overfetch(
         mut items: Vec<T>,
         limit: usize,
