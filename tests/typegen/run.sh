@@ -57,7 +57,7 @@ if [[ -z "$out" ]]; then
 fi
 mkdir -p "$out"
 cargo run --quiet -p alexa-proactive-events-cli -- validate --format json --quiet \
-  --max-violations 0 tests/bodies/valid/*.json tests/bodies/invalid/*.json >"$out/rust-verdicts.json"
+  --max-violations 0 tests/bodies/valid/*.json tests/bodies/valid-numbers/*.json tests/bodies/invalid/*.json >"$out/rust-verdicts.json"
 if ! "$py" -c 'import json,sys; json.load(open(sys.argv[1]))' "$out/rust-verdicts.json"; then
   echo "error: no Rust verdicts (cargo run -p alexa-proactive-events-cli validate)" >&2
   echo "typegen: 0 passed, 1 failed"
