@@ -15,27 +15,7 @@
 #   bash tests/browser/run.sh
 set -uo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cd "$here/../.." || exit 1
-root="$(pwd)"
-
-work="$(mktemp -d)"
-emulator_pid=""
-node_pid=""
-cleanup() {
-  # SIGTERM makes playwright close the browser it launched before node exits.
-  local pid
-  for pid in "$node_pid" "$emulator_pid"; do
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      wait "$pid" 2>/dev/null
-    fi
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
 
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
@@ -57,11 +37,7 @@ npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error || {
   exit 1
 }
 
-bin="${PROACTIVE_EVENTS_BIN:-}"
-if [[ -z "$bin" ]]; then
-  cargo build --quiet -p alexa-proactive-events-cli --bin proactive-events || exit 1
-  bin="$root/target/debug/proactive-events"
-fi
+build_cli
 
 # Who is subscribed: two users, recorded as Alexa's skill events would record them.
 skill="amzn1.ask.skill.browser-check"
@@ -86,25 +62,8 @@ notice amzn1.ask.account.BOB req-bob AMAZON.TrashCollectionAlert.Activated \
 client_id="amzn1.application-oa2-client.browser-check"
 secret="browser-check-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s\n' "$secret" >"$work/secret"
-"$bin" emulate --listen 127.0.0.1:0 --rate 0 --subscriptions-db "$work/subs.db" \
-  --skill-id "$skill" --client-id "$client_id" --client-secret-file "$work/secret" \
-  >"$work/emulator.out" 2>"$work/emulator.err" &
-emulator_pid=$!
-url=""
-for _ in $(seq 1 300); do
-  line="$(head -n 1 "$work/emulator.out" 2>/dev/null)"
-  if [[ "$line" =~ ^listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]]; then
-    url="${BASH_REMATCH[1]}"
-    break
-  fi
-  kill -0 "$emulator_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z "$url" ]]; then
-  echo "error: the emulator did not start:" >&2
-  cat "$work/emulator.out" "$work/emulator.err" >&2
-  exit 1
-fi
+start_emulator --rate 0 --subscriptions-db "$work/subs.db" \
+  --skill-id "$skill" --client-id "$client_id" --client-secret-file "$work/secret"
 echo "emulator at $url"
 
 mkdir -p "$work/profile"
@@ -113,10 +72,7 @@ status=0
 EMULATOR_URL="$url" EMULATOR_CLIENT_ID="$client_id" EMULATOR_CLIENT_SECRET="$secret" \
   PROACTIVE_EVENTS_BIN="$bin" CHROMIUM="$chromium" SCREENSHOT="$screenshot" \
   PROFILE_DIR="$work/profile" \
-  node tests/browser/page.mjs &
-node_pid=$!
-wait "$node_pid" || status=1
-node_pid=""
+  run_stoppable node tests/browser/page.mjs || status=1
 if [[ "$status" -eq 0 && "${UPDATE_SCREENSHOT:-0}" == "1" ]]; then
   cp "$screenshot" docs/emulator-page.png && echo "updated docs/emulator-page.png"
 fi

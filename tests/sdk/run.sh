@@ -14,26 +14,7 @@
 #   bash tests/sdk/run.sh
 set -uo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cd "$here/../.." || exit 1
-root="$(pwd)"
-
-work="$(mktemp -d)"
-emulator_pid=""
-check_pid=""
-cleanup() {
-  local pid
-  for pid in "$check_pid" "$emulator_pid"; do
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      wait "$pid" 2>/dev/null
-    fi
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
 
 # --- Python: a venv of the pinned packages, reused while requirements.txt is unchanged.
 venv="$root/target/sdk-venv"
@@ -60,55 +41,32 @@ npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error || {
 }
 
 # --- The emulator, over HTTPS, with its certificate written for the SDKs to trust.
-bin="${PROACTIVE_EVENTS_BIN:-}"
-if [[ -z "$bin" ]]; then
-  cargo build --quiet -p alexa-proactive-events-cli --bin proactive-events || exit 1
-  bin="$root/target/debug/proactive-events"
-fi
+build_cli
 client_id="amzn1.application-oa2-client.sdk-check"
 secret="sdk-check-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s\n' "$secret" >"$work/secret"
-"$bin" emulate --tls --tls-cert "$work/emulator.pem" --listen 127.0.0.1:0 --rate 0 \
-  --client-id "$client_id" --client-secret-file "$work/secret" \
-  >"$work/emulator.out" 2>"$work/emulator.err" &
-emulator_pid=$!
-
-url=""
-for _ in $(seq 1 300); do
-  line="$(head -n 1 "$work/emulator.out" 2>/dev/null)"
-  if [[ "$line" =~ ^listening\ on\ (https://127\.0\.0\.1:[0-9]+)$ ]]; then
-    url="${BASH_REMATCH[1]}"
-    break
-  fi
-  kill -0 "$emulator_pid" 2>/dev/null || break
-  sleep 0.1
-done
+start_emulator --tls --tls-cert "$work/emulator.pem" --rate 0 \
+  --client-id "$client_id" --client-secret-file "$work/secret"
 # The certificate is written right after the first line.
 for _ in $(seq 1 50); do
   [[ -s "$work/emulator.pem" ]] && break
   sleep 0.1
 done
-if [[ -z "$url" || ! -s "$work/emulator.pem" ]]; then
+if [[ "$url" != https://* || ! -s "$work/emulator.pem" ]]; then
   echo "error: the emulator did not start over HTTPS:" >&2
   cat "$work/emulator.out" "$work/emulator.err" >&2
   exit 1
 fi
 echo "emulator at $url"
 
-# Each check runs in the background and is waited for, so that a signal to this
-# script stops it (and the emulator) at once, not after the check.
+# Each check can be stopped by a signal to this script (run_stoppable).
 status=0
 EMULATOR_URL="$url" EMULATOR_CLIENT_ID="$client_id" EMULATOR_CLIENT_SECRET="$secret" \
   REQUESTS_CA_BUNDLE="$work/emulator.pem" \
-  "$venv/bin/python" tests/sdk/check.py &
-check_pid=$!
-wait "$check_pid" || status=1
+  run_stoppable "$venv/bin/python" tests/sdk/check.py || status=1
 EMULATOR_URL="$url" EMULATOR_CLIENT_ID="$client_id" EMULATOR_CLIENT_SECRET="$secret" \
   NODE_EXTRA_CA_CERTS="$work/emulator.pem" \
-  node tests/sdk/check.mjs &
-check_pid=$!
-wait "$check_pid" || status=1
-check_pid=""
+  run_stoppable node tests/sdk/check.mjs || status=1
 
 # The secret never reaches the emulator's output.
 if grep -qF "$secret" "$work/emulator.out" "$work/emulator.err"; then
