@@ -31,11 +31,19 @@
 // both accept the body if it sits in valid/ and both reject it if it sits in invalid/, and
 // every case of date-times.json must get its verdict from the generated date-time subschema:
 // each twice, with ajv-formats and without any format validation (docs/decisions.md D26).
-// Prints one line per mismatch, closes with `node-ajv: N passed, M failed` (N and M count
-// bodies) and exits 1 on any mismatch, on fewer than 50 bodies or on a missing or broken
-// schema; exits 2 when date-time format checking is not active.
-// SCHEMA_DIR (optional, default generated/json-schema) is taken from the repo root when
-// relative. Run `npm ci` in this folder first.
+// When MUTATIONS names a file written by
+// `cargo run -p pipeline-tests --example export_mutations -- FILE` (run.sh does this), every
+// entry of it, `{file, what, valid, body}` (a single-step mutation of a valid body and the
+// Rust verdict on it), must get the verdict `valid` from the per-event schema (picked as
+// above) and from the aggregate, in both modes; an unreadable file, a malformed entry or
+// fewer than 2000 entries is a failure.
+// Prints one line per mismatch, then (with MUTATIONS) `node-ajv mutations: K checked,
+// J mismatched (...)`, closes with `node-ajv: N passed, M failed` (N and M count bodies,
+// date-time cases and mutations per mode) and exits 1 on any mismatch, on fewer than 50
+// bodies or on a missing or broken schema or MUTATIONS file; exits 2 when date-time format
+// checking is not active.
+// SCHEMA_DIR (optional, default generated/json-schema) and MUTATIONS are taken from the repo
+// root when relative. Run `npm ci` in this folder first.
 
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
@@ -49,6 +57,7 @@ const EXTENSION_KEYWORDS = ["x-localizable", "x-spoken", "x-locales", "x-templat
 const LABEL = "node-ajv";
 const AGGREGATE = "proactive-event.schema.json";
 const MIN_BODIES = 50;
+const MIN_MUTATIONS = 2000;
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BODIES_DIR = join(REPO_ROOT, "tests", "bodies");
 const rawSchemaDir = process.env.SCHEMA_DIR || "generated/json-schema";
@@ -133,6 +142,38 @@ if (unlisted.length) {
   );
 }
 
+// --- MUTATIONS: single-step mutations of the valid bodies with the Rust verdict ----------
+function loadMutations() {
+  const raw = process.env.MUTATIONS;
+  if (raw === undefined) return null;
+  const fatal = (why) => {
+    console.error(`FATAL: MUTATIONS=${raw}: ${why}`);
+    finish(0, 1, 1);
+  };
+  if (raw === "") fatal("empty path");
+  const path = isAbsolute(raw) ? raw : join(REPO_ROOT, raw);
+  let entries;
+  try {
+    entries = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    fatal(`cannot read ${path}: ${err.message}`);
+  }
+  if (!Array.isArray(entries)) fatal("not a JSON array");
+  entries.forEach((e, i) => {
+    const ok =
+      e !== null && typeof e === "object" && !Array.isArray(e) &&
+      typeof e.file === "string" && typeof e.what === "string" &&
+      typeof e.valid === "boolean" && Object.hasOwn(e, "body");
+    if (!ok) fatal(`entry ${i} is not {file: string, what: string, valid: boolean, body}`);
+  });
+  if (entries.length < MIN_MUTATIONS) fatal(`only ${entries.length} mutations, expected at least ${MIN_MUTATIONS}`);
+  return entries;
+}
+const mutations = loadMutations();
+let mutationsChecked = 0;
+let mutationsFailed = 0;
+const mutationSeconds = [];
+
 const DATE_TIMES = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "date-times.json"), "utf8"));
 
 // The `pattern` of the first `format: date-time` subschema (the generated one).
@@ -194,6 +235,24 @@ for (const [mode, withFormats] of [["ajv-formats", true], ["no-formats", false]]
     }
     return validators.get(file);
   };
+  // Whether the body's per-event schema and the aggregate both give `expected`; one
+  // MISMATCH line per schema that does not.
+  const judge = (body, expected, label) => {
+    let ok = true;
+    for (const file of new Set([schemaFor(body), AGGREGATE])) {
+      const validate = validatorFor(file);
+      if (!validate) {
+        ok = false; // reported as a problem
+        continue;
+      }
+      const got = validate(body) ? "valid" : "invalid";
+      if (got !== expected) {
+        ok = false;
+        console.log(`MISMATCH ${label}: ${file} expected ${expected}, got ${got} (${describe(validate.errors)})`);
+      }
+    }
+    return ok;
+  };
 
   let bankPassed = 0;
   let bankFailed = 0;
@@ -212,20 +271,7 @@ for (const [mode, withFormats] of [["ajv-formats", true], ["no-formats", false]]
       bankFailed++;
       continue;
     }
-    let ok = true;
-    for (const file of new Set([schemaFor(body), AGGREGATE])) {
-      const validate = validatorFor(file);
-      if (!validate) {
-        ok = false; // reported as a problem
-        continue;
-      }
-      const verdict = validate(body) ? "valid" : "invalid";
-      if (verdict !== expected) {
-        ok = false;
-        console.log(`MISMATCH [${mode}] ${rel}: expected ${expected}, ${file} says ${verdict} (${describe(validate.errors)})`);
-      }
-    }
-    if (ok) bankPassed++;
+    if (judge(body, expected, `[${mode}] ${rel}`)) bankPassed++;
     else bankFailed++;
   }
 
@@ -247,6 +293,27 @@ for (const [mode, withFormats] of [["ajv-formats", true], ["no-formats", false]]
   console.log(`${LABEL} [${mode}]: bank ${bankPassed} passed, ${bankFailed} failed; date-times ${datePassed} passed, ${dateFailed} failed`);
   passed += bankPassed + datePassed;
   failed += bankFailed + dateFailed;
+
+  if (mutations) {
+    const started = process.hrtime.bigint();
+    for (const { file: bodyFile, what, valid, body } of mutations) {
+      const expected = valid ? "valid" : "invalid";
+      const ok = judge(body, expected, `[${mode}] mutation ${bodyFile}: ${what}`);
+      mutationsChecked++;
+      if (ok) passed++;
+      else {
+        failed++;
+        mutationsFailed++;
+      }
+    }
+    mutationSeconds.push(`${mode} ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}s`);
+  }
+}
+if (mutations) {
+  console.log(
+    `${LABEL} mutations: ${mutationsChecked} checked, ${mutationsFailed} mismatched ` +
+      `(${mutations.length} mutations x 2 modes, each with its event schema and the aggregate; ${mutationSeconds.join(", ")})`,
+  );
 }
 if (!rawSchemas.has(AGGREGATE)) problems.push(`missing aggregate schema ${join(SCHEMA_DIR, AGGREGATE)}`);
 

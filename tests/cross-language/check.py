@@ -11,9 +11,18 @@ twice: with the `date-time` format checked (FormatChecker) and without any forma
 schemas' date-time `pattern` bounds every component on its own (docs/decisions.md D26).
 Then every case of `date-times.json` beside this script must get its verdict in both modes.
 
-Prints one line per mismatch and closes with `python-jsonschema: N passed, M failed`
-(N and M count bodies and cases per mode). Exits 1 on any mismatch, on fewer than 50 bodies,
-or when a schema is missing or broken; exits 2 when `date-time` format checking is not active.
+When MUTATIONS names a file written by
+`cargo run -p pipeline-tests --example export_mutations -- FILE` (run.sh does this), every
+entry of it, `{"file", "what", "valid", "body"}` (a single-step mutation of a valid body and
+the Rust verdict on it), must get the verdict `valid` from the per-event schema (picked as
+above) and from the aggregate, in both modes. A relative MUTATIONS is taken from the repo
+root; an unreadable file, a malformed entry or fewer than 2000 entries is a failure.
+
+Prints one line per mismatch, then (with MUTATIONS) `python-jsonschema mutations: K checked,
+J mismatched (...)` and closes with `python-jsonschema: N passed, M failed` (N and M count
+bodies, date-time cases and mutations per mode). Exits 1 on any mismatch, on fewer than 50
+bodies, or when a schema or the MUTATIONS file is missing or broken; exits 2 when `date-time`
+format checking is not active.
 
 Needs `jsonschema>=4.18` (for `referencing`) and `rfc3339-validator` (without it,
 jsonschema silently skips `format: date-time`). SCHEMA_DIR (optional) overrides
@@ -25,12 +34,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BODIES_DIR = REPO_ROOT / "tests" / "bodies"
 AGGREGATE = "proactive-event.schema.json"
 MIN_BODIES = 50
+MIN_MUTATIONS = 2000
 LABEL = "python-jsonschema"
 
 try:
@@ -142,6 +153,22 @@ def find_date_time_pattern(schema) -> str | None:
     return None
 
 
+def judge(schemas: Schemas, body, expected: str, label: str) -> bool:
+    """Whether the body's per-event schema and the aggregate both give `expected`; prints
+    one MISMATCH line per schema that does not."""
+    ok = True
+    for file_name in dict.fromkeys([schema_for(body, schemas), AGGREGATE]):
+        validator = schemas.validator(file_name)
+        if validator is None:
+            ok = False
+            continue  # already reported as a problem
+        got = "valid" if validator.is_valid(body) else "invalid"
+        if got != expected:
+            ok = False
+            print(f"MISMATCH {label}: {file_name} expected {expected}, got {got} ({describe(validator, body)})")
+    return ok
+
+
 def check_bank(schemas: Schemas, mode: str) -> tuple[int, int, int]:
     # valid-numbers/: valid bodies that write an integer as 2.0, 2e0 or -0 (docs/decisions.md D27).
     folders = (("valid", "valid"), ("valid-numbers", "valid"), ("invalid", "invalid"))
@@ -159,17 +186,7 @@ def check_bank(schemas: Schemas, mode: str) -> tuple[int, int, int]:
             print(f"MISMATCH {rel}: body is not a JSON object")
             failed += 1
             continue
-        ok = True
-        for file_name in dict.fromkeys([schema_for(body, schemas), AGGREGATE]):
-            validator = schemas.validator(file_name)
-            if validator is None:
-                ok = False
-                continue  # already reported as a problem
-            verdict = "valid" if validator.is_valid(body) else "invalid"
-            if verdict != expected:
-                ok = False
-                print(f"MISMATCH [{mode}] {rel}: expected {expected}, {file_name} says {verdict} ({describe(validator, body)})")
-        if ok:
+        if judge(schemas, body, expected, f"[{mode}] {rel}"):
             passed += 1
         else:
             failed += 1
@@ -196,12 +213,62 @@ def check_date_times(schemas: Schemas, mode: str, problems: list[str]) -> tuple[
     return passed, failed
 
 
+def load_mutations() -> list[dict] | None:
+    """The entries of the MUTATIONS file, or None when MUTATIONS is unset; exits 1 if it is unusable."""
+    raw = os.environ.get("MUTATIONS")
+    if raw is None:
+        return None
+    path = Path(raw) if Path(raw).is_absolute() else REPO_ROOT / raw
+
+    def fatal(why: str):
+        print(f"FATAL: MUTATIONS={raw}: {why}", file=sys.stderr)
+        print(f"{LABEL}: 0 passed, 1 failed")
+        sys.exit(1)
+
+    if not raw:
+        fatal("empty path")
+    try:
+        entries = load_json(path)
+    except (OSError, ValueError) as exc:
+        fatal(f"cannot read {path}: {exc}")
+    if not isinstance(entries, list):
+        fatal("not a JSON array")
+    for i, entry in enumerate(entries):
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("file"), str)
+            and isinstance(entry.get("what"), str)
+            and isinstance(entry.get("valid"), bool)
+            and "body" in entry
+        ):
+            fatal(f"entry {i} is not {{file: string, what: string, valid: bool, body}}")
+    if len(entries) < MIN_MUTATIONS:
+        fatal(f"only {len(entries)} mutations, expected at least {MIN_MUTATIONS}")
+    return entries
+
+
+def check_mutations(schemas: Schemas, mode: str, entries: list[dict]) -> tuple[int, int]:
+    """Each mutation against its per-event schema and the aggregate: the Rust verdict expected."""
+    passed = failed = 0
+    for entry in entries:
+        body = entry["body"]
+        expected = "valid" if entry["valid"] else "invalid"
+        if judge(schemas, body, expected, f"[{mode}] mutation {entry['file']}: {entry['what']}"):
+            passed += 1
+        else:
+            failed += 1
+    return passed, failed
+
+
 def main() -> int:
     assert_date_time_checking_active()
+    mutations = load_mutations()
     directory = schema_dir()
     passed = failed = 0
     problems: list[str] = []
     count = 0
+    mutations_checked = mutations_failed = 0
+    mutation_seconds: list[str] = []
     for mode, checker in (("format-checker", FORMAT_CHECKER), ("no-format-checker", None)):
         schemas = Schemas(directory, checker)
         if mode == "format-checker":
@@ -213,6 +280,21 @@ def main() -> int:
         print(f"{LABEL} [{mode}]: bank {p} passed, {f} failed; date-times {dp} passed, {df} failed")
         passed += p + dp
         failed += f + df
+        if mutations is not None:
+            started = time.perf_counter()
+            mp, mf = check_mutations(schemas, mode, mutations)
+            mutation_seconds.append(f"{mode} {time.perf_counter() - started:.2f}s")
+            mutations_checked += mp + mf
+            mutations_failed += mf
+            passed += mp
+            failed += mf
+
+    if mutations is not None:
+        print(
+            f"{LABEL} mutations: {mutations_checked} checked, {mutations_failed} mismatched "
+            f"({len(mutations)} mutations x 2 modes, each with its event schema and the aggregate; "
+            f"{', '.join(mutation_seconds)})"
+        )
 
     for problem in problems:
         print(f"ERROR {problem}")

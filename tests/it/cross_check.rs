@@ -2,8 +2,8 @@
 //! the test that stops the two outputs drifting apart (schemars' habit).
 
 use alexa_proactive_events::ProactiveEventRequest;
-use pipeline_tests::{bodies, schema_file, validator};
-use serde_json::{Value, json};
+use pipeline_tests::{bodies, mutations, schema_file, validator};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 struct Judges {
@@ -122,92 +122,4 @@ fn mutated_bodies_get_the_same_verdict_from_schema_and_rust() {
         rejected * 2 > tried,
         "most mutations should break the body: {rejected} of {tried}"
     );
-}
-
-/// Mutations at every place in the tree: null, removal, extra field, wrong type,
-/// empty string, a foreign enum value, a localized reference, and too many items.
-fn mutations(body: &Value) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    if let Value::Object(o) = body {
-        out.push((
-            "whole body as an array".to_owned(),
-            Value::Array(o.values().cloned().collect()),
-        ));
-    }
-    let mut pointers = Vec::new();
-    collect_pointers(body, String::new(), &mut pointers);
-    for pointer in pointers {
-        let original = body.pointer(&pointer).cloned().unwrap_or(Value::Null);
-        let mut replace = |label: &str, v: Value| {
-            let mut b = body.clone();
-            if let Some(slot) = b.pointer_mut(&pointer) {
-                *slot = v;
-                out.push((format!("{label} at {pointer}"), b));
-            }
-        };
-        replace("null", Value::Null);
-        match &original {
-            Value::String(_) => {
-                replace("empty string", json!(""));
-                replace("number for string", json!(7));
-                replace("foreign value", json!("NOT_A_SCHEMA_VALUE"));
-                replace("localized reference", json!("localizedattribute:source"));
-                replace("bare reference prefix", json!("localizedattribute:"));
-            }
-            Value::Number(_) => {
-                replace("string for number", json!("3"));
-                replace("negative", json!(-1));
-                replace("fraction", json!(1.5));
-            }
-            Value::Array(items) => {
-                replace("object for array", json!({}));
-                replace("empty array", json!([]));
-                if let Some(first) = items.first() {
-                    replace("six copies", Value::Array(vec![first.clone(); 6]));
-                }
-            }
-            Value::Object(_) => {
-                replace("string for object", json!("x"));
-                replace("array for object", json!([]));
-                let mut extra = original.clone();
-                if let Some(o) = extra.as_object_mut() {
-                    o.insert("unexpectedField".into(), json!("x"));
-                }
-                replace("extra field", extra);
-            }
-            Value::Bool(_) | Value::Null => {}
-        }
-        // Removal, for object members.
-        if let Some((parent, key)) = pointer.rsplit_once('/') {
-            let mut b = body.clone();
-            if let Some(Value::Object(o)) = b.pointer_mut(parent) {
-                o.remove(&key.replace("~1", "/").replace("~0", "~"));
-                out.push((format!("removed {pointer}"), b));
-            }
-        }
-    }
-    out
-}
-
-fn collect_pointers(v: &Value, at: String, out: &mut Vec<String>) {
-    if !at.is_empty() {
-        out.push(at.clone());
-    }
-    match v {
-        Value::Object(o) => {
-            for (k, child) in o {
-                collect_pointers(
-                    child,
-                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        Value::Array(a) => {
-            for (i, child) in a.iter().enumerate() {
-                collect_pointers(child, format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
 }

@@ -1,6 +1,6 @@
 //! Shared helpers for the end-to-end tests in `tests/`.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 /// The workspace root.
@@ -57,6 +57,98 @@ pub fn validator(schema: &Value) -> jsonschema::Validator {
 /// The generated JSON Schema of one event, or the any-event schema.
 pub fn schema_file(name: &str) -> Value {
     read_json(&root().join("generated/json-schema").join(name))
+}
+
+/// Mutations at every place in the tree: null, removal, extra field, wrong type,
+/// empty string, a foreign enum value, a localized reference, and too many items.
+///
+/// Returns `(label, mutated body)` pairs, the label naming the mutation and its JSON
+/// pointer. Shared by `tests/it/cross_check.rs` and the `export_mutations` example, which
+/// hands the same set to the Python and Ajv checks in `tests/cross-language/`.
+pub fn mutations(body: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Value::Object(o) = body {
+        out.push((
+            "whole body as an array".to_owned(),
+            Value::Array(o.values().cloned().collect()),
+        ));
+    }
+    let mut pointers = Vec::new();
+    collect_pointers(body, String::new(), &mut pointers);
+    for pointer in pointers {
+        let original = body.pointer(&pointer).cloned().unwrap_or(Value::Null);
+        let mut replace = |label: &str, v: Value| {
+            let mut b = body.clone();
+            if let Some(slot) = b.pointer_mut(&pointer) {
+                *slot = v;
+                out.push((format!("{label} at {pointer}"), b));
+            }
+        };
+        replace("null", Value::Null);
+        match &original {
+            Value::String(_) => {
+                replace("empty string", json!(""));
+                replace("number for string", json!(7));
+                replace("foreign value", json!("NOT_A_SCHEMA_VALUE"));
+                replace("localized reference", json!("localizedattribute:source"));
+                replace("bare reference prefix", json!("localizedattribute:"));
+            }
+            Value::Number(_) => {
+                replace("string for number", json!("3"));
+                replace("negative", json!(-1));
+                replace("fraction", json!(1.5));
+            }
+            Value::Array(items) => {
+                replace("object for array", json!({}));
+                replace("empty array", json!([]));
+                if let Some(first) = items.first() {
+                    replace("six copies", Value::Array(vec![first.clone(); 6]));
+                }
+            }
+            Value::Object(_) => {
+                replace("string for object", json!("x"));
+                replace("array for object", json!([]));
+                let mut extra = original.clone();
+                if let Some(o) = extra.as_object_mut() {
+                    o.insert("unexpectedField".into(), json!("x"));
+                }
+                replace("extra field", extra);
+            }
+            Value::Bool(_) | Value::Null => {}
+        }
+        // Removal, for object members.
+        if let Some((parent, key)) = pointer.rsplit_once('/') {
+            let mut b = body.clone();
+            if let Some(Value::Object(o)) = b.pointer_mut(parent) {
+                o.remove(&key.replace("~1", "/").replace("~0", "~"));
+                out.push((format!("removed {pointer}"), b));
+            }
+        }
+    }
+    out
+}
+
+fn collect_pointers(v: &Value, at: String, out: &mut Vec<String>) {
+    if !at.is_empty() {
+        out.push(at.clone());
+    }
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o {
+                collect_pointers(
+                    child,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                collect_pointers(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The README's Rust snippets, compiled (and run, unless marked `no_run`) by

@@ -10,7 +10,8 @@ For proactive-event.schema.json and every per-event schema:
      schema `title` or one listed with its reason under "names" in expected-gaps.json;
      every `$defs` key is an identifier, titled with itself, the same definition in every
      file, and nothing sits beside a `$ref`;
-  4. the pydantic models (`model_validate_json(body, strict=True)`) and quicktype's runtime
+  4. the pydantic models (`model_validate_json(integers_as_written(body), strict=True)`, the
+     README's reader, run from the README's own text) and quicktype's runtime
      converter (`Convert.to…`) are run on every body of tests/bodies/{valid,valid-numbers,invalid}: a
      body "agrees" when the generated code accepts it exactly when the Rust validator does
      (its verdicts: `proactive-events validate --format json`, written by run.sh). A body
@@ -18,6 +19,8 @@ For proactive-event.schema.json and every per-event schema:
      Every valid and every structurally invalid body (STRUCTURAL_RULES) must agree unless
      `reason` names a documented limit of the generator, and the bodies that do not agree
      must be exactly those in expected-gaps.json, with the same rules and reason.
+     The models without the reader (`model_validate_json(body, strict=True)`) must differ
+     from them exactly on the bodies listed under "pydantic-without-reader".
 Prints one line per problem and `typegen: N passed, M failed` (N/M count checks).
 `--measure` prints the figures and the gap list without asserting them; `--update`
 rewrites expected-gaps.json from this run (run.sh passes it when UPDATE_EXPECTED is set).
@@ -266,8 +269,51 @@ def root_class(module, schema: dict):
 PYDANTIC_ERRORS: dict[tuple[str, str], list] = {}
 
 
-def pydantic_verdicts(out: Path, schemas: dict[str, dict], bodies: dict[str, str], checks: Checks) -> dict:
-    """(schema file -> body -> accepted), per-event schemas only for their own bodies."""
+def readme_reader():
+    """`integers_as_written` as the README writes it: the README's python block that
+    defines it, run as is, so the README's promise is what is measured."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"^```python\n(.*?)^```", readme, re.S | re.M) if "def integers_as_written" in b]
+    if len(blocks) != 1:
+        raise LookupError(f"README.md has {len(blocks)} python blocks defining integers_as_written, expected 1")
+    namespace: dict = {}
+    exec(compile(blocks[0], "README.md (integers_as_written)", "exec"), namespace)  # noqa: S102 - our README
+    return namespace["integers_as_written"]
+
+
+def check_reader(read, checks: Checks) -> None:
+    """What the README says of the reader: integral numbers become integers exactly, others
+    stay numbers that a strict int refuses, text that is not JSON raises ValueError, and a
+    hostile exponent costs nothing."""
+    import time
+
+    cases = {
+        '{"a": 2.0, "b": 2e0, "c": -0.0, "d": 2.5, "e": "2.0"}': {"a": 2, "b": 2, "c": 0, "d": 2.5, "e": "2.0"},
+        '{"a": 9007199254740993.0}': {"a": 9007199254740993},
+        '{"a": 1.0000000000000000001}': {"a": 1.0},
+        '{"a": 18446744073709551615.0}': {"a": 18446744073709551615},
+        '{"a": 1e-400}': {"a": 0.0},
+    }
+    for text, want in cases.items():
+        got = json.loads(read(text))
+        same = got == want and all(type(got[k]) is type(v) for k, v in want.items())
+        checks.ok(same, f"README integers_as_written({text}) gave {got}, expected {want}")
+    started = time.monotonic()
+    big = json.loads(read('{"a": 1e999999999, "b": -1.5e999999999}'))
+    checks.ok(time.monotonic() - started < 1 and all(isinstance(v, float) for v in big.values()),
+              f"README integers_as_written: a huge exponent gave {big}, expected floats at once")
+    for bad in ('{"a": NaN}', '{"a": Infinity}', "{", b'{"a": "\xff"}', '{"a": 1}'.encode("utf-16")):
+        try:
+            read(bad)
+            checks.ok(False, f"README integers_as_written({bad!r}) raised nothing")
+        except ValueError:
+            checks.ok(True, "")
+
+
+def pydantic_verdicts(out: Path, schemas: dict[str, dict], bodies: dict[str, str], checks: Checks,
+                      read=None) -> dict:
+    """(schema file -> body -> accepted), per-event schemas only for their own bodies; `read`
+    turns a body into the text given to pydantic (the README's reader, or None for none)."""
     import pydantic
 
     models = {}
@@ -283,19 +329,39 @@ def pydantic_verdicts(out: Path, schemas: dict[str, dict], bodies: dict[str, str
         except Exception as exc:  # noqa: BLE001 - any import failure is a finding
             checks.ok(False, f"pydantic module {mod_path.name} does not import: {type(exc).__name__}: {exc}")
     result: dict[str, dict[str, bool]] = {f: {} for f in schemas}
-    details = PYDANTIC_ERRORS
     per_event = {f for f in schemas if f != AGGREGATE}
     for rel, text in bodies.items():
         for f in dict.fromkeys([schema_for(json.loads(text), per_event), AGGREGATE]):
             if f not in models:
                 continue
             try:
-                models[f].model_validate_json(text, strict=True)
+                models[f].model_validate_json(read(text) if read else text, strict=True)
                 result[f][rel] = True
-            except pydantic.ValidationError as exc:
+            except (pydantic.ValidationError, ValueError) as exc:
                 result[f][rel] = False
-                details[(f, rel)] = [(e["type"], e.get("input")) for e in exc.errors()]
+                if read is None and isinstance(exc, pydantic.ValidationError):
+                    PYDANTIC_ERRORS[(f, rel)] = [(e["type"], e.get("input")) for e in exc.errors()]
     return result
+
+
+def without_reader(plain: dict, read: dict, files: list[str]) -> dict:
+    """scope -> body -> why, for each body on which the models alone (no README reader) give
+    another verdict than with it; why is None unless it is pydantic's strict int on an
+    integral float, the one thing the reader is for."""
+    per_event = {f for f in files if f != AGGREGATE}
+    out: dict[str, dict] = {"any-event": {}, "per-event": {}}
+    for scope in out:
+        for rel in sorted(read.get(AGGREGATE, {})):
+            f = AGGREGATE if scope == "any-event" else schema_for(
+                json.loads((REPO_ROOT / rel).read_text(encoding="utf-8")), per_event)
+            if plain.get(f, {}).get(rel) == read.get(f, {}).get(rel):
+                continue
+            errors = PYDANTIC_ERRORS.get((f, rel), [])
+            strict_int = bool(errors) and all(
+                t == "int_type" and isinstance(v, float) and v.is_integer() for t, v in errors)
+            out[scope][Path(rel).name] = (
+                "pydantic's strict int rejects an integer written as 2.0 or 2e0" if strict_int else None)
+    return out
 
 
 QUICKTYPE_RUNNER = r"""
@@ -371,12 +437,6 @@ def reason(gen: str, scope: str, k: str, rules: set[str], schema_file: str, rel:
             return ("quicktype merges the classes of the event oneOf into one class with every payload merged "
                     "(use the per-event schemas with quicktype)")
         return None
-    if k == "valid" and gen == "pydantic":
-        errors = PYDANTIC_ERRORS.get((schema_file, rel), [])
-        if errors and all(t == "int_type" and isinstance(v, float) and v.is_integer() for t, v in errors):
-            return ("pydantic's strict int rejects an integer written as 2.0 or 2e0, "
-                    "which JSON Schema and Rust accept")
-        return None
     return None
 
 
@@ -431,8 +491,17 @@ def main() -> int:
     else:
         compile_ts(args.out, node_bin, Checks())
 
+    try:
+        read = readme_reader()
+    except Exception as exc:  # noqa: BLE001 - a broken README block is a finding
+        checks.ok(False, f"README.md: integers_as_written: {type(exc).__name__}: {exc}")
+        read = None
+    if read is not None:
+        check_reader(read, checks)
+    with_reader = pydantic_verdicts(args.out, schemas, bodies, checks, read)
+    plain = without_reader(pydantic_verdicts(args.out, schemas, bodies, Checks()), with_reader, files)
     results = {
-        "pydantic": figures("pydantic", pydantic_verdicts(args.out, schemas, bodies, checks), rust, files),
+        "pydantic": figures("pydantic", with_reader, rust, files),
         "quicktype": figures("quicktype", quicktype_verdicts(args.out, schemas, bodies, checks), rust, files),
     }
     print(f"bank: {len(rust)} bodies, {n_valid} valid, {n_struct} structurally invalid, "
@@ -443,22 +512,25 @@ def main() -> int:
             for g in row["gaps"].values():
                 kinds[g["kind"]] = kinds.get(g["kind"], 0) + 1
             print(f"{gen} {scope}: agrees on {row['agree']}/{row['total']} bodies; gaps by kind {kinds}")
+    for scope, diff in plain.items():
+        print(f"pydantic {scope} without the README's reader: {len(diff)} more bodies differ ({sorted(diff)})")
     if args.measure:
         print(json.dumps({g: {s: row["gaps"] for s, row in rows.items()} for g, rows in results.items()}, indent=1))
+        print(json.dumps({"pydantic-without-reader": plain}, indent=1))
         return 0
 
     if args.update:
         for gen, rows in results.items():
             expected[gen] = {scope: {b: {k: g[k] for k in ("kind", "rules", "why")} for b, g in row["gaps"].items()}
                              for scope, row in rows.items()}
+        expected["pydantic-without-reader"] = plain
         (HERE / "expected-gaps.json").write_text(json.dumps(expected, indent=2) + "\n", encoding="utf-8")
         print("wrote tests/typegen/expected-gaps.json: review its diff")
     for gen, rows in results.items():
         for scope, row in rows.items():
             for body, gap in row["gaps"].items():
                 # Every valid and structurally invalid body agrees, except for a documented
-                # limit of the generator (reason): quicktype merging the classes of a oneOf,
-                # pydantic's strict int on `2.0`.
+                # limit of the generator (reason): quicktype merging the classes of a oneOf.
                 checks.ok(gap["why"] is not None,
                           f"{gen} ({scope} schema) {gap['generated']} {body}, a {gap['kind']} body "
                           f"(Rust rules {gap['rules']}), for no documented reason")
@@ -474,6 +546,14 @@ def main() -> int:
                                      f"expected {want_rules.get(body)} (UPDATE_EXPECTED=1 rewrites the file)")
                 else:
                     checks.ok(True, "")
+    # Without the reader pydantic differs only by its strict int, on the bodies listed.
+    want_plain = expected.get("pydantic-without-reader", {})
+    for scope, diff in plain.items():
+        for body, why in diff.items():
+            checks.ok(why is not None, f"pydantic ({scope} schema) without the README's reader differs on {body} "
+                                       "for another reason than its strict int")
+        checks.ok(diff == want_plain.get(scope), f"pydantic ({scope} schema) without the README's reader differs on "
+                                                 f"{sorted(diff)}, expected {sorted(want_plain.get(scope, {}))}")
     print(f"typegen: {checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0
 
