@@ -2,11 +2,12 @@
 //! loopback, until interrupted.
 
 use super::output::escape_control;
+use super::subscriptions::{Access, open_ledger, postgres_url};
 use super::{exit, fail, print};
 use alexa_proactive_events::emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, Faults, MAX_TOKEN_TTL,
 };
-use alexa_proactive_events::subscriptions::{Ledger, SqliteLedger};
+use alexa_proactive_events::subscriptions::Ledger;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -35,10 +36,10 @@ writes that authority's certificate (PEM) for clients to trust: REQUESTS_CA_BUND
 (Python), NODE_EXTRA_CA_CERTS (Node), curl --cacert, `send --ca-cert`.
 
 With --subscriptions-db the emulator reads who is subscribed to which event from a
-subscriptions ledger (the SQLite file `proactive-events subscriptions apply` and the
-library's SqliteLedger write), for every event: a Unicast to a user who is not
-subscribed gets 403, and a Multicast reaches the subscribers only. Without it every
-Unicast user counts as subscribed.
+subscriptions ledger (what `proactive-events subscriptions apply` and `serve` write: a
+SQLite file, or a PostgreSQL database given as a postgres:// URL, as --db takes it),
+for every event: a Unicast to a user who is not subscribed gets 403, and a Multicast
+reaches the subscribers only. Without it every Unicast user counts as subscribed.
 
 Ctrl-C (SIGINT) or SIGTERM stops the emulator cleanly (exit 0).
 
@@ -103,9 +104,9 @@ pub struct EmulateArgs {
     /// Write the certificate to trust (PEM) to this file (with --tls).
     #[arg(long, value_name = "PATH", requires = "tls")]
     tls_cert: Option<PathBuf>,
-    /// Who is subscribed: a subscriptions ledger (SQLite, opened read-only;
-    /// must exist).
-    #[arg(long, value_name = "PATH")]
+    /// Who is subscribed: a subscriptions ledger, read only and never created: a
+    /// SQLite file or a postgres:// URL.
+    #[arg(long, value_name = "PATH|URL")]
     subscriptions_db: Option<PathBuf>,
     /// Only this skill's subscriptions count (applicationId; with --subscriptions-db).
     #[arg(long, value_name = "ID", requires = "subscriptions_db")]
@@ -140,8 +141,13 @@ pub fn run(args: EmulateArgs) -> ExitCode {
     let banner_id = escape_control(&client_id).into_owned();
     let subscriptions = match &args.subscriptions_db {
         None => None,
-        Some(path) => match SqliteLedger::open_read_only(path) {
-            Ok(ledger) => Some(Arc::new(ledger) as Arc<dyn Ledger + Send + Sync>),
+        Some(path) => match open_ledger(path, Access::Read) {
+            Ok(ledger) => Some(Arc::<dyn Ledger + Send + Sync>::from(ledger)),
+            // A URL is not echoed: it may hold a password; the error names the
+            // database without it.
+            Err(e) if postgres_url(path).is_some() => {
+                return fail(format!("--subscriptions-db: {e}"));
+            }
             Err(e) => {
                 return fail(format!(
                     "--subscriptions-db {}: {e}",

@@ -108,7 +108,10 @@ pub(crate) fn postgres_url(db: &Path) -> Option<&str> {
 /// `postgresql://` URL, else a SQLite file. Every command that takes `--db` opens
 /// it here, so they all accept the same values. Errors name the database without
 /// its password.
-pub(crate) fn open_ledger(db: &Path, access: Access) -> Result<Box<dyn Ledger>, StoreError> {
+pub(crate) fn open_ledger(
+    db: &Path,
+    access: Access,
+) -> Result<Box<dyn Ledger + Send + Sync>, StoreError> {
     if let Some(url) = postgres_url(db) {
         // One connection: a command makes one call at a time.
         let options = PostgresOptions::default()

@@ -4,7 +4,7 @@
 use crate::delivery_support::body;
 use crate::subscriptions_support::notice;
 use alexa_proactive_events::emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
-use alexa_proactive_events::subscriptions::{Ledger, SqliteLedger};
+use alexa_proactive_events::subscriptions::{Ledger, PostgresLedger, SqliteLedger};
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
@@ -187,39 +187,84 @@ fn sigterm_and_sigint_stop_the_emulator_cleanly() {
     }
 }
 
+const SKILL: &str = "amzn1.ask.skill.cli";
+
+/// Subscribes `amzn1.ask.account.IN` to MessageAlert in `ledger`.
+fn subscribe_one(ledger: &dyn Ledger) {
+    ledger
+        .apply(&notice(
+            SKILL,
+            "amzn1.ask.account.IN",
+            "https://api.amazonalexa.com",
+            "req-1",
+            1,
+            &["AMAZON.MessageAlert.Activated"],
+        ))
+        .expect("applied");
+}
+
 #[test]
 fn a_subscriptions_ledger_decides_who_is_reached() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("subs.db");
-    let skill = "amzn1.ask.skill.cli";
-    {
-        let ledger = SqliteLedger::open(&db).expect("ledger");
-        ledger
-            .apply(&notice(
-                skill,
-                "amzn1.ask.account.IN",
-                "https://api.amazonalexa.com",
-                "req-1",
-                1,
-                &["AMAZON.MessageAlert.Activated"],
-            ))
-            .expect("applied");
-    }
-    let emu = emulate(&[
-        "--subscriptions-db",
-        db.to_str().expect("path"),
-        "--skill-id",
-        skill,
-    ]);
-    let subscribed = event_file(dir.path(), "sub1", Some("amzn1.ask.account.IN"));
+    subscribe_one(&SqliteLedger::open(&db).expect("ledger"));
+    reaches_only_subscribers(dir.path(), db.to_str().expect("path"));
+
+    // A ledger that does not exist is refused at start, naming the flag.
+    let out = Command::new(BIN)
+        .args(["emulate", "--subscriptions-db"])
+        .arg(dir.path().join("missing.db"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--subscriptions-db"));
+}
+
+/// `--subscriptions-db postgres://...` reads the same ledger `serve --db` writes there.
+#[test]
+fn a_postgres_subscriptions_ledger_decides_who_is_reached() {
+    let Some(pg) = crate::subscriptions_support::pg::TestDatabase::create() else {
+        return;
+    };
+    // Read only: a database that holds no ledger yet is refused, and not created;
+    // the error names the database but never echoes the URL's password.
+    let (scheme, rest) = pg.url().split_once("://").expect("a URL");
+    let with_password = match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or(user);
+            format!("{scheme}://{user}:s3cr3t-pw@{host}")
+        }
+        None => format!("{scheme}://tester:s3cr3t-pw@{rest}"),
+    };
+    let out = Command::new(BIN)
+        .args(["emulate", "--subscriptions-db", &with_password])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--subscriptions-db"), "{stderr}");
+    assert!(!stderr.contains("s3cr3t-pw"), "{stderr}");
+
+    let ledger = PostgresLedger::connect(pg.url()).expect("ledger");
+    subscribe_one(&ledger);
+    drop(ledger);
+    let dir = tempfile::tempdir().expect("temp dir");
+    reaches_only_subscribers(dir.path(), pg.url());
+}
+
+/// With `db` holding [`subscribe_one`]'s subscription: the subscriber is reached, a
+/// stranger gets 403, and a Multicast reaches the one subscriber.
+fn reaches_only_subscribers(dir: &Path, db: &str) {
+    let emu = emulate(&["--subscriptions-db", db, "--skill-id", SKILL]);
+    let subscribed = event_file(dir, "sub1", Some("amzn1.ask.account.IN"));
     let (code, output) = send(&emu.url, &subscribed, &[]);
     assert_eq!(code, 0, "{output}");
-    let stranger = event_file(dir.path(), "sub2", Some("amzn1.ask.account.OUT"));
+    let stranger = event_file(dir, "sub2", Some("amzn1.ask.account.OUT"));
     let (code, output) = send(&emu.url, &stranger, &[]);
     assert_eq!(code, 1, "{output}");
     assert!(output.contains("403"), "{output}");
     assert!(output.contains("not subscribed"), "{output}");
-    let multicast = event_file(dir.path(), "sub3", None);
+    let multicast = event_file(dir, "sub3", None);
     assert_eq!(send(&emu.url, &multicast, &[]).0, 0);
 
     let mut listed = String::new();
@@ -231,14 +276,4 @@ fn a_subscriptions_ledger_decides_who_is_reached() {
     .expect("sent");
     stream.read_to_string(&mut listed).expect("read");
     assert!(listed.contains("\"reached\":1"), "{listed}");
-    drop(emu);
-
-    // A ledger that does not exist is refused at start, naming the flag.
-    let out = Command::new(BIN)
-        .args(["emulate", "--subscriptions-db"])
-        .arg(dir.path().join("missing.db"))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--subscriptions-db"));
 }
