@@ -10,7 +10,7 @@ For proactive-event.schema.json and every per-event schema:
      schema `title` or one listed with its reason under "names" in expected-gaps.json;
      every `$defs` key is an identifier, titled with itself, the same definition in every
      file, and nothing sits beside a `$ref`;
-  4. the pydantic models (`model_validate_json(integers_as_written(body), strict=True)`, the
+  4. the pydantic models (`model_validate_json(integral_floats_as_ints(body), strict=True)`, the
      README's reader, run from the README's own text) and quicktype's runtime
      converter (`Convert.to…`) are run on every body of tests/bodies/{valid,valid-numbers,invalid}: a
      body "agrees" when the generated code accepts it exactly when the Rust validator does
@@ -270,15 +270,15 @@ PYDANTIC_ERRORS: dict[tuple[str, str], list] = {}
 
 
 def readme_reader():
-    """`integers_as_written` as the README writes it: the README's python block that
+    """`integral_floats_as_ints` as the README writes it: the README's python block that
     defines it, run as is, so the README's promise is what is measured."""
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = [b for b in re.findall(r"^```python\n(.*?)^```", readme, re.S | re.M) if "def integers_as_written" in b]
+    blocks = [b for b in re.findall(r"^```python\n(.*?)^```", readme, re.S | re.M) if "def integral_floats_as_ints" in b]
     if len(blocks) != 1:
-        raise LookupError(f"README.md has {len(blocks)} python blocks defining integers_as_written, expected 1")
+        raise LookupError(f"README.md has {len(blocks)} python blocks defining integral_floats_as_ints, expected 1")
     namespace: dict = {}
-    exec(compile(blocks[0], "README.md (integers_as_written)", "exec"), namespace)  # noqa: S102 - our README
-    return namespace["integers_as_written"]
+    exec(compile(blocks[0], "README.md (integral_floats_as_ints)", "exec"), namespace)  # noqa: S102 - our README
+    return namespace["integral_floats_as_ints"]
 
 
 def check_reader(read, checks: Checks) -> None:
@@ -297,15 +297,15 @@ def check_reader(read, checks: Checks) -> None:
     for text, want in cases.items():
         got = json.loads(read(text))
         same = got == want and all(type(got[k]) is type(v) for k, v in want.items())
-        checks.ok(same, f"README integers_as_written({text}) gave {got}, expected {want}")
+        checks.ok(same, f"README integral_floats_as_ints({text}) gave {got}, expected {want}")
     started = time.monotonic()
     big = json.loads(read('{"a": 1e999999999, "b": -1.5e999999999}'))
     checks.ok(time.monotonic() - started < 1 and all(isinstance(v, float) for v in big.values()),
-              f"README integers_as_written: a huge exponent gave {big}, expected floats at once")
+              f"README integral_floats_as_ints: a huge exponent gave {big}, expected floats at once")
     for bad in ('{"a": NaN}', '{"a": Infinity}', "{", b'{"a": "\xff"}', '{"a": 1}'.encode("utf-16")):
         try:
             read(bad)
-            checks.ok(False, f"README integers_as_written({bad!r}) raised nothing")
+            checks.ok(False, f"README integral_floats_as_ints({bad!r}) raised nothing")
         except ValueError:
             checks.ok(True, "")
 
@@ -494,7 +494,7 @@ def main() -> int:
     try:
         read = readme_reader()
     except Exception as exc:  # noqa: BLE001 - a broken README block is a finding
-        checks.ok(False, f"README.md: integers_as_written: {type(exc).__name__}: {exc}")
+        checks.ok(False, f"README.md: integral_floats_as_ints: {type(exc).__name__}: {exc}")
         read = None
     if read is not None:
         check_reader(read, checks)

@@ -65,7 +65,7 @@ each locale appears in at most one localizedAttributes entry and is a valid BCP 
 pub const GENERATOR_GAPS: &str = "Generated types (checked by the project's tests/typegen): \
 no generator keeps the rules above, `not: {pattern}` (a `localizedattribute:` reference in a non-localizable field) or uniqueItems. \
 datamodel-code-generator (pydantic v2, with the README's flags) keeps everything else \
-when bodies are read as the README says (model_validate_json(integers_as_written(body), strict=True)): \
+when bodies are read as the README says (model_validate_json(integral_floats_as_ints(body), strict=True)): \
 its strict int alone rejects an integer written as 2.0 or 2e0. \
 quicktype's TypeScript converter (with --no-date-times) also drops string lengths, patterns, date-time formats, number bounds, \
 the integer-only rule and array sizes, and merges the classes of a oneOf (quicktype issue 493): \
