@@ -6,7 +6,8 @@ use super::output::escape_control;
 use super::subscriptions::{Access, open_ledger};
 use super::{exit, fail, print};
 use alexa_proactive_events::skill_events::{
-    DEFAULT_MAX_BODY_BYTES, RouterOptions, Verifier, VerifierOptions, router_with,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, MAX_TIMEOUT,
+    RouterOptions, ServeOptions, Verifier, VerifierOptions, router_with, serve,
 };
 use alexa_proactive_events::subscriptions::{
     Change, Cursor, Ledger, Page, StoreError, Subscriber, SubscriptionChanged, UserRecord,
@@ -18,11 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
-
-/// The longest TLS handshake before the connection is dropped.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+use tokio::net::TcpListener;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -40,6 +37,12 @@ unsubscribes the user from every event until a newer subscription notice.
 Alexa calls HTTPS on port 443 with a certificate from a trusted authority: run this
 behind a load balancer or reverse proxy that terminates TLS, or give --tls-cert and
 --tls-key. SIGTERM or Ctrl-C stops accepting and finishes the requests in flight.
+
+Slow or idle clients cannot hold the server: at most --max-connections (1024)
+connections are served at once (more wait in the listen backlog), a client that
+has not sent a request's headers within --header-read-timeout (30 s) is
+disconnected, as is a keep-alive connection idle that long, a TLS handshake must
+finish within 10 s, and a body within 30 s (400 BODY-SIZE).
 
 --trust-root and --cert-url-prefix are FOR TESTS ONLY: they replace Amazon's roots and
 certificate-URL rule, so that a test can sign requests with its own certificate.
@@ -67,6 +70,23 @@ pub struct ServeArgs {
     /// The largest request body read; a larger one gets 400.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Seconds a client may take to send a request's headers (also how long an
+    /// idle keep-alive connection stays open); then it is disconnected.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+        value_parser = parse_header_read_timeout
+    )]
+    header_read_timeout: u64,
+    /// Connections served at once; further clients wait in the listen backlog.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_CONNECTIONS,
+        value_parser = parse_max_connections
+    )]
+    max_connections: usize,
     /// FOR TESTS ONLY: trust the root certificate(s) in this PEM file instead of
     /// Mozilla's roots. Never use it in production.
     #[arg(long, value_name = "FILE.pem")]
@@ -76,6 +96,23 @@ pub struct ServeArgs {
     /// production.
     #[arg(long, value_name = "URL")]
     cert_url_prefix: Option<String>,
+}
+
+fn parse_header_read_timeout(s: &str) -> Result<u64, String> {
+    let max = MAX_TIMEOUT.as_secs();
+    match s.parse::<u64>() {
+        Ok(secs) if (1..=max).contains(&secs) => Ok(secs),
+        _ => Err(format!(
+            "give a whole number of seconds from 1 to {max} (one day)"
+        )),
+    }
+}
+
+fn parse_max_connections(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("give a whole number of connections, at least 1".to_owned()),
+    }
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -97,7 +134,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         options = options.cert_url_prefix_for_tests(prefix.clone());
     }
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => match tls_acceptor(cert, key) {
+        (Some(cert), Some(key)) => match tls_config(cert, key) {
             Ok(t) => Some(t),
             Err(message) => return fail(message),
         },
@@ -143,24 +180,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 "warning: --trust-root/--cert-url-prefix are set: Amazon's certificate rules are replaced (tests only)"
             );
         }
-        let served = match tls {
-            None => {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown_signal())
-                    .await
-            }
-            Some(acceptor) => {
-                let listener = TlsListener {
-                    tcp: listener,
-                    acceptor,
-                    handshakes: JoinSet::new(),
-                };
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown_signal())
-                    .await
-            }
-        };
-        match served {
+        let mut options = ServeOptions::default()
+            .max_connections(args.max_connections)
+            .header_read_timeout(Duration::from_secs(args.header_read_timeout));
+        if let Some(config) = tls {
+            options = options.tls(config);
+        }
+        match serve(listener, app, options, shutdown_signal()).await {
             Ok(()) => ExitCode::from(exit::OK),
             Err(e) => fail(format!("server error: {e}")),
         }
@@ -200,7 +226,7 @@ async fn shutdown_signal() {
     eprintln!("shutting down: finishing the requests in flight");
 }
 
-fn tls_acceptor(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, String> {
+fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
     let certs = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| {
@@ -233,49 +259,7 @@ fn tls_acceptor(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, St
         .with_no_client_auth()
         .with_single_cert(certs, key_der)
         .map_err(|e| format!("--tls-cert/--tls-key: {e}"))?;
-    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
-}
-
-/// A TCP listener whose connections are TLS, handshaken concurrently (a slow
-/// client does not hold up the others) with a timeout.
-struct TlsListener {
-    tcp: TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-    handshakes: JoinSet<Option<(tokio_rustls::server::TlsStream<TcpStream>, SocketAddr)>>,
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = tokio_rustls::server::TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            tokio::select! {
-                accepted = self.tcp.accept() => match accepted {
-                    Ok((stream, addr)) => {
-                        let acceptor = self.acceptor.clone();
-                        self.handshakes.spawn(async move {
-                            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                                Ok(Ok(tls)) => Some((tls, addr)),
-                                _ => None,
-                            }
-                        });
-                    }
-                    // Out of descriptors and the like: pause instead of spinning.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                },
-                Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
-                    if let Ok(Some(conn)) = done {
-                        return conn;
-                    }
-                }
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
-    }
+    Ok(Arc::new(config))
 }
 
 /// The ledger of `--db`, owned by one thread: the handlers reach it through a

@@ -27,6 +27,8 @@ pub mod redact;
 pub mod region;
 pub mod request;
 pub mod schema;
+#[cfg(any(feature = "emulator", feature = "skill-events"))]
+mod server;
 #[cfg(feature = "skill-events")]
 #[cfg_attr(docsrs, doc(cfg(feature = "skill-events")))]
 pub mod skill_events;

@@ -270,6 +270,49 @@ async fn serves_https_with_a_given_certificate() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_client_is_dropped_after_the_header_read_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pki = Pki::new();
+    let server = ChainServer::for_pki(&pki).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("root.pem"), &pki.root_pem).expect("write");
+    let serve = Serve::start(
+        dir.path(),
+        &server.prefix(),
+        &["--header-read-timeout", "1", "--max-connections", "8"],
+    );
+    let addr = serve.url.trim_start_matches("http://").to_owned();
+    let started = std::time::Instant::now();
+    let mut stalled = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connects");
+    stalled
+        .write_all(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .expect("first bytes");
+    // Another client is served meanwhile.
+    let health = http_client()
+        .get(format!("{}/healthz", serve.url))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(health.status().as_u16(), 200);
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stalled.read_to_end(&mut rest),
+    )
+    .await
+    .expect("the stalled client is dropped");
+    let elapsed = started.elapsed();
+    assert!(elapsed >= std::time::Duration::from_secs(1), "{elapsed:?}");
+    assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
+    let (code, stderr) = serve.terminate();
+    assert_eq!(code, 0, "{stderr}");
+    server.stop().await;
+}
+
 #[test]
 fn usage_errors_name_the_flag() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -310,6 +353,32 @@ fn usage_errors_name_the_flag() {
         "{}",
         out.stderr
     );
+    for (flag, value) in [
+        ("--header-read-timeout", "0"),
+        ("--header-read-timeout", "1.5"),
+        ("--header-read-timeout", "86401"),
+        ("--max-connections", "0"),
+        ("--max-connections", "many"),
+    ] {
+        let out = run_in(
+            dir.path(),
+            &["serve", "--db", "subs.db", "--skill-id", "s", flag, value],
+            None,
+        );
+        assert_eq!(out.code, 2, "{flag} {value}: {}", out.stderr);
+        assert!(out.stderr.contains(flag), "{}", out.stderr);
+        assert!(out.stderr.contains("give a whole number"), "{}", out.stderr);
+    }
     let help = run_in(dir.path(), &["serve", "--help"], None);
     assert!(help.stdout.contains("FOR TESTS ONLY"), "{}", help.stdout);
+    assert!(
+        help.stdout.contains("--header-read-timeout <SECS>"),
+        "{}",
+        help.stdout
+    );
+    assert!(
+        help.stdout.contains("--max-connections <N>"),
+        "{}",
+        help.stdout
+    );
 }

@@ -41,7 +41,6 @@
 
 mod page;
 mod routes;
-mod server;
 mod state;
 mod subscribers;
 #[cfg(test)]
@@ -53,6 +52,7 @@ pub use state::{
     Stats,
 };
 
+use crate::server;
 use crate::subscriptions::Ledger;
 use std::fmt;
 use std::net::SocketAddr;
@@ -239,24 +239,29 @@ impl<E: crate::EventSet> Emulator<E> {
         };
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let header_read_timeout = config.header_read_timeout.min(MAX_TIMEOUT);
         let limits = server::Limits {
             max_connections: config.max_connections.max(1),
-            header_read_timeout: config.header_read_timeout.min(MAX_TIMEOUT),
+            header_read_timeout,
+            // The handshake has the header-read timeout too.
+            handshake_timeout: header_read_timeout,
         };
         let shared = Arc::new(state::Shared::new(config, routes::check::<E>));
-        let (stop, stopped) = watch::channel(false);
+        let (stop, mut stopped) = watch::channel(false);
         let app = routes::router(shared.clone());
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
-        let task = match tls {
-            Some(tls) => tokio::spawn(server::serve_tls(
-                listener,
-                tls.acceptor,
-                app,
-                stopped,
-                limits,
-            )),
-            None => tokio::spawn(server::serve(listener, app, stopped, limits)),
+        // Stops when asked, or when the handle (the sender) is gone.
+        let stop_signal = async move {
+            let _ = stopped.changed().await;
         };
+        let task = tokio::spawn(server::serve(
+            listener,
+            tls.map(|t| t.acceptor),
+            app,
+            stop_signal,
+            limits,
+            server::Shutdown::Abort,
+        ));
         Ok(EmulatorHandle {
             addr,
             ca_pem,

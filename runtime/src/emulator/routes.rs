@@ -6,8 +6,8 @@
 //! holds up the async workers that answer token requests. No answer echoes a
 //! secret or a token.
 
-use super::server::DropConnection;
 use super::state::{Fault, MAX_SUMMARY_CHARS, RefusedEvent, RuleBreak, Sentence, Shared};
+use crate::server::DropConnection;
 use crate::validate::{self, Options};
 use crate::{Audience, DateTime, EventSet};
 use axum::Router;

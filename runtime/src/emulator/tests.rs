@@ -1,121 +1,16 @@
-//! Unit tests of the emulator's internals: the accept loop's backoff and the
-//! validation thread. End-to-end tests are in `tests/hardening_emulator.rs`.
+//! Unit tests of the emulator's internals: the validation thread. The accept
+//! loop's are in `crate::server`; end-to-end tests are in
+//! `tests/it/hardening_emulator.rs`.
 
-use super::server::{self, Accept, Backoff, Limits};
 use super::{Emulator, EmulatorConfig};
-use std::collections::VecDeque;
-use std::io;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio::sync::watch;
 
 /// Only guards against a hang; no assertion depends on it.
 const HANG_GUARD: Duration = Duration::from_secs(60);
-
-/// Accept results played in order; when they run out, asks the loop to stop.
-struct Scripted {
-    results: VecDeque<io::Result<TcpStream>>,
-    attempts: Arc<AtomicUsize>,
-    stop: watch::Sender<bool>,
-}
-
-impl Accept for Scripted {
-    type Io = TcpStream;
-    // Consumed when polled, not when called: cancel-safe like TcpListener.
-    async fn accept(&mut self) -> io::Result<TcpStream> {
-        match self.results.pop_front() {
-            Some(result) => {
-                self.attempts.fetch_add(1, Ordering::SeqCst);
-                result
-            }
-            None => {
-                let _ = self.stop.send(true);
-                std::future::pending().await
-            }
-        }
-    }
-}
-
-fn emfile() -> io::Error {
-    io::Error::from_raw_os_error(24)
-}
-
-fn enfile() -> io::Error {
-    io::Error::from_raw_os_error(23)
-}
-
-#[tokio::test]
-async fn accept_errors_back_off_instead_of_spinning() {
-    let (stop, stopped) = watch::channel(false);
-    let local = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("binds");
-    let _client = TcpStream::connect(local.local_addr().expect("addr"))
-        .await
-        .expect("connects");
-    let (connected, _) = local.accept().await.expect("accepts");
-    let attempts = Arc::new(AtomicUsize::new(0));
-    let listener = Scripted {
-        results: VecDeque::from([
-            Err(emfile()),
-            Err(emfile()),
-            Err(emfile()),
-            Err(enfile()),
-            Ok(connected),
-            Err(emfile()),
-            Err(io::Error::from(io::ErrorKind::ConnectionAborted)),
-            Err(emfile()),
-        ]),
-        attempts: attempts.clone(),
-        stop,
-    };
-    let sleeps = Arc::new(Mutex::new(Vec::new()));
-    let recorded = sleeps.clone();
-    let limits = Limits {
-        max_connections: 4,
-        header_read_timeout: HANG_GUARD,
-    };
-    let run = server::accept_loop(listener, axum::Router::new(), stopped, limits, move |d| {
-        recorded.lock().expect("not poisoned").push(d);
-        std::future::ready(())
-    });
-    tokio::time::timeout(HANG_GUARD, run)
-        .await
-        .expect("the loop stops when asked");
-    assert_eq!(
-        attempts.load(Ordering::SeqCst),
-        8,
-        "every scripted result was accepted once"
-    );
-    let ms = |n| Duration::from_millis(n);
-    assert_eq!(
-        *sleeps.lock().expect("not poisoned"),
-        // Doubling while EMFILE/ENFILE continue, reset by a success; an aborted
-        // connection is retried at once.
-        [ms(10), ms(20), ms(40), ms(80), ms(10), ms(20)]
-    );
-}
-
-#[test]
-fn the_accept_backoff_is_capped_at_one_second() {
-    let mut backoff = Backoff::default();
-    let pauses: Vec<_> = (0..12).map(|_| backoff.on_error(&emfile())).collect();
-    assert_eq!(pauses[0], Some(Backoff::FIRST));
-    assert!(pauses.iter().all(|p| p.is_some_and(|d| d <= Backoff::MAX)));
-    assert_eq!(pauses[11], Some(Backoff::MAX));
-    for kind in [
-        io::ErrorKind::ConnectionAborted,
-        io::ErrorKind::ConnectionReset,
-    ] {
-        assert_eq!(backoff.on_error(&io::Error::from(kind)), None, "{kind:?}");
-    }
-    backoff.on_success();
-    assert_eq!(backoff.on_error(&enfile()), Some(Backoff::FIRST));
-}
 
 /// One request on its own connection (blocking, off any runtime); the whole
 /// answer as text.

@@ -21,25 +21,39 @@
 //! [`Verifier`] does the checks and knows no web framework: it takes the headers,
 //! the raw body bytes and the time. [`handle`] applies a verified (or, on AWS
 //! Lambda, a directly invoked) skill event to a ledger, and [`router`] puts both
-//! behind an axum `Router` (`POST /`, `GET /healthz`) for a user's own server;
-//! `proactive-events serve` runs that router.
+//! behind an axum `Router` (`POST /`, `GET /healthz`) for a user's own server.
+//! [`serve`] runs that router with bounds that `axum::serve` lacks (a connection
+//! cap, a header-read timeout against slowloris clients, optional TLS with a
+//! handshake timeout, a graceful shutdown: [`ServeOptions`]);
+//! `proactive-events serve` runs it so.
 //!
 //! ```no_run
-//! use alexa_proactive_events_runtime::skill_events::{Verifier, VerifierOptions, router};
+//! use alexa_proactive_events_runtime::skill_events::{
+//!     ServeOptions, Verifier, VerifierOptions, router, serve,
+//! };
 //! use alexa_proactive_events_runtime::subscriptions::MemoryLedger;
 //! use std::sync::Arc;
+//! use std::time::Duration;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let verifier = Verifier::new(VerifierOptions::new(["amzn1.ask.skill.1"]))?;
 //! let app = router(verifier, Arc::new(MemoryLedger::new()));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await?;
+//! let options = ServeOptions::default()
+//!     .max_connections(512)
+//!     .header_read_timeout(Duration::from_secs(10));
+//! // Until Ctrl-C; the requests in flight are answered before `serve` returns.
+//! let ctrl_c = async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! };
+//! serve(listener, app, options, ctrl_c).await?;
 //! # Ok(()) }
 //! ```
 
 mod cert_url;
 mod handle;
 mod router;
+mod serve;
 mod verify;
 
 pub use cert_url::{
@@ -50,6 +64,10 @@ pub use handle::{
 };
 pub use router::{
     DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, RouterOptions, router, router_with,
+};
+pub use serve::{
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_HANDSHAKE_TIMEOUT,
+    MAX_TIMEOUT, ServeOptions, serve,
 };
 pub use verify::{
     CERT_SAN, DEFAULT_DOWNLOAD_TIMEOUT, DEFAULT_MAX_CHAIN_BYTES, HEADER_CERT_URL, HEADER_SIGNATURE,

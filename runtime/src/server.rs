@@ -1,21 +1,28 @@
-//! The accept loop: hyper directly (not `axum::serve`) so that a handler can
-//! close its connection without answering, as a fault.
+//! The accept loop shared by the emulator and the skill-events endpoint: hyper
+//! directly (not `axum::serve`), so that connections are bounded and so that a
+//! handler can close its connection without answering (the emulator's faults).
 //!
 //! Hostile clients cannot exhaust it: at most `max_connections` connections are
 //! served at once (the next client waits in the listen backlog), each has a
-//! header-read timeout that also closes idle keep-alive connections, and an
-//! accept error such as running out of file descriptors (EMFILE, ENFILE) makes
-//! the loop sleep with a growing backoff instead of spinning.
+//! header-read timeout that also closes idle keep-alive connections, a TLS
+//! handshake must finish within its own timeout, and an accept error such as
+//! running out of file descriptors (EMFILE, ENFILE) makes the loop sleep with a
+//! growing backoff instead of spinning.
+//!
+//! When the stop future completes, the listener is closed at once; then either
+//! every connection is closed ([`Shutdown::Abort`], the emulator) or each one
+//! finishes the request in progress and closes, idle ones at once, and the loop
+//! returns when the last one has ([`Shutdown::Graceful`], the skill-events
+//! endpoint).
 
 use axum::Router;
-use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::service::Service;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::io;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -24,13 +31,18 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+#[cfg(test)]
+mod tests;
+
 /// Given to handlers (as a request extension): closes the connection.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "emulator"), allow(dead_code))]
 pub(crate) struct DropConnection(Arc<Notify>);
 
 impl DropConnection {
     /// Closes the connection; never returns (the handler is dropped with it).
-    pub(crate) async fn now(self) -> Response {
+    #[cfg(feature = "emulator")]
+    pub(crate) async fn now(self) -> axum::response::Response {
         self.0.notify_one();
         std::future::pending().await
     }
@@ -44,6 +56,21 @@ pub(crate) struct Limits {
     /// Per request, from when the server is ready for it until its headers
     /// have arrived; also the idle keep-alive timeout.
     pub(crate) header_read_timeout: Duration,
+    /// How long a TLS handshake may take (unused without TLS).
+    pub(crate) handshake_timeout: Duration,
+}
+
+/// What happens to open connections once the loop is asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shutdown {
+    /// Every connection is closed at once, requests in progress included.
+    #[cfg_attr(not(feature = "emulator"), allow(dead_code))]
+    Abort,
+    /// Every request in progress runs to completion (its answer is sent), idle
+    /// connections and unfinished TLS handshakes are closed; the loop returns
+    /// when the last connection has closed.
+    #[cfg_attr(not(feature = "skill-events"), allow(dead_code))]
+    Graceful,
 }
 
 /// Where connections come from: a TCP listener, or a fake in unit tests.
@@ -102,27 +129,25 @@ fn is_connection_error(error: &io::Error) -> bool {
     )
 }
 
+/// Serves `app` on `listener` until `stop` completes: plain HTTP, or HTTPS
+/// when given an acceptor (each connection's TLS handshake runs on its own
+/// task, so one slow client never holds up the accept loop, and must finish
+/// within `limits.handshake_timeout`).
 pub(crate) async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
-    stop: watch::Receiver<bool>,
+    stop: impl Future<Output = ()>,
     limits: Limits,
+    shutdown: Shutdown,
 ) {
-    accept_loop(listener, app, stop, limits, tokio::time::sleep).await;
-}
-
-/// Serves HTTPS: each connection's TLS handshake runs on its own task (one
-/// slow client never holds up the accept loop) and must finish within the
-/// header-read timeout.
-pub(crate) async fn serve_tls(
-    listener: TcpListener,
-    acceptor: TlsAcceptor,
-    app: Router,
-    stop: watch::Receiver<bool>,
-    limits: Limits,
-) {
-    let listener = TlsListener { listener, acceptor };
-    accept_loop(listener, app, stop, limits, tokio::time::sleep).await;
+    match tls {
+        None => accept_loop(listener, app, stop, limits, shutdown, tokio::time::sleep).await,
+        Some(acceptor) => {
+            let listener = TlsListener { listener, acceptor };
+            accept_loop(listener, app, stop, limits, shutdown, tokio::time::sleep).await;
+        }
+    }
 }
 
 /// A TCP listener whose connections still need their TLS handshake.
@@ -174,20 +199,28 @@ impl Connection for PendingTls {
     }
 }
 
-/// Accepts until `stop` changes (or its sender is gone), then closes every
-/// connection. `sleep` makes the backoff pauses (unit tests record them).
+/// Accepts until `stop` completes, then closes the listener and ends the
+/// connections as `shutdown` says. `sleep` makes the backoff pauses (unit
+/// tests record them).
 pub(crate) async fn accept_loop<L, S, F>(
     mut listener: L,
     app: Router,
-    mut stop: watch::Receiver<bool>,
+    stop: impl Future<Output = ()>,
     limits: Limits,
+    shutdown: Shutdown,
     mut sleep: S,
 ) where
     L: Accept,
     S: FnMut(Duration) -> F,
     F: Future<Output = ()>,
 {
-    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut stop = pin!(stop);
+    // More permits than the semaphore can count would panic: cap them (no
+    // machine has that many descriptors anyway).
+    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let permits = Arc::new(Semaphore::new(max));
+    // Flipped to `true` once the loop stops: connections then finish gracefully.
+    let (closing, _) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut backoff = Backoff::default();
     let mut permit: Option<OwnedSemaphorePermit> = None;
@@ -195,7 +228,7 @@ pub(crate) async fn accept_loop<L, S, F>(
     loop {
         tokio::select! {
             biased;
-            _ = stop.changed() => break,
+            () = stop.as_mut() => break,
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             () = async { pause.as_mut().expect("guarded by the condition").await },
                 if pause.is_some() => pause = None,
@@ -209,10 +242,9 @@ pub(crate) async fn accept_loop<L, S, F>(
                         backoff.on_success();
                         let held = permit.take();
                         let app = app.clone();
+                        let closing = closing.subscribe();
                         connections.spawn(async move {
-                            if let Some(io) = io.ready(limits.header_read_timeout).await {
-                                connection(io, app, limits.header_read_timeout).await;
-                            }
+                            serve_connection(io, app, limits, closing).await;
                             drop(held);
                         });
                     }
@@ -225,14 +257,36 @@ pub(crate) async fn accept_loop<L, S, F>(
             }
         }
     }
+    // No connection is accepted from now on; those in the backlog are refused.
     drop(listener);
-    connections.shutdown().await;
+    match shutdown {
+        Shutdown::Abort => connections.shutdown().await,
+        Shutdown::Graceful => {
+            closing.send_replace(true);
+            while connections.join_next().await.is_some() {}
+        }
+    }
 }
 
-async fn connection<I>(io: I, app: Router, header_read_timeout: Duration)
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+/// Waits until the loop has stopped (or is gone).
+async fn closed(closing: &mut watch::Receiver<bool>) {
+    let _ = closing.wait_for(|closing| *closing).await;
+}
+
+/// One connection: its TLS handshake if any, then HTTP/1.1 until the client
+/// or a timeout closes it, a handler drops it, or the loop stops.
+async fn serve_connection<C: Connection>(
+    io: C,
+    app: Router,
+    limits: Limits,
+    mut closing: watch::Receiver<bool>,
+) {
+    // A handshake still running when the loop stops carries no request yet.
+    let io = tokio::select! {
+        io = io.ready(limits.handshake_timeout) => io,
+        () = closed(&mut closing) => None,
+    };
+    let Some(io) = io else { return };
     let kill = Arc::new(Notify::new());
     let handle = DropConnection(kill.clone());
     let service = TowerToHyperService::new(app);
@@ -240,12 +294,22 @@ where
         request.extensions_mut().insert(handle.clone());
         service.call(request)
     });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout)
-        .serve_connection(TokioIo::new(io), service);
+    let mut conn = pin!(
+        hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .serve_connection(TokioIo::new(io), service)
+    );
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        () = kill.notified() => return,
+        () = closed(&mut closing) => {}
+    }
+    // The request in progress, if any, is answered; then the connection closes
+    // (at once when idle or when no request has begun).
+    conn.as_mut().graceful_shutdown();
     tokio::select! {
         _ = conn => {}
-        _ = kill.notified() => {}
+        () = kill.notified() => {}
     }
 }
