@@ -7,6 +7,7 @@ use crate::validate_support;
 use alexa_proactive_events::schema::{ObjectShape, Shape};
 use alexa_proactive_events::validate::{Report, Rule, validate_json, walk_json};
 use alexa_proactive_events::{EVENT_NAMES, ProactiveEventRequest, events};
+use pipeline_tests::collect_pointers;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -58,34 +59,11 @@ fn same_verdict(label: &str, body: &Value) -> bool {
     fast.is_valid()
 }
 
-fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
-    if !at.is_empty() {
-        out.push(at.clone());
-    }
-    match v {
-        Value::Object(o) => {
-            for (k, child) in o {
-                pointers(
-                    child,
-                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        Value::Array(a) => {
-            for (i, child) in a.iter().enumerate() {
-                pointers(child, format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Single-step mutations at every place, including the cross-field rules'.
 fn mutations(body: &Value) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     let mut at = Vec::new();
-    pointers(body, String::new(), &mut at);
+    collect_pointers(body, String::new(), &mut at);
     for pointer in at {
         let original = body.pointer(&pointer).cloned().unwrap_or(Value::Null);
         let mut variants = vec![("null", Value::Null), ("removed", Value::Null)];
@@ -238,7 +216,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 fn apply(body: &mut Value, edits: &[Edit]) -> bool {
     for e in edits {
         let mut at = Vec::new();
-        pointers(body, String::new(), &mut at);
+        collect_pointers(body, String::new(), &mut at);
         if at.is_empty() {
             return true;
         }
@@ -337,7 +315,7 @@ proptest! {
     ) {
         let mut body = valid_bodies()[index % valid_bodies().len()].1.clone();
         let mut at = Vec::new();
-        pointers(&body, String::new(), &mut at);
+        collect_pointers(&body, String::new(), &mut at);
         set(&mut body, &at[spot.index(at.len())], Some(value));
         same_verdict("arbitrary value", &body);
     }

@@ -128,7 +128,9 @@ pub fn mutations(body: &Value) -> Vec<(String, Value)> {
     out
 }
 
-fn collect_pointers(v: &Value, at: String, out: &mut Vec<String>) {
+/// The JSON Pointer of every value inside `v` (not `v` itself), parents first,
+/// each below `at`: call it with `String::new()`.
+pub fn collect_pointers(v: &Value, at: String, out: &mut Vec<String>) {
     if !at.is_empty() {
         out.push(at.clone());
     }
