@@ -16,12 +16,14 @@
 //! endpoint).
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::service::Service;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
@@ -180,12 +182,17 @@ pub(crate) trait Connection: Send + 'static {
     /// The stream to speak HTTP on; `None` when the handshake failed or took
     /// longer than `timeout`.
     fn ready(self, timeout: Duration) -> impl Future<Output = Option<Self::Ready>> + Send;
+    /// The client's address, given to handlers as axum's `ConnectInfo`.
+    fn peer_addr(&self) -> Option<SocketAddr>;
 }
 
 impl Connection for TcpStream {
     type Ready = TcpStream;
     async fn ready(self, _timeout: Duration) -> Option<TcpStream> {
         Some(self)
+    }
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        TcpStream::peer_addr(self).ok()
     }
 }
 
@@ -196,6 +203,9 @@ impl Connection for PendingTls {
             .await
             .ok()?
             .ok()
+    }
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        self.stream.peer_addr().ok()
     }
 }
 
@@ -281,6 +291,7 @@ async fn serve_connection<C: Connection>(
     limits: Limits,
     mut closing: watch::Receiver<bool>,
 ) {
+    let peer = io.peer_addr().map(ConnectInfo);
     // A handshake still running when the loop stops carries no request yet.
     let io = tokio::select! {
         io = io.ready(limits.handshake_timeout) => io,
@@ -292,6 +303,9 @@ async fn serve_connection<C: Connection>(
     let service = TowerToHyperService::new(app);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(handle.clone());
+        if let Some(peer) = peer {
+            request.extensions_mut().insert(peer);
+        }
         service.call(request)
     });
     let mut conn = pin!(

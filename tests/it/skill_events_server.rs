@@ -399,3 +399,43 @@ async fn options_that_break_a_rule_are_refused_by_name() {
         assert!(e.to_string().starts_with(name), "{e}");
     }
 }
+
+/// Handlers see the client's address as axum's `ConnectInfo`, as under
+/// `into_make_service_with_connect_info` (for logs or per-client limits).
+#[tokio::test]
+async fn handlers_see_the_client_address_as_connect_info() {
+    use axum::extract::ConnectInfo;
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(
+            |ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>| async move { peer.to_string() },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, app, ServeOptions::default(), async {
+        let _ = stopped.await;
+    }));
+    let mut client = TcpStream::connect(addr).await.expect("connects");
+    let me = client.local_addr().expect("local addr");
+    client
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("sent");
+    let mut answer = String::new();
+    tokio::time::timeout(HANG_GUARD, client.read_to_string(&mut answer))
+        .await
+        .expect("answered in time")
+        .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with(&me.to_string()), "{answer} (client {me})");
+    let _ = stop.send(());
+    tokio::time::timeout(HANG_GUARD, task)
+        .await
+        .expect("serve returns")
+        .expect("no panic")
+        .expect("serve succeeded");
+}

@@ -129,6 +129,10 @@ impl ServeOptions {
 /// * running out of file descriptors makes the accept loop back off (10 ms,
 ///   doubling up to 1 s) instead of spinning.
 ///
+/// Handlers can extract the client's address as
+/// `axum::extract::ConnectInfo<std::net::SocketAddr>`, as under
+/// `into_make_service_with_connect_info`.
+///
 /// Once `shutdown` completes, no connection is accepted (the listener is
 /// closed); every request in progress runs to completion and is answered,
 /// idle connections are closed; `serve` returns when the last connection has
