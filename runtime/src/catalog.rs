@@ -52,14 +52,14 @@ pub trait EventPayload: Serialize + DeserializeOwned {
     fn schema() -> &'static EventSchema;
 }
 
-/// An event set with no events, for the runtime's own unit tests (which know no
+/// An event set with no events, for the emulator's unit tests (which know no
 /// generated event): every body names an unknown event.
-#[cfg(test)]
+#[cfg(all(test, feature = "emulator"))]
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "name", content = "payload")]
 pub(crate) enum NoEvents {}
 
-#[cfg(test)]
+#[cfg(all(test, feature = "emulator"))]
 impl Localizable for NoEvents {
     fn for_each_text(&self, _: &str, _: &mut dyn FnMut(&str, &Text)) {
         match *self {}
@@ -69,7 +69,7 @@ impl Localizable for NoEvents {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "emulator"))]
 impl EventSet for NoEvents {
     const NAMES: &'static [&'static str] = &[];
     const ALEXA_LOCALES: &'static [&'static str] = &["en-US"];
