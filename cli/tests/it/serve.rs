@@ -316,43 +316,24 @@ async fn a_stalled_client_is_dropped_after_the_header_read_timeout() {
 #[test]
 fn usage_errors_name_the_flag() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = run_in(dir.path(), &["serve", "--db", "subs.db"], None);
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("--skill-id"), "{}", out.stderr);
-    let out = run_in(
-        dir.path(),
-        &[
-            "serve",
-            "--db",
-            "subs.db",
-            "--skill-id",
-            "s",
-            "--tls-cert",
-            "x.pem",
-        ],
-        None,
-    );
-    assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("--tls-key"), "{}", out.stderr);
-    let out = run_in(
-        dir.path(),
-        &[
-            "serve",
-            "--db",
-            "subs.db",
-            "--skill-id",
-            "s",
-            "--trust-root",
-            "missing.pem",
-        ],
-        None,
-    );
-    assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("--trust-root missing.pem"),
-        "{}",
-        out.stderr
-    );
+    const BASE: [&str; 5] = ["serve", "--db", "subs.db", "--skill-id", "s"];
+    // (arguments after BASE, or the whole command line; what stderr must name)
+    let cases: [(&[&str], &str); 3] = [
+        (&["serve", "--db", "subs.db"], "--skill-id"),
+        (
+            &[BASE.as_slice(), &["--tls-cert", "x.pem"]].concat(),
+            "--tls-key",
+        ),
+        (
+            &[BASE.as_slice(), &["--trust-root", "missing.pem"]].concat(),
+            "--trust-root missing.pem",
+        ),
+    ];
+    for (args, named) in cases {
+        let out = run_in(dir.path(), args, None);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(named), "{args:?}: {}", out.stderr);
+    }
     for (flag, value) in [
         ("--header-read-timeout", "0"),
         ("--header-read-timeout", "1.5"),
@@ -362,7 +343,7 @@ fn usage_errors_name_the_flag() {
     ] {
         let out = run_in(
             dir.path(),
-            &["serve", "--db", "subs.db", "--skill-id", "s", flag, value],
+            &[BASE.as_slice(), &[flag, value]].concat(),
             None,
         );
         assert_eq!(out.code, 2, "{flag} {value}: {}", out.stderr);
