@@ -647,6 +647,17 @@ mod seek {
         fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
             Ok(false)
         }
+        // A collection used as a key (`? {a: 1}`, `? [x]`, an explicit `? key:` with
+        // a block under it) is no path step: skip it, and keep looking at the keys
+        // after it, as the index does.
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(false)
+        }
     }
 }
 
@@ -685,6 +696,27 @@ mod tests {
         )
         .unwrap();
         assert_eq!((loc.line, loc.column), (7, 17));
+    }
+
+    /// A collection used as a key (the shrunk case of a proptest failure: an explicit
+    /// `? fields:` key with a block under it) hides none of the keys after it, and the
+    /// index and the deserializer agree on where they are.
+    #[test]
+    fn keys_after_a_collection_key_are_found() {
+        for text in [
+            "a:\n  ? fields:\n      name: x\n  after:\n    deep: 1\n",
+            "a:\n  ? [1, 2]\n  after: {deep: 1}\n",
+            "a: {? {k: v}: 1, after: {deep: 1}}\n",
+        ] {
+            assert_eq!(compare(text), Some(Vec::new()), "{text}");
+            let p = path(&["a", "after", "deep"]);
+            assert!(locate(text, &p, false).is_some(), "{text}");
+            assert_eq!(
+                locate(text, &p, false),
+                seek::locate(text, &p, false),
+                "{text}"
+            );
+        }
     }
 
     #[test]
@@ -851,7 +883,11 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig { cases: 96, ..Default::default() })]
+        // PROPTEST_CASES=20000 for a long local search (the default keeps CI quick).
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(96),
+            ..Default::default()
+        })]
 
         /// Damaged copies of the real schemas (lines moved, characters that matter
         /// to YAML put anywhere): wherever both parsers accept the text, the index
