@@ -7,7 +7,7 @@ use super::{exit, fail, print};
 use alexa_proactive_events::emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, Faults, MAX_TOKEN_TTL,
 };
-use alexa_proactive_events::subscriptions::Ledger;
+use alexa_proactive_events::subscriptions::{AsyncLedger, DEFAULT_STORE_TIMEOUT};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -108,6 +108,14 @@ pub struct EmulateArgs {
     /// SQLite file or a postgres:// URL.
     #[arg(long, value_name = "PATH|URL")]
     subscriptions_db: Option<PathBuf>,
+    /// Seconds an event waits for --subscriptions-db; then it gets 503.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = DEFAULT_STORE_TIMEOUT.as_secs_f64(),
+        value_parser = super::serve::parse_store_timeout
+    )]
+    store_timeout: f64,
     /// Only this skill's subscriptions count (applicationId; with --subscriptions-db).
     #[arg(long, value_name = "ID", requires = "subscriptions_db")]
     skill_id: Option<String>,
@@ -139,10 +147,11 @@ pub fn run(args: EmulateArgs) -> ExitCode {
         Err(message) => return fail(message),
     };
     let banner_id = escape_control(&client_id).into_owned();
+    let store_timeout = Duration::from_secs_f64(args.store_timeout);
     let subscriptions = match &args.subscriptions_db {
         None => None,
-        Some(path) => match open_ledger(path, Access::Read) {
-            Ok(ledger) => Some(Arc::<dyn Ledger + Send + Sync>::from(ledger)),
+        Some(path) => match open_ledger(path, Access::Read, Some(store_timeout)) {
+            Ok(ledger) => Some(ledger as Arc<dyn AsyncLedger>),
             // A URL is not echoed: it may hold a password; the error names the
             // database without it.
             Err(e) if postgres_url(path).is_some() => {
@@ -170,6 +179,7 @@ pub fn run(args: EmulateArgs) -> ExitCode {
         tls: args.tls,
         subscriptions,
         skill_id: args.skill_id.clone(),
+        store_timeout,
         ..EmulatorConfig::default()
     };
     let runtime = match tokio::runtime::Runtime::new() {

@@ -9,22 +9,25 @@ use alexa_proactive_events::skill_events::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, MAX_TIMEOUT,
     RouterOptions, ServeOptions, Verifier, VerifierOptions, router_with, serve,
 };
-use alexa_proactive_events::subscriptions::{
-    Change, Cursor, Ledger, Page, StoreError, Subscriber, SubscriptionChanged, UserRecord,
-};
+use alexa_proactive_events::subscriptions::{AsyncLedger, DEFAULT_STORE_TIMEOUT};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 The first line of output is `listening on http://ADDR:PORT` (https with --tls-cert).
-POST / takes Alexa's skill events; GET /healthz answers `ok` when the ledger can be read.
+POST / takes Alexa's skill events; GET /healthz answers `ok` when the ledger answers
+a probe within --store-timeout (at most 0.9 s), else 503, and never waits longer.
+
+A request whose ledger call fails or takes longer than --store-timeout (2 s) gets
+503 with Retry-After and changes nothing that Alexa's retry will not redo:
+notices are applied concurrently, one transaction each, up to the pool's size.
 
 Every request is checked as Amazon requires: the SignatureCertChainUrl and
 Signature-256 headers, the certificate URL (https://s3.amazonaws.com/echo.api/...),
@@ -79,6 +82,16 @@ pub struct ServeArgs {
         value_parser = parse_header_read_timeout
     )]
     header_read_timeout: u64,
+    /// Seconds a request waits for the ledger (a connection, a lock, the answer);
+    /// then it gets 503 with Retry-After, and Alexa retries. Also the most a
+    /// health check waits (at most 0.9 s).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = DEFAULT_STORE_TIMEOUT.as_secs_f64(),
+        value_parser = parse_store_timeout
+    )]
+    store_timeout: f64,
     /// Connections served at once; further clients wait in the listen backlog.
     #[arg(
         long,
@@ -104,6 +117,16 @@ fn parse_header_read_timeout(s: &str) -> Result<u64, String> {
         Ok(secs) if (1..=max).contains(&secs) => Ok(secs),
         _ => Err(format!(
             "give a whole number of seconds from 1 to {max} (one day)"
+        )),
+    }
+}
+
+pub(crate) fn parse_store_timeout(s: &str) -> Result<f64, String> {
+    let max = MAX_TIMEOUT.as_secs_f64();
+    match s.parse::<f64>() {
+        Ok(secs) if (0.001..=max).contains(&secs) => Ok(secs),
+        _ => Err(format!(
+            "give a number of seconds from 0.001 to {max} (one day)"
         )),
     }
 }
@@ -144,10 +167,12 @@ pub fn run(args: ServeArgs) -> ExitCode {
         Ok(v) => v,
         Err(e) => return fail(e),
     };
-    let ledger = match LedgerThread::open(args.db.clone()) {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
+    let store_timeout = Duration::from_secs_f64(args.store_timeout);
+    let ledger: Arc<dyn AsyncLedger> =
+        match open_ledger(&args.db, Access::Write, Some(store_timeout)) {
+            Ok(l) => l,
+            Err(e) => return fail(e),
+        };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
@@ -158,7 +183,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
         .with_target(false)
         .try_init();
     let test_options = args.trust_root.is_some() || args.cert_url_prefix.is_some();
-    let (proxy, worker) = ledger.into_parts();
     let code = runtime.block_on(async {
         let listener = match TcpListener::bind(args.listen).await {
             Ok(l) => l,
@@ -170,8 +194,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         };
         let app = router_with(
             verifier,
-            Arc::new(proxy),
-            RouterOptions::default().max_body_bytes(args.max_body_bytes),
+            ledger,
+            RouterOptions::default()
+                .max_body_bytes(args.max_body_bytes)
+                .store_timeout(store_timeout),
         );
         let scheme = if tls.is_some() { "https" } else { "http" };
         print(&format!("listening on {scheme}://{addr}"));
@@ -191,13 +217,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
             Err(e) => fail(format!("server error: {e}")),
         }
     });
-    // Every handler has returned (graceful shutdown waited for them) and the
-    // router, holding the proxy, is gone: the ledger thread ends after its last apply.
+    // Every handler has returned (graceful shutdown waited for them); applies
+    // still running on the blocking pool finish before the runtime is gone.
     drop(runtime);
-    if worker.join().is_err() {
-        eprintln!("error: the ledger thread panicked");
-        return ExitCode::from(exit::USAGE);
-    }
     eprintln!("stopped");
     code
 }
@@ -260,135 +282,4 @@ fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, Stri
         .with_single_cert(certs, key_der)
         .map_err(|e| format!("--tls-cert/--tls-key: {e}"))?;
     Ok(Arc::new(config))
-}
-
-/// The ledger of `--db`, owned by one thread: the handlers reach it through a
-/// [`LedgerProxy`] (`Send + Sync`), one call at a time, whichever store it is.
-struct LedgerThread {
-    proxy: LedgerProxy,
-    worker: std::thread::JoinHandle<()>,
-}
-
-type Reply<T> = mpsc::Sender<Result<T, StoreError>>;
-
-enum Call {
-    Apply(SubscriptionChanged, Reply<Change>),
-    ApplyAll(Vec<SubscriptionChanged>, Reply<Vec<Change>>),
-    User(String, String, Reply<Option<UserRecord>>),
-    Subscribers(
-        String,
-        String,
-        Option<Cursor>,
-        usize,
-        Reply<Page<Subscriber>>,
-    ),
-    Users(Option<Cursor>, usize, Reply<Page<UserRecord>>),
-}
-
-impl LedgerThread {
-    /// Opens the ledger on its own thread; errors (e.g. an unwritable path) come
-    /// back before anything listens.
-    fn open(db: PathBuf) -> Result<Self, StoreError> {
-        let (calls, inbox) = mpsc::channel::<Call>();
-        let (opened_tx, opened_rx) = mpsc::channel::<Result<(), StoreError>>();
-        let worker = std::thread::spawn(move || {
-            let ledger = match open_ledger(&db, Access::Write) {
-                Ok(l) => {
-                    let _ = opened_tx.send(Ok(()));
-                    l
-                }
-                Err(e) => {
-                    let _ = opened_tx.send(Err(e));
-                    return;
-                }
-            };
-            // Ends when every proxy is dropped, after the calls already sent.
-            for call in inbox {
-                match call {
-                    Call::Apply(n, r) => drop(r.send(ledger.apply(&n))),
-                    Call::ApplyAll(n, r) => drop(r.send(ledger.apply_all(&n))),
-                    Call::User(s, u, r) => drop(r.send(ledger.user(&s, &u))),
-                    Call::Subscribers(s, e, a, l, r) => {
-                        drop(r.send(ledger.subscribers(&s, &e, a.as_ref(), l)))
-                    }
-                    Call::Users(a, l, r) => drop(r.send(ledger.users(a.as_ref(), l))),
-                }
-            }
-        });
-        match opened_rx.recv() {
-            Ok(Ok(())) => Ok(Self {
-                proxy: LedgerProxy {
-                    calls: Mutex::new(calls),
-                },
-                worker,
-            }),
-            Ok(Err(e)) => {
-                let _ = worker.join();
-                Err(e)
-            }
-            Err(_) => Err(StoreError::new("open", "the ledger thread stopped")),
-        }
-    }
-
-    fn into_parts(self) -> (LedgerProxy, std::thread::JoinHandle<()>) {
-        (self.proxy, self.worker)
-    }
-}
-
-struct LedgerProxy {
-    calls: Mutex<mpsc::Sender<Call>>,
-}
-
-impl LedgerProxy {
-    fn call<T>(&self, what: &str, make: impl FnOnce(Reply<T>) -> Call) -> Result<T, StoreError> {
-        let (tx, rx) = mpsc::channel();
-        let sent = self
-            .calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(make(tx));
-        if sent.is_err() {
-            return Err(StoreError::new(what, "the ledger thread stopped"));
-        }
-        rx.recv()
-            .unwrap_or_else(|_| Err(StoreError::new(what, "the ledger thread stopped")))
-    }
-}
-
-impl Ledger for LedgerProxy {
-    fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError> {
-        self.call("apply", |r| Call::Apply(notice.clone(), r))
-    }
-
-    fn apply_all(&self, notices: &[SubscriptionChanged]) -> Result<Vec<Change>, StoreError> {
-        self.call("apply", |r| Call::ApplyAll(notices.to_vec(), r))
-    }
-
-    fn user(&self, skill_id: &str, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.call("read user", |r| {
-            Call::User(skill_id.to_owned(), user_id.to_owned(), r)
-        })
-    }
-
-    fn subscribers(
-        &self,
-        skill_id: &str,
-        event: &str,
-        after: Option<&Cursor>,
-        limit: usize,
-    ) -> Result<Page<Subscriber>, StoreError> {
-        self.call("read subscribers", |r| {
-            Call::Subscribers(
-                skill_id.to_owned(),
-                event.to_owned(),
-                after.cloned(),
-                limit,
-                r,
-            )
-        })
-    }
-
-    fn users(&self, after: Option<&Cursor>, limit: usize) -> Result<Page<UserRecord>, StoreError> {
-        self.call("read users", |r| Call::Users(after.cloned(), limit, r))
-    }
 }

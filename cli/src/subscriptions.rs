@@ -4,13 +4,15 @@
 use super::output::escape_control;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::subscriptions::{
-    ApplyOutcome, Change, Cursor, Ledger, PostgresLedger, PostgresOptions, SqliteLedger,
-    StoreError, SubscriptionChanged, UserRecord,
+    ApplyOutcome, AsyncLedger, Change, Cursor, Ledger, PostgresLedger, PostgresOptions,
+    SqliteLedger, SqliteOptions, StoreError, SubscriptionChanged, UserRecord,
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -104,24 +106,37 @@ pub(crate) fn postgres_url(db: &Path) -> Option<&str> {
         .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
+/// A store the commands use both ways: one-shot commands call it as a [`Ledger`]
+/// (blocking), servers as an [`AsyncLedger`] (never holding up a runtime thread).
+pub(crate) trait AnyLedger: Ledger + AsyncLedger {}
+impl<T: Ledger + AsyncLedger> AnyLedger for T {}
+
 /// The ledger named by `--db`: a PostgreSQL database for a `postgres://` or
 /// `postgresql://` URL, else a SQLite file. Every command that takes `--db` opens
 /// it here, so they all accept the same values. Errors name the database without
-/// its password.
+/// its password. `wait` bounds how long a call waits for a connection (PostgreSQL)
+/// or another writer's lock (SQLite); `None` keeps the stores' defaults.
 pub(crate) fn open_ledger(
     db: &Path,
     access: Access,
-) -> Result<Box<dyn Ledger + Send + Sync>, StoreError> {
+    wait: Option<Duration>,
+) -> Result<Arc<dyn AnyLedger>, StoreError> {
     if let Some(url) = postgres_url(db) {
-        // One connection: a command makes one call at a time.
-        let options = PostgresOptions::default()
-            .pool_size(1)
-            .migrate(access == Access::Write);
-        return Ok(Box::new(PostgresLedger::connect_with(url, &options)?));
+        let mut options = PostgresOptions::default().migrate(access == Access::Write);
+        if let Some(wait) = wait {
+            options = options.connect_timeout(wait);
+        }
+        return Ok(Arc::new(PostgresLedger::connect_with(url, &options)?));
     }
     Ok(match access {
-        Access::Write => Box::new(SqliteLedger::open(db)?),
-        Access::Read => Box::new(SqliteLedger::open_read_only(db)?),
+        Access::Write => {
+            let mut options = SqliteOptions::default();
+            if let Some(wait) = wait {
+                options.busy_timeout = wait;
+            }
+            Arc::new(SqliteLedger::open_with(db, &options)?)
+        }
+        Access::Read => Arc::new(SqliteLedger::open_read_only(db)?),
     })
 }
 
@@ -163,7 +178,7 @@ fn apply(args: ApplyArgs) -> ExitCode {
         eprintln!("nothing applied");
         return ExitCode::from(code);
     }
-    let ledger = match open_ledger(&args.db, Access::Write) {
+    let ledger = match open_ledger(&args.db, Access::Write, None) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
@@ -244,7 +259,7 @@ fn list(args: ListArgs) -> ExitCode {
         return fail(format_args!("no database at {}", args.db.display()));
     }
     // Read-only: listing neither waits for a writer's lock nor changes the store.
-    let ledger = match open_ledger(&args.db, Access::Read) {
+    let ledger = match open_ledger(&args.db, Access::Read, None) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };

@@ -53,7 +53,7 @@ pub use state::{
 };
 
 use crate::server;
-use crate::subscriptions::Ledger;
+use crate::subscriptions::{AsyncLedger, DEFAULT_STORE_TIMEOUT};
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -143,7 +143,11 @@ pub struct EmulatorConfig {
     /// counts as subscribed, and a Multicast reaches "every subscriber"
     /// without a number). Read for every event, so changes made while the
     /// emulator runs count at once.
-    pub subscriptions: Option<Arc<dyn Ledger + Send + Sync>>,
+    pub subscriptions: Option<Arc<dyn AsyncLedger>>,
+    /// How long an event waits for the subscriptions ledger (default
+    /// [`DEFAULT_STORE_TIMEOUT`]); a ledger that fails or does not answer in time
+    /// gets the event a 503.
+    pub store_timeout: Duration,
     /// Only this skill's subscriptions count (default `None`: any skill's in
     /// the ledger).
     pub skill_id: Option<String>,
@@ -168,6 +172,7 @@ impl fmt::Debug for EmulatorConfig {
                 &self.subscriptions.as_ref().map(|_| "a ledger"),
             )
             .field("skill_id", &self.skill_id)
+            .field("store_timeout", &self.store_timeout)
             .finish()
     }
 }
@@ -217,6 +222,7 @@ impl Default for EmulatorConfig {
             tls: false,
             subscriptions: None,
             skill_id: None,
+            store_timeout: DEFAULT_STORE_TIMEOUT,
         }
     }
 }

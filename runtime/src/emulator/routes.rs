@@ -525,46 +525,49 @@ async fn check_off_the_runtime(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     let check = shared.parse;
-    let ledger = shared.config.subscriptions.clone();
-    let skill_id = shared.config.skill_id.clone();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         #[cfg(test)]
         if let Some(hook) = hook {
             hook();
         }
-        let checked = check(&body)?;
-        let reach = match &ledger {
-            None => Ok(if checked.user.is_some() {
-                Reach::Users(1)
-            } else {
-                Reach::Everyone
-            }),
-            Some(ledger) => super::subscribers::reach(
-                ledger.as_ref(),
-                skill_id.as_deref(),
-                &checked.name,
-                checked.user.as_deref(),
-            ),
-        };
-        match reach {
-            Ok(reach) => Ok((checked, reach)),
-            Err(message) => Err(Box::new(Refusal {
-                status: 500,
-                message,
-                summary: Summary::of(&checked.body),
-                violations: Vec::new(),
-            })),
-        }
+        check(&body)
     });
-    task.await.unwrap_or_else(|_| {
+    let checked = task.await.unwrap_or_else(|_| {
         Err(Box::new(Refusal {
             status: 500,
             message: "The emulator failed to validate the body.".to_owned(),
             summary: Summary::default(),
             violations: Vec::new(),
         }))
-    })
+    })?;
+    // The ledger is read with async calls, each bounded by the store timeout.
+    let reach = match &shared.config.subscriptions {
+        None => Ok(if checked.user.is_some() {
+            Reach::Users(1)
+        } else {
+            Reach::Everyone
+        }),
+        Some(ledger) => {
+            super::subscribers::reach(
+                ledger.clone(),
+                shared.config.skill_id.clone(),
+                &checked.name,
+                checked.user.clone(),
+                shared.config.store_timeout,
+            )
+            .await
+        }
+    };
+    match reach {
+        Ok(reach) => Ok((checked, reach)),
+        Err(message) => Err(Box::new(Refusal {
+            status: 503,
+            message,
+            summary: Summary::of(&checked.body),
+            violations: Vec::new(),
+        })),
+    }
 }
 
 /// The event set's check, as plain data so that the routes are not generic.

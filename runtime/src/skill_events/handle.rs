@@ -13,10 +13,13 @@
 //! check: call [`handle_json`] with the event's bytes.
 
 use crate::DateTime;
-use crate::subscriptions::{Change, Ledger, REQUEST_TYPE, Region, StoreError, SubscriptionChanged};
+use crate::subscriptions::{
+    AsyncLedger, Change, Ledger, REQUEST_TYPE, Region, StoreError, SubscriptionChanged,
+};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// The `request.type` of the event that unsubscribes a user from everything.
 pub const SKILL_DISABLED: &str = "AlexaSkillEvent.SkillDisabled";
@@ -187,6 +190,26 @@ pub fn handle<L: Ledger + ?Sized>(ledger: &L, event: &SkillEvent) -> Result<Hand
     Ok(match event {
         SkillEvent::SubscriptionChanged(n) => Handled::Subscription(ledger.apply(n)?),
         SkillEvent::SkillDisabled(n) => Handled::Disabled(ledger.apply(n)?),
+        SkillEvent::Acknowledged { request_type, .. } => Handled::Acknowledged {
+            request_type: request_type.clone(),
+        },
+        SkillEvent::Other { request_type } => Handled::Ignored {
+            request_type: request_type.clone(),
+        },
+    })
+}
+
+/// [`handle`] for async code: the ledger's [`AsyncLedger`] calls never hold up a
+/// runtime thread, and the apply runs to its end even if this future is dropped.
+pub async fn handle_async<L: AsyncLedger + ?Sized>(
+    ledger: Arc<L>,
+    event: &SkillEvent,
+) -> Result<Handled, StoreError> {
+    Ok(match event {
+        SkillEvent::SubscriptionChanged(n) => {
+            Handled::Subscription(ledger.apply_async(n.clone()).await?)
+        }
+        SkillEvent::SkillDisabled(n) => Handled::Disabled(ledger.apply_async(n.clone()).await?),
         SkillEvent::Acknowledged { request_type, .. } => Handled::Acknowledged {
             request_type: request_type.clone(),
         },

@@ -60,10 +60,12 @@ pub use cert_url::{
     AMAZON_CERT_URL_HOST, AMAZON_CERT_URL_PATH_PREFIX, CertUrlRule, check_cert_url,
 };
 pub use handle::{
-    ACKNOWLEDGED_TYPES, HandleError, Handled, SKILL_DISABLED, SkillEvent, handle, handle_json,
+    ACKNOWLEDGED_TYPES, HandleError, Handled, SKILL_DISABLED, SkillEvent, handle, handle_async,
+    handle_json,
 };
 pub use router::{
-    DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, RouterOptions, router, router_with,
+    DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY_BYTES, HEALTH_ANSWER_WITHIN, RouterOptions, router,
+    router_with,
 };
 pub use serve::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_TLS_HANDSHAKE_TIMEOUT,

@@ -1,9 +1,9 @@
 //! An axum `Router` for a user's own server: `POST /` takes skill events,
 //! `GET /healthz` reports health.
 
-use super::handle::{HandleError, Handled, SkillEvent, handle};
+use super::handle::{HandleError, Handled, SkillEvent, handle_async};
 use super::verify::{Rule, Verifier, VerifyError};
-use crate::subscriptions::{ApplyOutcome, Ledger};
+use crate::subscriptions::{ApplyOutcome, AsyncLedger, DEFAULT_STORE_TIMEOUT};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -17,6 +17,9 @@ use std::time::Duration;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 128 * 1024;
 /// How long the whole body may take to arrive by default.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// `GET /healthz` answers within this, whatever the store does: its probe waits at
+/// most this long (or the store timeout, if shorter).
+pub const HEALTH_ANSWER_WITHIN: Duration = Duration::from_millis(900);
 
 /// How the router is set up.
 #[derive(Debug, Clone)]
@@ -27,6 +30,9 @@ pub struct RouterOptions {
     /// How long the whole body may take to arrive; a slower one gets 400
     /// (rule `BODY-SIZE`), so that a trickling client cannot hold a handler.
     pub body_timeout: Duration,
+    /// How long a request waits for the ledger (a connection, a lock, the
+    /// answer); past it the request gets 503 with `Retry-After`, and Alexa retries.
+    pub store_timeout: Duration,
 }
 
 impl Default for RouterOptions {
@@ -34,6 +40,7 @@ impl Default for RouterOptions {
         Self {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            store_timeout: DEFAULT_STORE_TIMEOUT,
         }
     }
 }
@@ -50,16 +57,22 @@ impl RouterOptions {
         self.body_timeout = timeout;
         self
     }
+
+    /// How long a request waits for the ledger before it gets 503.
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.store_timeout = timeout;
+        self
+    }
 }
 
 struct AppState {
     verifier: Verifier,
-    ledger: Arc<dyn Ledger + Send + Sync>,
+    ledger: Arc<dyn AsyncLedger>,
     options: RouterOptions,
 }
 
 /// The endpoint with default options. See [`router_with`].
-pub fn router(verifier: Verifier, ledger: Arc<dyn Ledger + Send + Sync>) -> Router {
+pub fn router(verifier: Verifier, ledger: Arc<dyn AsyncLedger>) -> Router {
     router_with(verifier, ledger, RouterOptions::default())
 }
 
@@ -67,15 +80,19 @@ pub fn router(verifier: Verifier, ledger: Arc<dyn Ledger + Send + Sync>) -> Rout
 ///
 /// * `POST /`: the body (at most `max_body_bytes`) is verified, then handled.
 ///   A request that fails a check gets **400** with its rule's code in the body
-///   and changes nothing; a handled one gets an empty **200**; a store failure
-///   gets **500** (Alexa retries).
-/// * `GET /healthz`: **200** `ok` when the ledger can be read, else **503**.
+///   and changes nothing; a handled one gets an empty **200**; a store that
+///   fails or does not answer within `store_timeout` gets **503** with
+///   `Retry-After` (Alexa retries; the apply is one transaction, and a retry of
+///   one that did commit is a duplicate).
+/// * `GET /healthz`: **200** `ok` when the ledger answered a probe within
+///   [`HEALTH_ANSWER_WITHIN`] (or the store timeout, if shorter), else **503**.
+///   It never waits longer, whatever the store does.
 ///
-/// The ledger's calls block, so they run on tokio's blocking pool; a request
-/// whose client goes away still finishes its apply.
+/// Ledger calls go through [`AsyncLedger`]: none holds up a runtime thread, and a
+/// request whose client goes away still finishes its apply.
 pub fn router_with(
     verifier: Verifier,
-    ledger: Arc<dyn Ledger + Send + Sync>,
+    ledger: Arc<dyn AsyncLedger>,
     options: RouterOptions,
 ) -> Router {
     let state = Arc::new(AppState {
@@ -123,11 +140,9 @@ async fn skill_event(
         Ok(e) => e,
         Err(e) => return refuse(&VerifyError::new(Rule::Body, e.to_string())),
     };
-    // The apply runs to its end even if this future is dropped.
-    let task_state = state.clone();
-    let done =
-        tokio::task::spawn_blocking(move || handle(task_state.ledger.as_ref(), &event)).await;
-    match done {
+    // The apply runs to its end even if this future is dropped (or times out).
+    let limit = state.options.store_timeout;
+    match tokio::time::timeout(limit, handle_async(state.ledger.clone(), &event)).await {
         Ok(Ok(handled)) => {
             log_handled(&verified.skill_id, &handled);
             StatusCode::OK.into_response()
@@ -135,13 +150,27 @@ async fn skill_event(
         Ok(Err(e)) => {
             let e = HandleError::Store(e);
             tracing::error!(error = %e, "skill event not applied");
-            (StatusCode::INTERNAL_SERVER_ERROR, "store error\n").into_response()
+            store_unavailable(limit, "store error\n")
         }
-        Err(e) => {
-            tracing::error!(error = %e, "skill event task failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        Err(_) => {
+            tracing::error!(
+                timeout_s = limit.as_secs_f64(),
+                "skill event not applied: the ledger did not answer in time"
+            );
+            store_unavailable(limit, "store timeout\n")
         }
     }
+}
+
+/// 503 with `Retry-After`: the store timeout, in whole seconds (at least 1).
+fn store_unavailable(limit: Duration, body: &'static str) -> Response {
+    let seconds = limit.as_secs() + u64::from(limit.subsec_nanos() > 0);
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, seconds.max(1).to_string())],
+        body,
+    )
+        .into_response()
 }
 
 fn refuse(e: &VerifyError) -> Response {
@@ -177,13 +206,19 @@ fn log_handled(skill_id: &str, handled: &Handled) {
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    let probe = state.clone();
-    match tokio::task::spawn_blocking(move || probe.ledger.users(None, 1).map(|_| ())).await {
+    let limit = state.options.store_timeout.min(HEALTH_ANSWER_WITHIN);
+    match tokio::time::timeout(limit, state.ledger.clone().probe_async()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "health check: the ledger cannot be read");
             (StatusCode::SERVICE_UNAVAILABLE, "ledger unavailable\n").into_response()
         }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "ledger unavailable\n").into_response(),
+        Err(_) => {
+            tracing::error!(
+                timeout_s = limit.as_secs_f64(),
+                "health check: the ledger did not answer in time"
+            );
+            (StatusCode::SERVICE_UNAVAILABLE, "ledger unavailable\n").into_response()
+        }
     }
 }

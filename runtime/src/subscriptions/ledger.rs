@@ -156,6 +156,52 @@ pub trait Ledger {
     /// Every stored user (subscribed to something or not), in (skill, user) order.
     fn users(&self, after: Option<&Cursor>, limit: usize) -> Result<Page<UserRecord>, StoreError>;
 
+    /// How many users are subscribed to `event`: users of `skill_id`, or of any
+    /// skill when it is `None` (a user subscribed through two skills counts once);
+    /// with `user_id`, only that user (so 0 or 1). The SQL stores answer with one
+    /// aggregate query; this default reads page by page.
+    fn count_subscribers(
+        &self,
+        skill_id: Option<&str>,
+        event: &str,
+        user_id: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        match (skill_id, user_id) {
+            (Some(skill), Some(user)) => Ok(self
+                .user(skill, user)?
+                .is_some_and(|r| r.events.contains(event))
+                .into()),
+            (Some(skill), None) => {
+                let mut count = 0;
+                let mut after = None;
+                loop {
+                    let page = self.subscribers(skill, event, after.as_ref(), 1000)?;
+                    count += page.items.len() as u64;
+                    match page.next {
+                        Some(c) => after = Some(c),
+                        None => return Ok(count),
+                    }
+                }
+            }
+            (None, user) => {
+                let mut users = BTreeSet::new();
+                let mut after = None;
+                loop {
+                    let page = self.users(after.as_ref(), 1000)?;
+                    for r in page.items {
+                        if r.events.contains(event) && user.is_none_or(|u| u == r.user_id) {
+                            users.insert(r.user_id);
+                        }
+                    }
+                    match page.next {
+                        Some(c) => after = Some(c),
+                        None => return Ok(users.len() as u64),
+                    }
+                }
+            }
+        }
+    }
+
     /// The whole audience of `event` at this moment, read page by page. A store with
     /// snapshots reads it from one snapshot.
     fn audience(&self, skill_id: &str, event: &str) -> Result<Vec<Subscriber>, StoreError> {

@@ -1,11 +1,13 @@
 //! The in-memory ledger: for tests, and for skills that rebuild state elsewhere.
 
+use super::asynchronous::{AsyncLedger, StoreFuture};
 use super::ledger::{
     ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, decide,
 };
 use super::parse::SubscriptionChanged;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard};
 
 /// A [`Ledger`] in memory, safe to share between threads. Lost when dropped.
@@ -146,5 +148,37 @@ impl Ledger for MemoryLedger {
             _ => None,
         };
         Ok(Page { items, next })
+    }
+}
+
+/// Answers at once: the state is in memory, behind a lock held for microseconds.
+impl AsyncLedger for MemoryLedger {
+    fn apply_async(self: Arc<Self>, notice: SubscriptionChanged) -> StoreFuture<Change> {
+        Box::pin(std::future::ready(self.apply(&notice)))
+    }
+
+    fn user_async(
+        self: Arc<Self>,
+        skill_id: String,
+        user_id: String,
+    ) -> StoreFuture<Option<UserRecord>> {
+        Box::pin(std::future::ready(self.user(&skill_id, &user_id)))
+    }
+
+    fn count_subscribers_async(
+        self: Arc<Self>,
+        skill_id: Option<String>,
+        event: String,
+        user_id: Option<String>,
+    ) -> StoreFuture<u64> {
+        Box::pin(std::future::ready(self.count_subscribers(
+            skill_id.as_deref(),
+            &event,
+            user_id.as_deref(),
+        )))
+    }
+
+    fn probe_async(self: Arc<Self>) -> StoreFuture<()> {
+        Box::pin(std::future::ready(Ok(())))
     }
 }

@@ -25,6 +25,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod asynchronous;
+#[cfg(any(
+    feature = "client",
+    feature = "emulator",
+    feature = "skill-events",
+    feature = "sqlite",
+    feature = "postgres"
+))]
+mod blocking;
+#[cfg(feature = "postgres")]
+mod driver;
 mod fanout;
 mod ledger;
 mod memory;
@@ -34,6 +45,15 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use asynchronous::{AsyncLedger, DEFAULT_STORE_TIMEOUT, StoreFuture};
+#[cfg(any(
+    feature = "client",
+    feature = "emulator",
+    feature = "skill-events",
+    feature = "sqlite",
+    feature = "postgres"
+))]
+pub use blocking::BlockingLedger;
 pub use fanout::FanOut;
 #[cfg(feature = "client")]
 pub use fanout::{FanOutError, FanOutSummary};

@@ -17,22 +17,25 @@
 //! previous events and version into `prev_*` columns and returns them: what the
 //! notices of a batch changed is computed from the state the row had under the lock.
 
+use super::asynchronous::{AsyncLedger, StoreFuture};
+use super::driver::Driver;
 use super::ledger::{
     ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, decide,
 };
 use super::parse::{Region, SubscriptionChanged, Version};
 use crate::DateTime;
 use crate::redact::Redactor;
-use postgres::config::{Host, SslMode};
-use postgres::types::{ToSql, Type};
-use postgres::{Client, Config};
-use r2d2_postgres::PostgresConnectionManager;
-use r2d2_postgres::r2d2::{self, Pool, PooledConnection};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Config};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Migrations in order; `schema_version.version` counts how many were applied.
@@ -129,6 +132,12 @@ impl PostgresOptions {
         self
     }
 
+    /// The options with another [`connect_timeout`](Self::connect_timeout).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
     /// The options with migrations on or off.
     pub fn migrate(mut self, migrate: bool) -> Self {
         self.migrate = migrate;
@@ -138,12 +147,24 @@ impl PostgresOptions {
 
 /// A [`Ledger`] in a PostgreSQL database, shared by every host that connects to it.
 ///
-/// One value holds a pool of connections and is `Sync`: share it between threads.
-/// Each host opens its own. Calls block (the client is synchronous): from async
-/// code, call it in `tokio::task::spawn_blocking`.
+/// One value holds a pool of connections and is `Sync`: share it between tasks
+/// and threads. Each host opens its own.
+///
+/// It works from any context (docs/decisions.md, D28): the client is async
+/// (tokio-postgres, a deadpool pool) and its connections run on a small runtime
+/// of the ledger's own, on its own thread. Async code uses [`AsyncLedger`] (and
+/// [`PostgresLedger::connect_async`]), which waits on the network, never on a
+/// thread; sync code uses [`Ledger`], which blocks the calling thread only. No
+/// call, and no drop, panics inside or outside a tokio runtime.
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub struct PostgresLedger {
-    pool: Pool<PostgresConnectionManager<MakeRustlsConnect>>,
+    inner: Arc<Inner>,
+    driver: Driver,
+}
+
+/// What the driver's tasks share.
+struct Inner {
+    pool: Pool,
     sql: Sql,
     /// Numbers of skills and event names: they never change once committed.
     ids: Mutex<Ids>,
@@ -156,8 +177,8 @@ pub struct PostgresLedger {
 impl fmt::Debug for PostgresLedger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PostgresLedger")
-            .field("target", &self.target)
-            .field("schema", &self.sql.schema)
+            .field("target", &self.inner.target)
+            .field("schema", &self.inner.sql.schema)
             .finish_non_exhaustive()
     }
 }
@@ -192,7 +213,8 @@ impl PostgresLedger {
     /// `disable` turns TLS off, `prefer` (the default) uses it when the server offers
     /// it, `require` insists.
     ///
-    /// Errors never contain the password.
+    /// This blocks the calling thread until connected; in async code, use
+    /// [`PostgresLedger::connect_async`]. Errors never contain the password.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with(url, &PostgresOptions::default())
     }
@@ -201,15 +223,59 @@ impl PostgresLedger {
     /// the URL win over those of `options`.
     pub fn connect_with(url: &str, options: &PostgresOptions) -> Result<Self, StoreError> {
         let target = Target::parse(url)?;
-        Self::open(target, options)
+        let driver = Driver::start("postgres-ledger")?;
+        let inner = driver.block(Inner::open(target, options.clone()))?;
+        Ok(Self {
+            inner: Arc::new(inner),
+            driver,
+        })
+    }
+
+    /// [`PostgresLedger::connect`] for async code: waits without blocking a thread.
+    pub async fn connect_async(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_async(url, &PostgresOptions::default()).await
+    }
+
+    /// [`PostgresLedger::connect_with`] for async code.
+    pub async fn connect_with_async(
+        url: &str,
+        options: &PostgresOptions,
+    ) -> Result<Self, StoreError> {
+        let target = Target::parse(url)?;
+        let driver = Driver::start("postgres-ledger")?;
+        let inner = driver.run(Inner::open(target, options.clone())).await?;
+        Ok(Self {
+            inner: Arc::new(inner),
+            driver,
+        })
     }
 
     /// Connects with the `PG*` variables alone (as `psql` without arguments would).
     pub fn from_env(options: &PostgresOptions) -> Result<Self, StoreError> {
-        Self::open(Target::parse("postgres://")?, options)
+        Self::connect_with("postgres://", options)
     }
 
-    fn open(mut target: Target, options: &PostgresOptions) -> Result<Self, StoreError> {
+    /// The schema version stored in the database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let inner = self.inner.clone();
+        self.driver.block(async move {
+            let what = "read schema version";
+            let client = inner.client(what).await?;
+            match stored_version(&client, &inner.sql).await {
+                Ok(v) => Ok(v.unwrap_or(0)),
+                Err(e) => Err(inner.error(what, &e)),
+            }
+        })
+    }
+
+    /// The server and database, without the password: `postgres://user@host:port/db`.
+    pub fn target(&self) -> &str {
+        &self.inner.target
+    }
+}
+
+impl Inner {
+    async fn open(mut target: Target, options: PostgresOptions) -> Result<Self, StoreError> {
         let described = target.describe();
         let redactor = target.redactor.clone();
         let fail = |what: &str, e: &dyn fmt::Display| {
@@ -228,14 +294,24 @@ impl PostgresLedger {
             target.config.connect_timeout(options.connect_timeout);
         }
         let tls = tls(target.root_cert.as_deref()).map_err(|e| fail("TLS for", &e))?;
-        let manager = PostgresConnectionManager::new(target.config.clone(), tls.clone());
-        let pool = Pool::builder()
-            .max_size(pool_size)
-            .min_idle(Some(0))
-            .connection_timeout(options.connect_timeout)
-            .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build_unchecked(manager);
-        let ledger = Self {
+        let manager = Manager::from_config(
+            target.config.clone(),
+            tls.clone(),
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        // Every wait is bounded, so a stopped or stalled server fails a call within
+        // `connect_timeout` instead of queueing it.
+        let pool = Pool::builder(manager)
+            .max_size(pool_size as usize)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(options.connect_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .recycle_timeout(Some(options.connect_timeout))
+            .build()
+            .map_err(|e| fail("pool for", &e))?;
+        let inner = Self {
             pool,
             sql,
             ids: Mutex::new(Ids::default()),
@@ -243,82 +319,101 @@ impl PostgresLedger {
             target: described.clone(),
         };
         // The first connection: its error is the server's, not the pool's time-out.
-        let mut client = target
+        let (mut client, connection) = target
             .config
             .connect(tls)
+            .await
             .map_err(|e| fail("connect to", &chain(&e)))?;
-        let version = stored_version(&mut client, &ledger.sql)
-            .map_err(|e| fail("read schema version of", &chain(&e)))?;
-        match version {
-            Some(POSTGRES_SCHEMA_VERSION) => {}
-            Some(v) if !(0..POSTGRES_SCHEMA_VERSION).contains(&v) => {
-                return Err(unknown_version(v, &described));
-            }
-            v if !options.migrate => {
-                return Err(StoreError::new(
-                    format!("read schema version of {described}"),
-                    match v {
-                        None | Some(0) => format!(
-                            "schema {} holds no ledger yet: connect once with migrations \
-                             on (e.g. apply a notice) to create it",
-                            ledger.sql.schema
-                        ),
-                        Some(v) => format!(
-                            "schema {} has ledger version {v} and this library reads \
-                             version {POSTGRES_SCHEMA_VERSION}: connect once with migrations \
-                             on to migrate it",
-                            ledger.sql.schema
-                        ),
-                    },
-                ));
-            }
-            _ => migrate(&mut client, &ledger.sql).map_err(|e| match e {
-                Migration::Db(e) => fail("migrate", &chain(&e)),
-                Migration::Unknown(v) => unknown_version(v, &described),
-            })?,
-        }
-        Ok(ledger)
+        let connection = tokio::spawn(connection);
+        let checked = inner.check_schema(&mut client, &options, &described).await;
+        drop(client);
+        let _ = connection.await;
+        checked?;
+        Ok(inner)
     }
 
-    /// The schema version stored in the database.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
-        let mut client = self.client("read schema version")?;
-        match stored_version(&mut client, &self.sql) {
-            Ok(v) => Ok(v.unwrap_or(0)),
-            Err(e) => Err(self.error("read schema version", &e)),
-        }
-    }
-
-    /// The server and database, without the password: `postgres://user@host:port/db`.
-    pub fn target(&self) -> &str {
-        &self.target
-    }
-
-    fn client(
+    /// Reads the schema version and migrates (or, without `migrate`, refuses) a
+    /// database that is not at [`POSTGRES_SCHEMA_VERSION`].
+    async fn check_schema(
         &self,
-        what: &str,
-    ) -> Result<PooledConnection<PostgresConnectionManager<MakeRustlsConnect>>, StoreError> {
-        self.pool.get().map_err(|e| {
+        client: &mut Client,
+        options: &PostgresOptions,
+        described: &str,
+    ) -> Result<(), StoreError> {
+        let fail = |what: &str, e: &tokio_postgres::Error| {
+            StoreError::new(
+                format!("{what} {described}"),
+                self.redactor.redact(&chain(e)).into_owned(),
+            )
+        };
+        let version = stored_version(client, &self.sql)
+            .await
+            .map_err(|e| fail("read schema version of", &e))?;
+        match version {
+            Some(POSTGRES_SCHEMA_VERSION) => Ok(()),
+            Some(v) if !(0..POSTGRES_SCHEMA_VERSION).contains(&v) => {
+                Err(unknown_version(v, described))
+            }
+            v if !options.migrate => Err(StoreError::new(
+                format!("read schema version of {described}"),
+                match v {
+                    None | Some(0) => format!(
+                        "schema {} holds no ledger yet: connect once with migrations \
+                         on (e.g. apply a notice) to create it",
+                        self.sql.schema
+                    ),
+                    Some(v) => format!(
+                        "schema {} has ledger version {v} and this library reads \
+                         version {POSTGRES_SCHEMA_VERSION}: connect once with migrations \
+                         on to migrate it",
+                        self.sql.schema
+                    ),
+                },
+            )),
+            _ => migrate(client, &self.sql).await.map_err(|e| match e {
+                Migration::Db(e) => fail("migrate", &e),
+                Migration::Unknown(v) => unknown_version(v, described),
+            }),
+        }
+    }
+
+    async fn client(&self, what: &str) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| {
+            let message = match &e {
+                PoolError::Timeout(_) => format!(
+                    "no connection within the timeout (the server is down, slow, or every \
+                     connection is busy): {e}"
+                ),
+                PoolError::Backend(e) => chain(e),
+                _ => e.to_string(),
+            };
             StoreError::new(
                 format!("{what}: connect to {}", self.target),
-                self.redactor.redact(&e.to_string()).into_owned(),
+                self.redactor.redact(&message).into_owned(),
             )
         })
     }
 
-    fn error(&self, what: &str, e: &postgres::Error) -> StoreError {
+    fn error(&self, what: &str, e: &tokio_postgres::Error) -> StoreError {
         StoreError::new(what, self.redactor.redact(&chain(e)).into_owned())
+    }
+
+    fn failure(&self, what: &str, f: Failure) -> StoreError {
+        match f {
+            Failure::Db(e) => self.error(what, &e),
+            Failure::Corrupt(m) => StoreError::new(what, m),
+        }
     }
 
     /// The numbers of `names` in `table` (`skills` or `event_names`), assigning the
     /// missing ones in a statement of its own (committed at once, in name order, so
     /// that concurrent writers never wait on each other in a cycle).
-    fn ids(
+    async fn ids(
         &self,
-        client: &mut Client,
+        client: &Client,
         table: Table,
         names: &BTreeSet<&str>,
-    ) -> Result<HashMap<String, i32>, postgres::Error> {
+    ) -> Result<HashMap<String, i32>, tokio_postgres::Error> {
         let mut found = HashMap::new();
         let mut missing = Vec::new();
         {
@@ -343,8 +438,12 @@ impl PostgresLedger {
             Table::Skills => (&self.sql.insert_skills, &self.sql.select_skills),
             Table::Events => (&self.sql.insert_events, &self.sql.select_events),
         };
-        client.execute_typed(insert, &[(&missing, Type::TEXT_ARRAY)])?;
-        let rows = client.query_typed(select, &[(&missing, Type::TEXT_ARRAY)])?;
+        client
+            .execute_typed(insert, &[(&missing, Type::TEXT_ARRAY)])
+            .await?;
+        let rows = client
+            .query_typed(select, &[(&missing, Type::TEXT_ARRAY)])
+            .await?;
         let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
         let cache = match table {
             Table::Skills => &mut ids.skills,
@@ -358,7 +457,10 @@ impl PostgresLedger {
         Ok(found)
     }
 
-    fn write(&self, notices: &[SubscriptionChanged]) -> Result<Vec<Change>, StoreError> {
+    async fn write(
+        self: Arc<Self>,
+        notices: Vec<SubscriptionChanged>,
+    ) -> Result<Vec<Change>, StoreError> {
         if notices.is_empty() {
             return Ok(Vec::new());
         }
@@ -367,11 +469,10 @@ impl PostgresLedger {
         } else {
             "apply_all"
         };
-        let mut client = self.client(what)?;
-        write_batch(self, &mut client, notices).map_err(|e| match e {
-            Failure::Db(e) => self.error(what, &e),
-            Failure::Corrupt(m) => StoreError::new(what, m),
-        })
+        let mut client = self.client(what).await?;
+        write_batch(&self, &mut client, &notices)
+            .await
+            .map_err(|f| self.failure(what, f))
     }
 }
 
@@ -383,13 +484,13 @@ enum Table {
 
 /// Why a write failed.
 enum Failure {
-    Db(postgres::Error),
+    Db(tokio_postgres::Error),
     /// A stored value this library did not write.
     Corrupt(String),
 }
 
-impl From<postgres::Error> for Failure {
-    fn from(e: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for Failure {
+    fn from(e: tokio_postgres::Error) -> Self {
         Self::Db(e)
     }
 }
@@ -400,19 +501,19 @@ struct Before {
     events: BTreeSet<String>,
 }
 
-fn write_batch(
-    ledger: &PostgresLedger,
-    client: &mut Client,
+async fn write_batch(
+    ledger: &Inner,
+    client: &mut Object,
     notices: &[SubscriptionChanged],
 ) -> Result<Vec<Change>, Failure> {
     let sql = &ledger.sql;
     let skill_names: BTreeSet<&str> = notices.iter().map(|n| n.skill_id.as_str()).collect();
-    let skills = ledger.ids(client, Table::Skills, &skill_names)?;
+    let skills = ledger.ids(client, Table::Skills, &skill_names).await?;
     let event_names: BTreeSet<&str> = notices
         .iter()
         .flat_map(|n| n.events.iter().map(String::as_str))
         .collect();
-    let mut events = ledger.ids(client, Table::Events, &event_names)?;
+    let mut events = ledger.ids(client, Table::Events, &event_names).await?;
     let skill_of = |n: &SubscriptionChanged| -> Result<i32, Failure> {
         skills
             .get(&n.skill_id)
@@ -450,21 +551,23 @@ fn write_batch(
         columns.push(skill_of(n)?, n)?;
     }
 
-    let mut tx = client.transaction()?;
+    let tx = client.transaction().await?;
     // The one write of the users: newer rows replace older ones under the row lock.
-    let rows = tx.query_typed(
-        &sql.upsert,
-        &[
-            (&columns.skill, Type::INT4_ARRAY),
-            (&columns.user, Type::TEXT_ARRAY),
-            (&columns.events, Type::TEXT_ARRAY),
-            (&columns.endpoint, Type::TEXT_ARRAY),
-            (&columns.region, Type::TEXT_ARRAY),
-            (&columns.seconds, Type::INT8_ARRAY),
-            (&columns.nanos, Type::INT4_ARRAY),
-            (&columns.request_id, Type::TEXT_ARRAY),
-        ],
-    )?;
+    let rows = tx
+        .query_typed(
+            &sql.upsert,
+            &[
+                (&columns.skill, Type::INT4_ARRAY),
+                (&columns.user, Type::TEXT_ARRAY),
+                (&columns.events, Type::TEXT_ARRAY),
+                (&columns.endpoint, Type::TEXT_ARRAY),
+                (&columns.region, Type::TEXT_ARRAY),
+                (&columns.seconds, Type::INT8_ARRAY),
+                (&columns.nanos, Type::INT4_ARRAY),
+                (&columns.request_id, Type::TEXT_ARRAY),
+            ],
+        )
+        .await?;
     let mut before: HashMap<(i32, String), Option<Before>> = HashMap::new();
     for row in rows {
         let key: (i32, String) = (row.try_get(0)?, row.try_get(1)?);
@@ -496,7 +599,7 @@ fn write_batch(
             (&kept_skills, Type::INT4_ARRAY),
             (&kept_users, Type::TEXT_ARRAY),
         ];
-        for row in tx.query_typed(&sql.select_kept, &keys)? {
+        for row in tx.query_typed(&sql.select_kept, &keys).await? {
             let key: (i32, String) = (row.try_get(0)?, row.try_get(1)?);
             let state = Before {
                 events: events_from(&row.try_get::<_, String>(2)?)?,
@@ -547,7 +650,10 @@ fn write_batch(
     // Events unsubscribed from were numbered by another process: look them up.
     if !new_names.is_empty() {
         let names: Vec<String> = new_names.into_iter().collect();
-        for row in tx.query_typed(&sql.select_events, &[(&names, Type::TEXT_ARRAY)])? {
+        for row in tx
+            .query_typed(&sql.select_events, &[(&names, Type::TEXT_ARRAY)])
+            .await?
+        {
             events.insert(row.try_get(1)?, row.try_get(0)?);
         }
     }
@@ -576,9 +682,10 @@ fn write_batch(
                 (&added_events, Type::INT4_ARRAY),
                 (&added.user, Type::TEXT_ARRAY),
             ],
-        )?;
+        )
+        .await?;
     }
-    tx.commit()?;
+    tx.commit().await?;
     changes
         .into_iter()
         .map(|c| c.ok_or_else(|| Failure::Corrupt("a notice was not decided".to_owned())))
@@ -643,6 +750,7 @@ struct Sql {
     subscribers_first: String,
     subscribers_after: String,
     audience: String,
+    count: String,
     users: String,
     version: String,
 }
@@ -740,6 +848,15 @@ impl Sql {
                    AND s.event = (SELECT id FROM {s}.event_names WHERE name = $2)
                  ORDER BY s.user_id"
             ),
+            // NULL skill: every skill's subscribers, each user once; NULL user: all.
+            count: format!(
+                "SELECT count(DISTINCT s.user_id)
+                 FROM {s}.subscriptions s
+                 WHERE s.event = (SELECT id FROM {s}.event_names WHERE name = $2)
+                   AND ($1::text IS NULL
+                        OR s.skill = (SELECT id FROM {s}.skills WHERE skill_id = $1))
+                   AND ($3::text IS NULL OR s.user_id = $3)"
+            ),
             // Skill by skill in name order, each skill's users by its primary key.
             users: format!(
                 "SELECT {RECORD_COLUMNS}
@@ -779,27 +896,28 @@ fn unknown_version(version: i64, target: &str) -> StoreError {
 
 /// The version in `schema_version`, read without a lock; `None` when the table or
 /// its row is missing (a new database, or a first start that was interrupted).
-fn stored_version(client: &mut Client, sql: &Sql) -> Result<Option<i64>, postgres::Error> {
+async fn stored_version(client: &Client, sql: &Sql) -> Result<Option<i64>, tokio_postgres::Error> {
     let table = format!("\"{}\".schema_version", sql.schema);
     let exists: bool = client
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])?
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+        .await?
         .try_get(0)?;
     if !exists {
         return Ok(None);
     }
-    match client.query_opt(sql.version.as_str(), &[])? {
+    match client.query_opt(sql.version.as_str(), &[]).await? {
         Some(row) => Ok(Some(row.try_get(0)?)),
         None => Ok(None),
     }
 }
 
 enum Migration {
-    Db(postgres::Error),
+    Db(tokio_postgres::Error),
     Unknown(i64),
 }
 
-impl From<postgres::Error> for Migration {
-    fn from(e: postgres::Error) -> Self {
+impl From<tokio_postgres::Error> for Migration {
+    fn from(e: tokio_postgres::Error) -> Self {
         Self::Db(e)
     }
 }
@@ -807,9 +925,10 @@ impl From<postgres::Error> for Migration {
 /// Brings the schema to [`POSTGRES_SCHEMA_VERSION`] in one transaction, holding an
 /// advisory lock so that concurrent first connections migrate one after the other,
 /// and reading the version again under it.
-fn migrate(client: &mut Client, sql: &Sql) -> Result<(), Migration> {
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+async fn migrate(client: &mut Client, sql: &Sql) -> Result<(), Migration> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
     let s = format!("\"{}\"", sql.schema);
     tx.batch_execute(&format!(
         "CREATE SCHEMA IF NOT EXISTS {s};
@@ -818,9 +937,11 @@ fn migrate(client: &mut Client, sql: &Sql) -> Result<(), Migration> {
              version bigint  NOT NULL
          );
          INSERT INTO {s}.schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;"
-    ))?;
+    ))
+    .await?;
     let version: i64 = tx
-        .query_one(&format!("{} FOR UPDATE", sql.version), &[])?
+        .query_one(&format!("{} FOR UPDATE", sql.version), &[])
+        .await?
         .try_get(0)?;
     if version == POSTGRES_SCHEMA_VERSION {
         return Ok(());
@@ -830,13 +951,14 @@ fn migrate(client: &mut Client, sql: &Sql) -> Result<(), Migration> {
     }
     // `version` is within 0..len, checked above.
     for step in MIGRATIONS.iter().skip(version as usize) {
-        tx.batch_execute(&sql.migration(step))?;
+        tx.batch_execute(&sql.migration(step)).await?;
     }
     tx.execute(
         &format!("UPDATE {s}.schema_version SET version = $1"),
         &[&POSTGRES_SCHEMA_VERSION],
-    )?;
-    tx.commit()?;
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -872,7 +994,7 @@ fn region(code: Option<String>) -> Result<Option<Region>, Failure> {
     }
 }
 
-fn record(row: &postgres::Row) -> Result<UserRecord, Failure> {
+fn record(row: &tokio_postgres::Row) -> Result<UserRecord, Failure> {
     Ok(UserRecord {
         skill_id: row.try_get(0)?,
         user_id: row.try_get(1)?,
@@ -886,7 +1008,7 @@ fn record(row: &postgres::Row) -> Result<UserRecord, Failure> {
     })
 }
 
-fn subscriber(row: &postgres::Row) -> Result<Subscriber, Failure> {
+fn subscriber(row: &tokio_postgres::Row) -> Result<Subscriber, Failure> {
     Ok(Subscriber {
         user_id: row.try_get(0)?,
         api_endpoint: row.try_get(1)?,
@@ -894,23 +1016,175 @@ fn subscriber(row: &postgres::Row) -> Result<Subscriber, Failure> {
     })
 }
 
-impl PostgresLedger {
-    fn read<T>(
-        &self,
-        what: &str,
-        f: impl FnOnce(&mut Client) -> Result<T, Failure>,
-    ) -> Result<T, StoreError> {
-        let mut client = self.client(what)?;
-        f(&mut client).map_err(|e| match e {
-            Failure::Db(e) => self.error(what, &e),
-            Failure::Corrupt(m) => StoreError::new(what, m),
-        })
+impl Inner {
+    async fn user(
+        self: Arc<Self>,
+        skill_id: String,
+        user_id: String,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let what = "read user";
+        let client = self.client(what).await?;
+        let row = client
+            .query_typed_opt(
+                &self.sql.user,
+                &[(&skill_id, Type::TEXT), (&user_id, Type::TEXT)],
+            )
+            .await
+            .map_err(|e| self.error(what, &e))?;
+        row.as_ref()
+            .map(record)
+            .transpose()
+            .map_err(|f| self.failure(what, f))
+    }
+
+    async fn subscribers(
+        self: Arc<Self>,
+        skill_id: String,
+        event: String,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page<Subscriber>, StoreError> {
+        let what = "read subscribers";
+        let limit = limit.max(1);
+        // One extra row tells whether another page follows.
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let client = self.client(what).await?;
+        let rows = match &after {
+            None => {
+                client
+                    .query_typed(
+                        &self.sql.subscribers_first,
+                        &[
+                            (&skill_id, Type::TEXT),
+                            (&event, Type::TEXT),
+                            (&fetch, Type::INT8),
+                        ],
+                    )
+                    .await
+            }
+            Some(cursor) => {
+                client
+                    .query_typed(
+                        &self.sql.subscribers_after,
+                        &[
+                            (&skill_id, Type::TEXT),
+                            (&event, Type::TEXT),
+                            (&fetch, Type::INT8),
+                            (&cursor.user_id, Type::TEXT),
+                        ],
+                    )
+                    .await
+            }
+        }
+        .map_err(|e| self.error(what, &e))?;
+        let items = rows
+            .iter()
+            .map(subscriber)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|f| self.failure(what, f))?;
+        Ok(Page::from_overfetch(items, limit, |s| Cursor {
+            skill_id: skill_id.clone(),
+            user_id: s.user_id.clone(),
+        }))
+    }
+
+    async fn users(
+        self: Arc<Self>,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> Result<Page<UserRecord>, StoreError> {
+        let what = "read users";
+        let limit = limit.max(1);
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        // Skill ids are never empty, so ("", "") is before every user.
+        let (skill, user) = match &after {
+            Some(c) => (c.skill_id.as_str(), c.user_id.as_str()),
+            None => ("", ""),
+        };
+        let client = self.client(what).await?;
+        let rows = client
+            .query_typed(
+                &self.sql.users,
+                &[
+                    (&skill, Type::TEXT),
+                    (&user, Type::TEXT),
+                    (&fetch, Type::INT8),
+                ],
+            )
+            .await
+            .map_err(|e| self.error(what, &e))?;
+        let items = rows
+            .iter()
+            .map(record)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|f| self.failure(what, f))?;
+        Ok(Page::from_overfetch(items, limit, |r| Cursor {
+            skill_id: r.skill_id.clone(),
+            user_id: r.user_id.clone(),
+        }))
+    }
+
+    /// One statement: one consistent snapshot of the audience.
+    async fn audience(
+        self: Arc<Self>,
+        skill_id: String,
+        event: String,
+    ) -> Result<Vec<Subscriber>, StoreError> {
+        let what = "read audience";
+        let client = self.client(what).await?;
+        let rows = client
+            .query_typed(
+                &self.sql.audience,
+                &[(&skill_id, Type::TEXT), (&event, Type::TEXT)],
+            )
+            .await
+            .map_err(|e| self.error(what, &e))?;
+        rows.iter()
+            .map(subscriber)
+            .collect::<Result<_, _>>()
+            .map_err(|f| self.failure(what, f))
+    }
+
+    /// One aggregate query over the audience index.
+    async fn count_subscribers(
+        self: Arc<Self>,
+        skill_id: Option<String>,
+        event: String,
+        user_id: Option<String>,
+    ) -> Result<u64, StoreError> {
+        let what = "count subscribers";
+        let client = self.client(what).await?;
+        let row = client
+            .query_typed_one(
+                &self.sql.count,
+                &[
+                    (&skill_id, Type::TEXT),
+                    (&event, Type::TEXT),
+                    (&user_id, Type::TEXT),
+                ],
+            )
+            .await
+            .map_err(|e| self.error(what, &e))?;
+        let count: i64 = row.try_get(0).map_err(|e| self.error(what, &e))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    async fn probe(self: Arc<Self>) -> Result<(), StoreError> {
+        let what = "probe";
+        let client = self.client(what).await?;
+        client
+            .query_typed(&self.sql.version, &[])
+            .await
+            .map(|_| ())
+            .map_err(|e| self.error(what, &e))
     }
 }
 
 impl Ledger for PostgresLedger {
     fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError> {
-        let mut changes = self.write(std::slice::from_ref(notice))?;
+        let mut changes = self
+            .driver
+            .block(self.inner.clone().write(vec![notice.clone()]))?;
         changes
             .pop()
             .ok_or_else(|| StoreError::new("apply", "no change was decided"))
@@ -918,19 +1192,16 @@ impl Ledger for PostgresLedger {
 
     /// One transaction: all or nothing.
     fn apply_all(&self, notices: &[SubscriptionChanged]) -> Result<Vec<Change>, StoreError> {
-        self.write(notices)
+        self.driver
+            .block(self.inner.clone().write(notices.to_vec()))
     }
 
     fn user(&self, skill_id: &str, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.read("read user", |c| {
-            c.query_typed_opt(
-                &self.sql.user,
-                &[(&skill_id, Type::TEXT), (&user_id, Type::TEXT)],
-            )?
-            .as_ref()
-            .map(record)
-            .transpose()
-        })
+        self.driver.block(
+            self.inner
+                .clone()
+                .user(skill_id.to_owned(), user_id.to_owned()),
+        )
     }
 
     fn subscribers(
@@ -940,75 +1211,85 @@ impl Ledger for PostgresLedger {
         after: Option<&Cursor>,
         limit: usize,
     ) -> Result<Page<Subscriber>, StoreError> {
-        let limit = limit.max(1);
-        // One extra row tells whether another page follows.
-        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-        let rows = self.read("read subscribers", |c| {
-            let rows = match after {
-                None => c.query_typed(
-                    &self.sql.subscribers_first,
-                    &[
-                        (&skill_id, Type::TEXT),
-                        (&event, Type::TEXT),
-                        (&fetch, Type::INT8),
-                    ],
-                )?,
-                Some(cursor) => c.query_typed(
-                    &self.sql.subscribers_after,
-                    &[
-                        (&skill_id, Type::TEXT),
-                        (&event, Type::TEXT),
-                        (&fetch, Type::INT8),
-                        (&cursor.user_id, Type::TEXT),
-                    ],
-                )?,
-            };
-            rows.iter().map(subscriber).collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(Page::from_overfetch(rows, limit, |s| Cursor {
-            skill_id: skill_id.to_owned(),
-            user_id: s.user_id.clone(),
-        }))
+        self.driver.block(self.inner.clone().subscribers(
+            skill_id.to_owned(),
+            event.to_owned(),
+            after.cloned(),
+            limit,
+        ))
     }
 
     fn users(&self, after: Option<&Cursor>, limit: usize) -> Result<Page<UserRecord>, StoreError> {
-        let limit = limit.max(1);
-        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-        // Skill ids are never empty, so ("", "") is before every user.
-        let (skill, user) = match after {
-            Some(c) => (c.skill_id.as_str(), c.user_id.as_str()),
-            None => ("", ""),
-        };
-        let items = self.read("read users", |c| {
-            c.query_typed(
-                &self.sql.users,
-                &[
-                    (&skill, Type::TEXT),
-                    (&user, Type::TEXT),
-                    (&fetch, Type::INT8),
-                ],
-            )?
-            .iter()
-            .map(record)
-            .collect::<Result<Vec<_>, _>>()
-        })?;
-        Ok(Page::from_overfetch(items, limit, |r| Cursor {
-            skill_id: r.skill_id.clone(),
-            user_id: r.user_id.clone(),
-        }))
+        self.driver
+            .block(self.inner.clone().users(after.cloned(), limit))
     }
 
-    /// One statement: one consistent snapshot of the audience.
     fn audience(&self, skill_id: &str, event: &str) -> Result<Vec<Subscriber>, StoreError> {
-        self.read("read audience", |c| {
-            c.query_typed(
-                &self.sql.audience,
-                &[(&skill_id, Type::TEXT), (&event, Type::TEXT)],
-            )?
-            .iter()
-            .map(subscriber)
-            .collect()
+        self.driver.block(
+            self.inner
+                .clone()
+                .audience(skill_id.to_owned(), event.to_owned()),
+        )
+    }
+
+    fn count_subscribers(
+        &self,
+        skill_id: Option<&str>,
+        event: &str,
+        user_id: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        self.driver.block(self.inner.clone().count_subscribers(
+            skill_id.map(str::to_owned),
+            event.to_owned(),
+            user_id.map(str::to_owned),
+        ))
+    }
+}
+
+impl AsyncLedger for PostgresLedger {
+    fn apply_async(self: Arc<Self>, notice: SubscriptionChanged) -> StoreFuture<Change> {
+        Box::pin(async move {
+            let mut changes = self
+                .driver
+                .run(self.inner.clone().write(vec![notice]))
+                .await?;
+            changes
+                .pop()
+                .ok_or_else(|| StoreError::new("apply", "no change was decided"))
         })
+    }
+
+    fn user_async(
+        self: Arc<Self>,
+        skill_id: String,
+        user_id: String,
+    ) -> StoreFuture<Option<UserRecord>> {
+        Box::pin(async move {
+            self.driver
+                .run(self.inner.clone().user(skill_id, user_id))
+                .await
+        })
+    }
+
+    fn count_subscribers_async(
+        self: Arc<Self>,
+        skill_id: Option<String>,
+        event: String,
+        user_id: Option<String>,
+    ) -> StoreFuture<u64> {
+        Box::pin(async move {
+            self.driver
+                .run(
+                    self.inner
+                        .clone()
+                        .count_subscribers(skill_id, event, user_id),
+                )
+                .await
+        })
+    }
+
+    fn probe_async(self: Arc<Self>) -> StoreFuture<()> {
+        Box::pin(async move { self.driver.run(self.inner.clone().probe()).await })
     }
 }
 

@@ -640,6 +640,37 @@ impl Ledger for SqliteLedger {
         }))
     }
 
+    /// One aggregate query over the audience index.
+    fn count_subscribers(
+        &self,
+        skill_id: Option<&str>,
+        event: &str,
+        user_id: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let sql = match skill_id {
+            Some(_) => {
+                "SELECT count(*) FROM subscriptions
+                 WHERE skill = (SELECT id FROM skills WHERE skill_id = ?1)
+                   AND event = (SELECT id FROM event_names WHERE name = ?2)
+                   AND (?3 IS NULL OR user_id = ?3)"
+            }
+            // Any skill: a user subscribed through two skills counts once.
+            None => {
+                "SELECT count(DISTINCT user_id) FROM subscriptions
+                 WHERE ?1 IS NULL
+                   AND event = (SELECT id FROM event_names WHERE name = ?2)
+                   AND (?3 IS NULL OR user_id = ?3)"
+            }
+        };
+        self.lock()
+            .prepare_cached(sql)
+            .and_then(|mut stmt| {
+                stmt.query_row(params![skill_id, event, user_id], |r| r.get::<_, i64>(0))
+            })
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| StoreError::new("count subscribers", e))
+    }
+
     /// All pages from one read transaction: one consistent snapshot of the audience.
     fn audience(&self, skill_id: &str, event: &str) -> Result<Vec<Subscriber>, StoreError> {
         let mut conn = self.lock();
@@ -659,3 +690,7 @@ impl Ledger for SqliteLedger {
         read().map_err(|e| StoreError::new("read audience", e))
     }
 }
+
+/// Each async call runs on tokio's blocking pool (the file is read and written by
+/// blocking calls), so it never holds up a runtime's worker thread.
+impl super::BlockingLedger for SqliteLedger {}
