@@ -2,7 +2,8 @@
 //! loopback, until interrupted.
 
 use super::output::escape_control;
-use super::subscriptions::{Access, open_ledger, postgres_url};
+use super::store::StoreLocation;
+use super::subscriptions::{Access, open_ledger};
 use super::{exit, fail, print};
 use alexa_proactive_events::emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, Faults, MAX_TOKEN_TTL,
@@ -37,9 +38,10 @@ writes that authority's certificate (PEM) for clients to trust: REQUESTS_CA_BUND
 
 With --subscriptions-db the emulator reads who is subscribed to which event from a
 subscriptions ledger (what `proactive-events subscriptions apply` and `serve` write: a
-SQLite file, or a PostgreSQL database given as a postgres:// URL, as --db takes it),
-for every event: a Unicast to a user who is not subscribed gets 403, and a Multicast
-reaches the subscribers only. Without it every Unicast user counts as subscribed.
+SQLite file, or a PostgreSQL database as a postgres:// URL or libpq key=value pairs,
+as --db takes it), for every event: a Unicast to a user who is not subscribed gets
+403, and a Multicast reaches the subscribers only. Without it every Unicast user
+counts as subscribed.
 
 Ctrl-C (SIGINT) or SIGTERM stops the emulator cleanly (exit 0).
 
@@ -105,9 +107,9 @@ pub struct EmulateArgs {
     #[arg(long, value_name = "PATH", requires = "tls")]
     tls_cert: Option<PathBuf>,
     /// Who is subscribed: a subscriptions ledger, read only and never created: a
-    /// SQLite file or a postgres:// URL.
+    /// SQLite file, or a postgres:// URL or libpq key=value pairs.
     #[arg(long, value_name = "PATH|URL")]
-    subscriptions_db: Option<PathBuf>,
+    subscriptions_db: Option<StoreLocation>,
     /// Seconds an event waits for --subscriptions-db; then it gets 503.
     #[arg(
         long,
@@ -150,19 +152,10 @@ pub fn run(args: EmulateArgs) -> ExitCode {
     let store_timeout = Duration::from_secs_f64(args.store_timeout);
     let subscriptions = match &args.subscriptions_db {
         None => None,
-        Some(path) => match open_ledger(path, Access::Read, Some(store_timeout)) {
+        Some(db) => match open_ledger(db, Access::Read, Some(store_timeout)) {
             Ok(ledger) => Some(ledger as Arc<dyn AsyncLedger>),
-            // A URL is not echoed: it may hold a password; the error names the
-            // database without it.
-            Err(e) if postgres_url(path).is_some() => {
-                return fail(format!("--subscriptions-db: {e}"));
-            }
-            Err(e) => {
-                return fail(format!(
-                    "--subscriptions-db {}: {e}",
-                    escape_control(&path.display().to_string())
-                ));
-            }
+            // A database shows without its password.
+            Err(e) => return fail(format!("--subscriptions-db {db}: {e}")),
         },
     };
     let config = EmulatorConfig {

@@ -27,6 +27,7 @@ pub(crate) mod output;
 mod preview;
 mod send;
 mod serve;
+mod store;
 mod subscriptions;
 mod validate;
 
@@ -89,7 +90,7 @@ pub enum Command {
     Preview(preview::PreviewArgs),
     /// Print (or merge into skill.json) the skill-manifest fragment for events.
     Manifest(manifest::ManifestArgs),
-    /// Record subscription requests in a ledger (SQLite file or PostgreSQL URL) and list who is subscribed.
+    /// Record subscription requests in a ledger (SQLite file or PostgreSQL database) and list who is subscribed.
     Subscriptions(subscriptions::SubscriptionsArgs),
     /// Receive Alexa's skill events: verify each request, apply subscription changes.
     Serve(serve::ServeArgs),

@@ -3,6 +3,7 @@
 //! named by `--db` only after every check Amazon requires; anything else gets 400.
 
 use super::output::escape_control;
+use super::store::StoreLocation;
 use super::subscriptions::{Access, open_ledger};
 use super::{exit, fail, print};
 use alexa_proactive_events::skill_events::{
@@ -58,9 +59,11 @@ pub struct ServeArgs {
     /// Address and port to listen on (port 0: any free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The ledger: a SQLite file (created if missing) or a postgres:// URL.
-    #[arg(long, value_name = "PATH")]
-    db: PathBuf,
+    /// The ledger: a SQLite file (created if missing), or a PostgreSQL database
+    /// as a postgres:// URL or libpq key=value pairs (see `proactive-events
+    /// subscriptions --help`).
+    #[arg(long, value_name = "PATH|URL")]
+    db: StoreLocation,
     /// A skill id (`amzn1.ask.skill.…`) whose requests are accepted; repeat for more.
     #[arg(long = "skill-id", value_name = "ID", required = true)]
     skill_ids: Vec<String>,

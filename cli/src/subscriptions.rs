@@ -1,7 +1,9 @@
 //! `proactive-events subscriptions apply|list`: the subscription ledger in a SQLite file
-//! or a PostgreSQL database (`--db postgres://...`), chosen by [`open_ledger`].
+//! or a PostgreSQL database, as `--db` names it ([`StoreLocation`]), opened by
+//! [`open_ledger`].
 
 use super::output::escape_control;
+use super::store::StoreLocation;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::subscriptions::{
     ApplyOutcome, AsyncLedger, Change, Cursor, Ledger, PostgresLedger, PostgresOptions,
@@ -9,7 +11,7 @@ use alexa_proactive_events::subscriptions::{
 };
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,16 +22,21 @@ The ledger keeps, per skill and user, the events of the newest
 AlexaSkillEvent.ProactiveSubscriptionChanged request (by request.timestamp, then
 requestId): older requests arriving late are reported as stale and change nothing.
 
---db takes a SQLite file, or a PostgreSQL URL shared by several hosts:
-postgres://USER@HOST:PORT/DATABASE (the password from PGPASSWORD or the URL; the
-PG* variables fill in what the URL leaves out; ?sslrootcert=CA.pem, ?pool_size=N,
-?schema=NAME).
+--db takes a SQLite file, or a PostgreSQL database shared by several hosts, as a
+URL, postgres://USER@HOST:PORT/DATABASE (or postgresql://; ?sslrootcert=CA.pem,
+?pool_size=N, ?schema=NAME), or as libpq's key=value pairs, \"host=HOST port=PORT
+user=USER dbname=DATABASE\". The password comes from PGPASSWORD or the string; the
+PG* variables fill in what it leaves out. Any other URL (sqlite://, mysql://, NAME:)
+or a value with `=` that is not valid key=value pairs is refused (exit 2): write a
+SQLite path holding `=` or starting with NAME: as ./PATH. Messages name a database
+as postgres://USER@HOST:PORT/DATABASE, never with its password.
 
 Examples:
   proactive-events subscriptions apply --db subs.db request1.json request2.json
   proactive-events subscriptions list --db subs.db
   proactive-events subscriptions list --db subs.db --event AMAZON.WeatherAlert.Activated --format json
-  proactive-events subscriptions apply --db postgres://skill@db.internal/skill request.json")]
+  proactive-events subscriptions apply --db postgres://skill@db.internal/skill request.json
+  proactive-events subscriptions list --db \"host=db.internal user=skill dbname=skill\"")]
 pub struct SubscriptionsArgs {
     #[command(subcommand)]
     command: SubscriptionsCommand,
@@ -53,10 +60,11 @@ Exit codes: 0 success, 2 usage error, missing database or a database error.")]
 
 #[derive(Debug, Args)]
 struct ApplyArgs {
-    /// The SQLite database (created if missing), or a PostgreSQL URL
-    /// (`postgres://...`; its tables are created or migrated if needed).
+    /// The SQLite database (created if missing), or a PostgreSQL database: a
+    /// postgres:// URL or libpq key=value pairs (its tables are created or
+    /// migrated if needed).
     #[arg(long, value_name = "PATH|URL")]
-    db: PathBuf,
+    db: StoreLocation,
     /// Skill request bodies (`-` reads standard input).
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
@@ -66,10 +74,11 @@ struct ApplyArgs {
 
 #[derive(Debug, Args)]
 struct ListArgs {
-    /// The SQLite database (must exist; opened read-only), or a PostgreSQL URL
-    /// (`postgres://...`; its tables must exist; nothing is written).
+    /// The SQLite database (must exist; opened read-only), or a PostgreSQL
+    /// database: a postgres:// URL or libpq key=value pairs (its tables must exist;
+    /// nothing is written).
     #[arg(long, value_name = "PATH|URL")]
-    db: PathBuf,
+    db: StoreLocation,
     /// Only users subscribed to this event.
     #[arg(long, value_name = "NAME")]
     event: Option<String>,
@@ -100,43 +109,38 @@ pub(crate) enum Access {
     Read,
 }
 
-/// `db` as a PostgreSQL URL, when it has the `postgres://` or `postgresql://` scheme.
-pub(crate) fn postgres_url(db: &Path) -> Option<&str> {
-    db.to_str()
-        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
-}
-
 /// A store the commands use both ways: one-shot commands call it as a [`Ledger`]
 /// (blocking), servers as an [`AsyncLedger`] (never holding up a runtime thread).
 pub(crate) trait AnyLedger: Ledger + AsyncLedger {}
 impl<T: Ledger + AsyncLedger> AnyLedger for T {}
 
-/// The ledger named by `--db`: a PostgreSQL database for a `postgres://` or
-/// `postgresql://` URL, else a SQLite file. Every command that takes `--db` opens
-/// it here, so they all accept the same values. Errors name the database without
-/// its password. `wait` bounds how long a call waits for a connection (PostgreSQL)
-/// or another writer's lock (SQLite); `None` keeps the stores' defaults.
+/// The ledger named by `--db` (or `--subscriptions-db`). Every command opens it
+/// here, so they all open the same values the same way. Errors name the database
+/// without its password. `wait` bounds how long a call waits for a connection
+/// (PostgreSQL) or another writer's lock (SQLite); `None` keeps the stores' defaults.
 pub(crate) fn open_ledger(
-    db: &Path,
+    db: &StoreLocation,
     access: Access,
     wait: Option<Duration>,
 ) -> Result<Arc<dyn AnyLedger>, StoreError> {
-    if let Some(url) = postgres_url(db) {
-        let mut options = PostgresOptions::default().migrate(access == Access::Write);
-        if let Some(wait) = wait {
-            options = options.connect_timeout(wait);
+    Ok(match (db, access) {
+        (StoreLocation::Postgres(c), _) => {
+            let mut options = PostgresOptions::default().migrate(access == Access::Write);
+            if let Some(wait) = wait {
+                options = options.connect_timeout(wait);
+            }
+            Arc::new(PostgresLedger::connect_with(c.connect_str(), &options)?)
         }
-        return Ok(Arc::new(PostgresLedger::connect_with(url, &options)?));
-    }
-    Ok(match access {
-        Access::Write => {
+        (StoreLocation::Sqlite(path), Access::Write) => {
             let mut options = SqliteOptions::default();
             if let Some(wait) = wait {
                 options.busy_timeout = wait;
             }
-            Arc::new(SqliteLedger::open_with(db, &options)?)
+            Arc::new(SqliteLedger::open_with(path, &options)?)
         }
-        Access::Read => Arc::new(SqliteLedger::open_read_only(db)?),
+        (StoreLocation::Sqlite(path), Access::Read) => {
+            Arc::new(SqliteLedger::open_read_only(path)?)
+        }
     })
 }
 
@@ -255,8 +259,10 @@ fn change_json(file: &str, c: &Change) -> serde_json::Value {
 
 fn list(args: ListArgs) -> ExitCode {
     // Listing must not create an empty database at a mistyped path.
-    if postgres_url(&args.db).is_none() && !args.db.is_file() {
-        return fail(format_args!("no database at {}", args.db.display()));
+    if let StoreLocation::Sqlite(path) = &args.db
+        && !path.is_file()
+    {
+        return fail(format_args!("no database at {}", path.display()));
     }
     // Read-only: listing neither waits for a writer's lock nor changes the store.
     let ledger = match open_ledger(&args.db, Access::Read, None) {

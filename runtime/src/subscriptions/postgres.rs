@@ -272,6 +272,16 @@ impl PostgresLedger {
     pub fn target(&self) -> &str {
         &self.inner.target
     }
+
+    /// Reads `url` as [`PostgresLedger::connect`] does (the `PG*` variables
+    /// included) without connecting, and names what it would connect to as
+    /// [`PostgresLedger::target`] does: `postgres://user@host:port/db`, no password.
+    /// A malformed URL or `key=value` string is the error `connect` would return,
+    /// without the password either. For checking a connection string early, and
+    /// for naming it in messages.
+    pub fn target_of(url: &str) -> Result<String, StoreError> {
+        Ok(Target::parse(url)?.describe())
+    }
 }
 
 impl Inner {
@@ -1314,10 +1324,12 @@ impl Target {
         };
         let (rest, own) = split_own_parameters(url).map_err(bad)?;
         let mut config = Config::from_str(&rest).map_err(|e| {
-            bad(format!(
-                "{} (expected postgres://user@host:port/database)",
-                chain(&e)
-            ))
+            let expected = if is_url(&rest) {
+                "postgres://user@host:port/database"
+            } else {
+                "libpq's key=value pairs, e.g. host=HOST dbname=DATABASE"
+            };
+            bad(format!("{} (expected {expected})", chain(&e)))
         })?;
         if config.get_hosts().is_empty()
             && let Some(hosts) = env("PGHOST")
@@ -1466,8 +1478,7 @@ fn tls(root_cert: Option<&str>) -> Result<MakeRustlsConnect, String> {
 /// Splits this library's own parameters off the query of a URL.
 #[allow(clippy::type_complexity)]
 fn split_own_parameters(url: &str) -> Result<(String, Vec<(String, String)>), String> {
-    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
-    let Some((base, query)) = url.split_once('?').filter(|_| is_url) else {
+    let Some((base, query)) = url.split_once('?').filter(|_| is_url(url)) else {
         return Ok((url.to_owned(), Vec::new()));
     };
     let mut kept = Vec::new();
@@ -1501,9 +1512,16 @@ fn has_parameter(url: &str, key: &str) -> bool {
     }
 }
 
-/// The passwords a connection string may hold, raw and decoded, to redact.
+/// Whether `text` is a URL to the client (else it is read as `key=value` pairs).
+fn is_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+/// The passwords a connection string may hold, raw and decoded, to redact. Both
+/// readings are tried (a URL's userinfo and query, libpq's `key=value` pairs):
+/// hiding too much is harmless, missing one is not.
 fn url_secrets(url: &str) -> Vec<String> {
-    let mut secrets = Vec::new();
+    let mut secrets = key_value_passwords(url);
     if let Some((_, rest)) = url.split_once("://") {
         let authority = rest.split(['/', '?']).next().unwrap_or("");
         if let Some((userinfo, _)) = authority.rsplit_once('@')
@@ -1524,22 +1542,43 @@ fn url_secrets(url: &str) -> Vec<String> {
                 }
             }
         }
-    } else {
-        // key=value form: password=secret or password='se cret'.
-        if let Some(at) = url.find("password") {
-            let rest = url[at + "password".len()..].trim_start();
-            if let Some(rest) = rest.strip_prefix('=') {
-                let rest = rest.trim_start();
-                let value = match rest.strip_prefix('\'') {
-                    Some(quoted) => quoted.split('\'').next().unwrap_or(""),
-                    None => rest.split_whitespace().next().unwrap_or(""),
-                };
-                secrets.push(value.to_owned());
-            }
-        }
     }
     secrets.retain(|s| !s.is_empty());
     secrets
+}
+
+/// The values of every `password` key in libpq's `key=value` form, read as the
+/// client reads them: pairs `key = value` split by whitespace, a value bare or in
+/// single quotes, `\` escaping the next character. A value cut short (an
+/// unterminated quote) runs to the end; reading stops where the pairs stop.
+fn key_value_passwords(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| !c.is_whitespace() && *c != '=') {
+            key.push(c);
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        if key.is_empty() || chars.next_if_eq(&'=').is_none() {
+            return found;
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let quoted = chars.next_if_eq(&'\'').is_some();
+        let mut value = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => value.extend(chars.next()),
+                '\'' if quoted => break,
+                c if c.is_whitespace() && !quoted => break,
+                c => value.push(c),
+            }
+        }
+        if key == "password" {
+            found.push(value);
+        }
+    }
 }
 
 fn percent_decode(text: &str) -> Option<String> {
@@ -1591,6 +1630,43 @@ mod tests {
         );
         assert_eq!(url_secrets("host=h password='a b' user=me"), ["a b"]);
         assert!(url_secrets("postgres://me@h/db").is_empty());
+    }
+
+    #[test]
+    fn key_value_passwords_are_read_as_the_client_reads_them() {
+        // The word `password` elsewhere (a user, a database) is not the key.
+        assert_eq!(
+            url_secrets("user=password dbname=mypassword password=s3cret"),
+            ["s3cret"]
+        );
+        assert_eq!(url_secrets("password = 'it\\'s a b\\\\c'"), ["it's a b\\c"]);
+        assert_eq!(url_secrets("password=x\\ y host=h"), ["x y"]);
+        assert_eq!(
+            url_secrets("password='unterminated end"),
+            ["unterminated end"]
+        );
+        assert_eq!(url_secrets("password=a://b@c host=h"), ["a://b@c"]);
+        // Each is what the client itself reads.
+        for text in ["password = 'it\\'s a b\\\\c'", "password=x\\ y host=h"] {
+            let config = Config::from_str(text).expect("parses");
+            let password = config.get_password().expect("a password");
+            assert_eq!(url_secrets(text), [String::from_utf8_lossy(password)]);
+        }
+    }
+
+    #[test]
+    fn target_of_checks_and_names_without_the_password() {
+        assert_eq!(
+            PostgresLedger::target_of(
+                "host=db.example port=6543 user=me password='a b' dbname=ledger"
+            )
+            .expect("parses"),
+            "postgres://me@db.example:6543/ledger"
+        );
+        let err = PostgresLedger::target_of("host=h passwrd=hunter2").expect_err("unknown key");
+        assert!(err.to_string().contains("key=value"), "{err}");
+        let err = PostgresLedger::target_of("host=h password='hunter2").expect_err("unterminated");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
     }
 
     #[test]
