@@ -14,7 +14,8 @@
 //! writers for both (`*_4_writers_*`: 4 threads, each with its own connection, each
 //! applying a quarter). The PostgreSQL server is `ALEXA_PE_TEST_POSTGRES_URL`
 //! (`bash .ci/postgres.sh start`); without it the PostgreSQL cases are left out, with
-//! a line saying so (under `CI=true` the run fails instead).
+//! a line saying so (under `CI=true` they run on a throwaway server started as the
+//! tests start theirs, `subscriptions_support::pg`).
 //!
 //! `cargo bench -p pipeline-tests --bench subscriptions`
 
@@ -100,7 +101,7 @@ impl Postgres {
             return None;
         }
         Some(Self {
-            db: pg::TestDatabase::create()?,
+            db: pg::TestDatabase::create(),
             next: AtomicUsize::new(0),
         })
     }

@@ -222,10 +222,9 @@ fn a_subscriptions_ledger_decides_who_is_reached() {
 
 /// `--subscriptions-db postgres://...` reads the same ledger `serve --db` writes there.
 #[test]
+#[cfg_attr(skip_postgres_tests, ignore = "ALEXA_PE_TEST_POSTGRES=skip")]
 fn a_postgres_subscriptions_ledger_decides_who_is_reached() {
-    let Some(pg) = crate::subscriptions_support::pg::TestDatabase::create() else {
-        return;
-    };
+    let pg = crate::subscriptions_support::pg::TestDatabase::create();
     // Read only: a database that holds no ledger yet is refused, and not created;
     // the error names the database but never echoes the URL's password.
     let (scheme, rest) = pg.url().split_once("://").expect("a URL");
