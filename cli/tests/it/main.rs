@@ -22,4 +22,5 @@ mod delivery_cli;
 mod emulate_secrets;
 mod emulate_tls;
 mod serve;
+mod store_outage;
 mod subscriptions_cli;

@@ -10,9 +10,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 /// A running `serve`, killed on drop if a test fails before stopping it.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Serve {
@@ -24,6 +24,11 @@ impl Drop for Serve {
 
 impl Serve {
     fn start(dir: &Path, prefix: &str, extra: &[&str]) -> Self {
+        Self::start_with_db(dir, prefix, "subs.db", extra)
+    }
+
+    /// `serve --db db` in `dir`, trusting `dir/root.pem` and certificates under `prefix`.
+    pub(crate) fn start_with_db(dir: &Path, prefix: &str, db: &str, extra: &[&str]) -> Self {
         let mut child = Command::new(binary())
             .current_dir(dir)
             .args([
@@ -31,7 +36,7 @@ impl Serve {
                 "--listen",
                 "127.0.0.1:0",
                 "--db",
-                "subs.db",
+                db,
                 "--skill-id",
                 SKILL,
             ])
@@ -55,7 +60,7 @@ impl Serve {
     }
 
     /// SIGTERM, then the exit status and stderr.
-    fn terminate(mut self) -> (i32, String) {
+    pub(crate) fn terminate(mut self) -> (i32, String) {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill")
             .args(["-TERM", &pid])
@@ -71,7 +76,7 @@ impl Serve {
     }
 }
 
-async fn post(
+pub(crate) async fn post(
     http: &reqwest::Client,
     url: &str,
     server: &ChainServer,

@@ -88,3 +88,4 @@ pub fn all_users(l: &dyn Ledger, page: usize) -> Vec<UserRecord> {
 }
 
 pub mod pg;
+pub mod proxy;
