@@ -29,6 +29,7 @@ mod schemas_as_data;
 mod skill_events;
 mod skill_events_corpus;
 mod skill_events_server;
+mod subscriptions_contexts;
 mod subscriptions_fanout;
 mod subscriptions_ledger;
 mod subscriptions_parse;
