@@ -21,12 +21,13 @@
 
 use alexa_proactive_events::jiff::Timestamp;
 use alexa_proactive_events::subscriptions::{
-    Ledger, MemoryLedger, PostgresLedger, PostgresOptions, Region, SqliteLedger,
+    AsyncLedger, Ledger, MemoryLedger, PostgresLedger, PostgresOptions, Region, SqliteLedger,
     SubscriptionChanged,
 };
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::collections::BTreeSet;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[path = "../it/subscriptions_support/pg.rs"]
@@ -316,6 +317,53 @@ fn bench(c: &mut Criterion) {
         g.throughput(Throughput::Elements(1000));
         g.bench_function("postgres_first_page_1000", |b| {
             b.iter(|| black_box(l.subscribers(SKILL, EVENTS[0], None, 1000).expect("reads")))
+        });
+    }
+    g.finish();
+
+    // The emulator's Multicast reach: one aggregate query, against reading the whole
+    // audience (what it did before); and 25 events at once, as the emulator's default
+    // rate limit allows per second, awaited together: the time is the slowest answer.
+    let mut g = c.benchmark_group("multicast_reach_in_100k_users");
+    g.sample_size(20);
+    let count = |l: &dyn Ledger| {
+        l.count_subscribers(Some(SKILL), EVENTS[0], None)
+            .expect("counts")
+    };
+    assert_eq!(
+        count(&ledger),
+        audience as u64,
+        "the count agrees with the audience"
+    );
+    g.bench_function("sqlite_read_whole_audience", |b| {
+        b.iter(|| black_box(ledger.audience(SKILL, EVENTS[0]).expect("reads").len()))
+    });
+    g.bench_function("sqlite_count_one_query", |b| {
+        b.iter(|| black_box(count(&ledger)))
+    });
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let sqlite: Arc<dyn AsyncLedger> = Arc::new(ledger);
+    let stores: Vec<(&str, Arc<dyn AsyncLedger>)> = match pg_ledger {
+        Some(l) => {
+            assert_eq!(count(&l), audience as u64, "the stores agree");
+            g.bench_function("postgres_count_one_query", |b| {
+                b.iter(|| black_box(count(&l)))
+            });
+            vec![("sqlite", sqlite), ("postgres", Arc::new(l))]
+        }
+        None => vec![("sqlite", sqlite)],
+    };
+    for (name, store) in stores {
+        g.bench_function(format!("{name}_25_counts_at_once"), |b| {
+            b.iter(|| {
+                runtime.block_on(futures_util::future::join_all((0..25).map(|_| {
+                    store.clone().count_subscribers_async(
+                        Some(SKILL.to_owned()),
+                        EVENTS[0].to_owned(),
+                        None,
+                    )
+                })))
+            })
         });
     }
     g.finish();

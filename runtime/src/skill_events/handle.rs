@@ -12,9 +12,9 @@
 //! On AWS Lambda, Alexa invokes the function directly and there is no signature to
 //! check: call [`handle_json`] with the event's bytes.
 
-use crate::DateTime;
 use crate::subscriptions::{
-    AsyncLedger, Change, Ledger, REQUEST_TYPE, Region, StoreError, SubscriptionChanged,
+    AsyncLedger, Change, Ledger, ParseError, REQUEST_TYPE, Region, SkillRequest, StoreError,
+    SubscriptionChanged,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -57,25 +57,26 @@ pub enum SkillEvent {
 impl SkillEvent {
     /// Reads a skill request body.
     pub fn from_json(bytes: &[u8]) -> Result<Self, HandleError> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|e| HandleError::Body(format!("the body is not JSON: {e}")))?;
-        Self::from_value(&value)
+        Self::from_request(&SkillRequest::from_json(bytes).map_err(body_error)?)
     }
 
     /// Reads a skill request already decoded as JSON.
     pub fn from_value(value: &Value) -> Result<Self, HandleError> {
-        let request_type = value
-            .pointer("/request/type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| HandleError::Body("request.type: missing or not a string".into()))?;
-        match request_type {
-            REQUEST_TYPE => SubscriptionChanged::from_value(value)
+        Self::from_request(&SkillRequest::from_value(value.clone()).map_err(body_error)?)
+    }
+
+    /// Sorts a decoded skill request (e.g. the verifier's [`VerifiedRequest::request`](super::VerifiedRequest::request)).
+    pub fn from_request(request: &SkillRequest) -> Result<Self, HandleError> {
+        match request.request_type().map_err(body_error)? {
+            REQUEST_TYPE => SubscriptionChanged::from_request(request)
                 .map(SkillEvent::SubscriptionChanged)
-                .map_err(|e| HandleError::Body(e.to_string())),
-            SKILL_DISABLED => disabled(value).map(SkillEvent::SkillDisabled),
+                .map_err(body_error),
+            SKILL_DISABLED => disabled(request)
+                .map(SkillEvent::SkillDisabled)
+                .map_err(body_error),
             t if ACKNOWLEDGED_TYPES.contains(&t) => Ok(SkillEvent::Acknowledged {
                 request_type: t.to_owned(),
-                request_id: text(value, "/request/requestId").map(str::to_owned),
+                request_id: request.request_id().ok().map(str::to_owned),
             }),
             t => Ok(SkillEvent::Other {
                 request_type: t.to_owned(),
@@ -96,44 +97,24 @@ impl SkillEvent {
 }
 
 /// `SkillDisabled` as a notice with no events, at the request's timestamp.
-fn disabled(value: &Value) -> Result<SubscriptionChanged, HandleError> {
-    let need = |pointer: &str, field: &str| {
-        text(value, pointer)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .ok_or_else(|| HandleError::Body(format!("{field}: missing or not a non-empty string")))
-    };
-    let skill_id = need(
-        "/context/System/application/applicationId",
-        "context.System.application.applicationId",
-    )?;
-    let user_id = need("/context/System/user/userId", "context.System.user.userId")?;
-    let request_id = need("/request/requestId", "request.requestId")?;
-    let stamp = need("/request/timestamp", "request.timestamp")?;
-    let timestamp: DateTime = stamp.parse().map_err(|e| {
-        HandleError::Body(format!(
-            "request.timestamp {stamp:?}: not an ISO 8601 date-time: {e}"
-        ))
-    })?;
+fn disabled(request: &SkillRequest) -> Result<SubscriptionChanged, ParseError> {
     // Skill events carry the endpoint; it does not matter for a user with no events.
-    let api_endpoint = text(value, "/context/System/apiEndpoint")
-        .unwrap_or("")
-        .to_owned();
+    let api_endpoint = request.api_endpoint().unwrap_or("").to_owned();
     Ok(SubscriptionChanged {
         region: Region::from_api_endpoint(&api_endpoint),
-        skill_id,
-        user_id,
+        skill_id: request.application_id()?.to_owned(),
+        user_id: request.user_id()?.to_owned(),
         person_id: None,
         api_endpoint,
-        request_id,
-        timestamp,
-        locale: text(value, "/request/locale").map(str::to_owned),
+        request_id: request.request_id()?.to_owned(),
+        timestamp: request.timestamp()?,
+        locale: request.locale().ok().flatten().map(str::to_owned),
         events: BTreeSet::new(),
     })
 }
 
-fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
-    value.pointer(pointer).and_then(Value::as_str)
+fn body_error(e: ParseError) -> HandleError {
+    HandleError::Body(e.to_string())
 }
 
 /// What [`handle`] did.

@@ -136,7 +136,7 @@ async fn skill_event(
         Ok(v) => v,
         Err(e) => return refuse(&e),
     };
-    let event = match SkillEvent::from_value(&verified.body) {
+    let event = match SkillEvent::from_request(&verified.request) {
         Ok(e) => e,
         Err(e) => return refuse(&VerifyError::new(Rule::Body, e.to_string())),
     };

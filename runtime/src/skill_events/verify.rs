@@ -3,6 +3,7 @@
 
 use super::cert_url::{CertUrlRule, check_cert_url};
 use crate::DateTime;
+use crate::subscriptions::SkillRequest;
 use base64::Engine as _;
 use rustls_pki_types::pem::PemObject as _;
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
@@ -285,8 +286,8 @@ pub struct VerifiedRequest {
     pub skill_id: String,
     /// `request.timestamp`.
     pub timestamp: DateTime,
-    /// The whole body.
-    pub body: Value,
+    /// The body, decoded once: what [`SkillEvent::from_request`](super::SkillEvent::from_request) reads.
+    pub request: SkillRequest,
 }
 
 /// Validated chains by normalized URL, and the order they were added in.
@@ -470,28 +471,15 @@ impl Verifier {
 
     /// Rules 4 and 5 on the (already authenticated) body.
     fn check_body(&self, body: &[u8], now: DateTime) -> Result<VerifiedRequest, VerifyError> {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| VerifyError::new(Rule::Body, format!("the body is not JSON: {e}")))?;
-        let request_type = value
-            .pointer("/request/type")
-            .and_then(Value::as_str)
-            .ok_or_else(|| VerifyError::new(Rule::Body, "request.type: missing or not a string"))?
+        let request = SkillRequest::from_json(body)
+            .map_err(|e| VerifyError::new(Rule::Body, e.to_string()))?;
+        let request_type = request
+            .request_type()
+            .map_err(|e| VerifyError::new(Rule::Body, e.to_string()))?
             .to_owned();
-        let text = value
-            .pointer("/request/timestamp")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                VerifyError::new(
-                    Rule::Timestamp,
-                    "request.timestamp: missing or not a string",
-                )
-            })?;
-        let timestamp: DateTime = text.parse().map_err(|e| {
-            VerifyError::new(
-                Rule::Timestamp,
-                format!("request.timestamp {text:?}: not an ISO 8601 date-time: {e}"),
-            )
-        })?;
+        let timestamp = request
+            .timestamp()
+            .map_err(|e| VerifyError::new(Rule::Timestamp, e.to_string()))?;
         let tolerance = if LIFECYCLE_TYPES.contains(&request_type.as_str()) {
             LIFECYCLE_TIMESTAMP_TOLERANCE
         } else {
@@ -502,21 +490,15 @@ impl Verifier {
             return Err(VerifyError::new(
                 Rule::Timestamp,
                 format!(
-                    "request.timestamp {text:?} is {:.3} s from now ({now}); at most {} s is allowed for {request_type:?}",
+                    "request.timestamp {timestamp} is {:.3} s from now ({now}); at most {} s is allowed for {request_type:?}",
                     skew.as_secs_f64(),
                     tolerance.as_secs()
                 ),
             ));
         }
-        let skill_id = value
-            .pointer("/context/System/application/applicationId")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                VerifyError::new(
-                    Rule::ApplicationId,
-                    "context.System.application.applicationId: missing or not a string",
-                )
-            })?;
+        let skill_id = request
+            .application_id()
+            .map_err(|e| VerifyError::new(Rule::ApplicationId, e.to_string()))?;
         if !self.skill_ids.contains(skill_id) {
             return Err(VerifyError::new(
                 Rule::ApplicationId,
@@ -525,9 +507,9 @@ impl Verifier {
                 ),
             ));
         }
-        match value.pointer("/session/application/applicationId") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(id)) if self.skill_ids.contains(id) => {}
+        match request.session_application_id() {
+            None => {}
+            Some(Value::String(id)) if self.skill_ids.contains(id.as_str()) => {}
             Some(other) => {
                 return Err(VerifyError::new(
                     Rule::ApplicationId,
@@ -541,7 +523,7 @@ impl Verifier {
             request_type,
             skill_id: skill_id.to_owned(),
             timestamp,
-            body: value,
+            request,
         })
     }
 }

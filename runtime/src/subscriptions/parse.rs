@@ -1,8 +1,13 @@
-//! Parsing `AlexaSkillEvent.ProactiveSubscriptionChanged` skill requests (docs/decisions.md §6.1).
+//! Alexa's skill requests (docs/decisions.md §6.1): the envelope, decoded once from
+//! the raw body ([`SkillRequest`]), and the `AlexaSkillEvent.ProactiveSubscriptionChanged`
+//! notice in it ([`SubscriptionChanged`]).
 //!
-//! The parser walks a `serde_json::Value` by hand rather than deriving, so that every
-//! error names the JSON path of the field (`request.timestamp: ...`) and so that
-//! everything Alexa may omit or add (body, locale, person, extra fields) is tolerated.
+//! Every field of the envelope has one reader here, which the skill-events verifier
+//! (timestamp, skill id), the handler (request type, the notice) and the ledger's
+//! parser all use. The readers walk a `serde_json::Value` by hand rather than deriving,
+//! so that every error names the JSON path of the field (`request.timestamp: ...`) and
+//! so that everything Alexa may omit or add (body, locale, person, extra fields) is
+//! tolerated.
 
 use crate::DateTime;
 use serde::{Deserialize, Serialize};
@@ -12,6 +17,142 @@ use std::fmt;
 
 /// The `request.type` of the skill request this module reads.
 pub const REQUEST_TYPE: &str = "AlexaSkillEvent.ProactiveSubscriptionChanged";
+
+/// A skill request's envelope, decoded once from the raw body: each accessor reads
+/// one field and names its JSON path when it is missing or malformed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillRequest {
+    value: Value,
+}
+
+impl SkillRequest {
+    /// Decodes the raw body; it must be a JSON object.
+    pub fn from_json(bytes: impl AsRef<[u8]>) -> Result<Self, ParseError> {
+        let value: Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| ParseError {
+            field: String::new(),
+            message: format!("not JSON: {e}"),
+            syntax: true,
+        })?;
+        Self::from_value(value)
+    }
+
+    /// A request already decoded as JSON (e.g. by a skill framework).
+    pub fn from_value(value: Value) -> Result<Self, ParseError> {
+        object(&value, "")?;
+        Ok(Self { value })
+    }
+
+    /// The whole body.
+    pub fn as_value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value at `path`, `None` when a step is missing or null; a step that is
+    /// not an object is an error naming it.
+    fn at(&self, path: &[&str]) -> Result<Option<&Value>, ParseError> {
+        let mut here = &self.value;
+        for (i, key) in path.iter().enumerate() {
+            here = match object(here, &path[..i].join("."))?.get(*key) {
+                None | Some(Value::Null) => return Ok(None),
+                Some(v) => v,
+            };
+        }
+        Ok(Some(here))
+    }
+
+    /// The value at `path`; a missing step is named, with the field it would hold.
+    fn need(&self, path: &[&str]) -> Result<&Value, ParseError> {
+        if let Some(v) = self.at(path)? {
+            return Ok(v);
+        }
+        let mut missing = path.len();
+        for depth in 1..path.len() {
+            if self.at(&path[..depth])?.is_none() {
+                missing = depth;
+                break;
+            }
+        }
+        let message = if missing == path.len() {
+            "missing".to_owned()
+        } else {
+            format!("missing (it holds {})", path.join("."))
+        };
+        Err(ParseError::new(&path[..missing].join("."), message))
+    }
+
+    fn text(&self, path: &[&str]) -> Result<&str, ParseError> {
+        string(self.need(path)?, &path.join("."))
+    }
+
+    fn non_empty_text(&self, path: &[&str]) -> Result<&str, ParseError> {
+        non_empty(self.need(path)?, &path.join("."))
+    }
+
+    fn optional_text(&self, path: &[&str]) -> Result<Option<&str>, ParseError> {
+        match self.at(path)? {
+            Some(v) => string(v, &path.join(".")).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `request.type`.
+    pub fn request_type(&self) -> Result<&str, ParseError> {
+        self.text(&["request", "type"])
+    }
+
+    /// `request.requestId`, not empty.
+    pub fn request_id(&self) -> Result<&str, ParseError> {
+        self.non_empty_text(&["request", "requestId"])
+    }
+
+    /// `request.timestamp`, an ISO 8601 date-time with an offset.
+    pub fn timestamp(&self) -> Result<DateTime, ParseError> {
+        let text = self.text(&["request", "timestamp"])?;
+        text.parse().map_err(|e| {
+            ParseError::new(
+                "request.timestamp",
+                format!("not an ISO 8601 date-time with an offset (`{text}`: {e})"),
+            )
+        })
+    }
+
+    /// `request.locale`, when present.
+    pub fn locale(&self) -> Result<Option<&str>, ParseError> {
+        self.optional_text(&["request", "locale"])
+    }
+
+    /// `request.body`, when present and not null.
+    pub fn body(&self) -> Result<Option<&Value>, ParseError> {
+        self.at(&["request", "body"])
+    }
+
+    /// `context.System.application.applicationId`, not empty: the skill.
+    pub fn application_id(&self) -> Result<&str, ParseError> {
+        self.non_empty_text(&["context", "System", "application", "applicationId"])
+    }
+
+    /// `session.application.applicationId`, when the request has a session.
+    pub fn session_application_id(&self) -> Option<&Value> {
+        self.at(&["session", "application", "applicationId"])
+            .ok()
+            .flatten()
+    }
+
+    /// `context.System.user.userId`, not empty.
+    pub fn user_id(&self) -> Result<&str, ParseError> {
+        self.non_empty_text(&["context", "System", "user", "userId"])
+    }
+
+    /// `context.System.person.personId`, when Alexa recognised the speaker.
+    pub fn person_id(&self) -> Result<Option<&str>, ParseError> {
+        self.optional_text(&["context", "System", "person", "personId"])
+    }
+
+    /// `context.System.apiEndpoint`, not empty: where the user's events go.
+    pub fn api_endpoint(&self) -> Result<&str, ParseError> {
+        self.non_empty_text(&["context", "System", "apiEndpoint"])
+    }
+}
 
 /// One subscription notice: the user's **full current** set of subscribed events
 /// (not a diff) as of `timestamp`.
@@ -42,84 +183,34 @@ pub struct SubscriptionChanged {
 impl SubscriptionChanged {
     /// Parses the JSON body of the skill request.
     pub fn from_json(bytes: impl AsRef<[u8]>) -> Result<Self, ParseError> {
-        let value: Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| ParseError {
-            field: String::new(),
-            message: format!("not JSON: {e}"),
-            syntax: true,
-        })?;
-        Self::from_value(&value)
+        Self::from_request(&SkillRequest::from_json(bytes)?)
     }
 
     /// Parses a request already decoded as JSON (e.g. by a skill framework).
     pub fn from_value(value: &Value) -> Result<Self, ParseError> {
-        let root = object(value, "")?;
-        let request = object(required(root, "", "request")?, "request")?;
-        let kind = string(required(request, "request", "type")?, "request.type")?;
+        Self::from_request(&SkillRequest::from_value(value.clone())?)
+    }
+
+    /// The notice in a decoded skill request.
+    pub fn from_request(request: &SkillRequest) -> Result<Self, ParseError> {
+        let kind = request.request_type()?;
         if kind != REQUEST_TYPE {
             return Err(ParseError::new(
                 "request.type",
                 format!("expected `{REQUEST_TYPE}`, found `{kind}`"),
             ));
         }
-        let request_id = non_empty(
-            required(request, "request", "requestId")?,
-            "request.requestId",
-        )?;
-        let timestamp_text = string(
-            required(request, "request", "timestamp")?,
-            "request.timestamp",
-        )?;
-        let timestamp: DateTime = timestamp_text.parse().map_err(|e| {
-            ParseError::new(
-                "request.timestamp",
-                format!("not an ISO 8601 date-time with an offset (`{timestamp_text}`: {e})"),
-            )
-        })?;
-        let locale = optional_string(request, "request", "locale")?;
-        let events = events(request.get("body"))?;
-
-        let context = object(required(root, "", "context")?, "context")?;
-        let system = object(required(context, "context", "System")?, "context.System")?;
-        let application = object(
-            required(system, "context.System", "application")?,
-            "context.System.application",
-        )?;
-        let skill_id = non_empty(
-            required(application, "context.System.application", "applicationId")?,
-            "context.System.application.applicationId",
-        )?;
-        let user = object(
-            required(system, "context.System", "user")?,
-            "context.System.user",
-        )?;
-        let user_id = non_empty(
-            required(user, "context.System.user", "userId")?,
-            "context.System.user.userId",
-        )?;
-        let person_id = match system.get("person") {
-            None | Some(Value::Null) => None,
-            Some(person) => optional_string(
-                object(person, "context.System.person")?,
-                "context.System.person",
-                "personId",
-            )?,
-        };
-        let api_endpoint = non_empty(
-            required(system, "context.System", "apiEndpoint")?,
-            "context.System.apiEndpoint",
-        )?;
-        let region = Region::from_api_endpoint(&api_endpoint);
-
+        let api_endpoint = request.api_endpoint()?.to_owned();
         Ok(Self {
-            skill_id,
-            user_id,
-            person_id,
+            request_id: request.request_id()?.to_owned(),
+            timestamp: request.timestamp()?,
+            locale: request.locale()?.map(str::to_owned),
+            events: events(request.body()?)?,
+            skill_id: request.application_id()?.to_owned(),
+            user_id: request.user_id()?.to_owned(),
+            person_id: request.person_id()?.map(str::to_owned),
+            region: Region::from_api_endpoint(&api_endpoint),
             api_endpoint,
-            region,
-            request_id,
-            timestamp,
-            locale,
-            events,
         })
     }
 
@@ -135,7 +226,7 @@ impl SubscriptionChanged {
 /// `request.body.subscriptions[].eventName`; an absent or null body or list is empty.
 fn events(body: Option<&Value>) -> Result<BTreeSet<String>, ParseError> {
     let body = match body {
-        None | Some(Value::Null) => return Ok(BTreeSet::new()),
+        None => return Ok(BTreeSet::new()),
         Some(b) => object(b, "request.body")?,
     };
     let list = match body.get("subscriptions") {
@@ -156,7 +247,7 @@ fn events(body: Option<&Value>) -> Result<BTreeSet<String>, ParseError> {
             required(entry, &place, "eventName")?,
             &format!("{place}.eventName"),
         )?;
-        events.insert(name);
+        events.insert(name.to_owned());
     }
     Ok(events)
 }
@@ -256,21 +347,10 @@ fn string<'a>(v: &'a Value, place: &str) -> Result<&'a str, ParseError> {
         .ok_or_else(|| ParseError::new(place, format!("expected a string, found {}", kind_of(v))))
 }
 
-fn non_empty(v: &Value, place: &str) -> Result<String, ParseError> {
+fn non_empty<'a>(v: &'a Value, place: &str) -> Result<&'a str, ParseError> {
     let s = string(v, place)?;
     if s.is_empty() {
         return Err(ParseError::new(place, "must not be empty".into()));
     }
-    Ok(s.to_owned())
-}
-
-fn optional_string(
-    map: &Map<String, Value>,
-    parent: &str,
-    key: &str,
-) -> Result<Option<String>, ParseError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => string(v, &join(parent, key)).map(|s| Some(s.to_owned())),
-    }
+    Ok(s)
 }
