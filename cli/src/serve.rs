@@ -43,10 +43,13 @@ behind a load balancer or reverse proxy that terminates TLS, or give --tls-cert 
 --tls-key. SIGTERM or Ctrl-C stops accepting and finishes the requests in flight.
 
 Slow or idle clients cannot hold the server: at most --max-connections (1024)
-connections are served at once (more wait in the listen backlog), a client that
-has not sent a request's headers within --header-read-timeout (30 s) is
-disconnected, as is a keep-alive connection idle that long, a TLS handshake must
-finish within 10 s, and a body within 30 s (400 BODY-SIZE).
+connections are served at once, and when all are taken a new client gets the slot
+of the connection idle the longest (no complete request headers yet, or between
+keep-alive requests), which is closed; a request in progress keeps its slot, and a
+new client waits only while every slot has one. A client that has not sent a
+request's headers within --header-read-timeout (30 s) is disconnected, as is a
+keep-alive connection idle that long, a TLS handshake must finish within 10 s, and
+a body within 30 s (400 BODY-SIZE).
 
 --trust-root and --cert-url-prefix are FOR TESTS ONLY: they replace Amazon's roots and
 certificate-URL rule, so that a test can sign requests with its own certificate.
@@ -95,7 +98,9 @@ pub struct ServeArgs {
         value_parser = parse_store_timeout
     )]
     store_timeout: f64,
-    /// Connections served at once; further clients wait in the listen backlog.
+    /// Connections served at once. When all are taken, the one idle the longest
+    /// (no request yet, or between requests) is closed for a new client, which
+    /// waits only while every connection has a request in progress.
     #[arg(
         long,
         value_name = "N",

@@ -2,12 +2,21 @@
 //! directly (not `axum::serve`), so that connections are bounded and so that a
 //! handler can close its connection without answering (the emulator's faults).
 //!
-//! Hostile clients cannot exhaust it: at most `max_connections` connections are
-//! served at once (the next client waits in the listen backlog), each has a
-//! header-read timeout that also closes idle keep-alive connections, a TLS
+//! Hostile clients cannot exhaust it. At most `max_connections` connections
+//! hold a slot at once, and a slot held without being used is given up to a
+//! newcomer: when every slot is taken, the connection idle the longest is
+//! closed to make room (slow clients are shed, as nginx does). Idle means
+//! waiting for a complete request head: a connection that has not sent one
+//! yet (its TLS handshake included) or one between keep-alive requests. A
+//! connection whose request is in progress, from the handler's start until
+//! the response body has been written, is never evicted; when every slot is
+//! busy, the newcomer waits until one is free or idle. Each connection also
+//! has a header-read timeout that closes idle keep-alive connections, a TLS
 //! handshake must finish within its own timeout, and an accept error such as
 //! running out of file descriptors (EMFILE, ENFILE) makes the loop sleep with a
-//! growing backoff instead of spinning.
+//! growing backoff instead of spinning; out of descriptors, it also evicts the
+//! connection idle the longest, so that a flood cannot starve new clients
+//! below the connection cap either.
 //!
 //! When the stop future completes, the listener is closed at once; then either
 //! every connection is closed ([`Shutdown::Abort`], the emulator) or each one
@@ -16,20 +25,24 @@
 //! endpoint).
 
 use axum::Router;
+use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
-use hyper::body::Incoming;
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::service::Service;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
@@ -53,7 +66,8 @@ impl DropConnection {
 /// What bounds the server's connections.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Limits {
-    /// Connections served at once (at least 1).
+    /// Connections served at once (at least 1); idle ones are evicted to make
+    /// room for a newcomer.
     pub(crate) max_connections: usize,
     /// Per request, from when the server is ready for it until its headers
     /// have arrived; also the idle keep-alive timeout.
@@ -129,6 +143,16 @@ fn is_connection_error(error: &io::Error) -> bool {
             | io::ErrorKind::ConnectionRefused
             | io::ErrorKind::Interrupted
     )
+}
+
+/// The process or the system is out of file descriptors (EMFILE, ENFILE):
+/// closing one of the server's own idle connections frees one.
+fn is_out_of_descriptors(error: &io::Error) -> bool {
+    match error.raw_os_error() {
+        Some(23 | 24) => cfg!(unix),
+        Some(10024) => cfg!(windows), // WSAEMFILE
+        _ => false,
+    }
 }
 
 /// Serves `app` on `listener` until `stop` completes: plain HTTP, or HTTPS
@@ -225,50 +249,58 @@ pub(crate) async fn accept_loop<L, S, F>(
     F: Future<Output = ()>,
 {
     let mut stop = pin!(stop);
-    // More permits than the semaphore can count would panic: cap them (no
-    // machine has that many descriptors anyway).
-    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
-    let permits = Arc::new(Semaphore::new(max));
+    let slots = Slots::new(limits.max_connections);
     // Flipped to `true` once the loop stops: connections then finish gracefully.
     let (closing, _) = watch::channel(false);
     let mut connections = JoinSet::new();
     let mut backoff = Backoff::default();
-    let mut permit: Option<OwnedSemaphorePermit> = None;
+    // Accepted while every slot was busy: served once a slot is free or idle.
+    // Nothing more is accepted meanwhile (later clients wait in the backlog).
+    let mut waiting: Option<L::Io> = None;
     let mut pause: Option<Pin<Box<F>>> = None;
+    // The pause follows an eviction for want of descriptors: it ends as soon
+    // as a connection task has ended (its descriptor is closed by then).
+    let mut freeing = false;
     loop {
         tokio::select! {
             biased;
             () = stop.as_mut() => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            () = async { pause.as_mut().expect("guarded by the condition").await },
-                if pause.is_some() => pause = None,
-            acquired = permits.clone().acquire_owned(), if permit.is_none() => {
-                // The semaphore is never closed.
-                permit = acquired.ok();
+            Some(_) = connections.join_next(), if !connections.is_empty() => {
+                if freeing {
+                    pause = None;
+                    freeing = false;
+                }
+                admit(&mut waiting, &slots, &mut connections, &app, limits, &closing);
             }
-            accepted = listener.accept(), if permit.is_some() && pause.is_none() => {
+            () = slots.went_idle.notified(), if waiting.is_some() => {
+                admit(&mut waiting, &slots, &mut connections, &app, limits, &closing);
+            }
+            () = async { pause.as_mut().expect("guarded by the condition").await },
+                if pause.is_some() => {
+                pause = None;
+                freeing = false;
+            }
+            accepted = listener.accept(), if waiting.is_none() && pause.is_none() => {
                 match accepted {
                     Ok(io) => {
                         backoff.on_success();
-                        let held = permit.take();
-                        let app = app.clone();
-                        let closing = closing.subscribe();
-                        connections.spawn(async move {
-                            serve_connection(io, app, limits, closing).await;
-                            drop(held);
-                        });
+                        waiting = Some(io);
+                        admit(&mut waiting, &slots, &mut connections, &app, limits, &closing);
                     }
                     Err(e) => {
                         if let Some(d) = backoff.on_error(&e) {
                             pause = Some(Box::pin(sleep(d)));
+                            freeing = is_out_of_descriptors(&e) && slots.evict_longest_idle();
                         }
                     }
                 }
             }
         }
     }
-    // No connection is accepted from now on; those in the backlog are refused.
+    // No connection is accepted from now on; those in the backlog are refused,
+    // and so is the one waiting for a slot.
     drop(listener);
+    drop(waiting);
     match shutdown {
         Shutdown::Abort => connections.shutdown().await,
         Shutdown::Graceful => {
@@ -278,35 +310,290 @@ pub(crate) async fn accept_loop<L, S, F>(
     }
 }
 
+/// Serves the waiting connection if it can have a slot (a free one, or an
+/// idle connection's, which is evicted); else leaves it waiting.
+fn admit<C: Connection>(
+    waiting: &mut Option<C>,
+    slots: &Arc<Slots>,
+    connections: &mut JoinSet<()>,
+    app: &Router,
+    limits: Limits,
+    closing: &watch::Sender<bool>,
+) {
+    if waiting.is_none() {
+        return;
+    }
+    let Some(slot) = slots.claim() else { return };
+    let Some(io) = waiting.take() else { return };
+    let app = app.clone();
+    let closing = closing.subscribe();
+    connections.spawn(async move {
+        serve_connection(io, app, limits, closing, &slot).await;
+        // Only now, with the stream closed: the slot is free.
+        drop(slot);
+    });
+}
+
+/// The connections holding a slot, and which of them are idle (waiting for a
+/// request head), by how long they have been.
+#[derive(Debug)]
+struct Slots {
+    max: usize,
+    state: Mutex<SlotsState>,
+    /// A connection finished a request: a newcomer waiting for a slot may now
+    /// evict it.
+    went_idle: Notify,
+}
+
+#[derive(Debug, Default)]
+struct SlotsState {
+    /// Orders connections and idle periods: each new one takes the next value.
+    tick: u64,
+    /// Every connection task still running, evicted ones included.
+    entries: HashMap<u64, Entry>,
+    /// The idle connections that hold a slot, by when they became idle: the
+    /// first has been idle the longest.
+    idle: BTreeMap<u64, u64>,
+    /// Entries that hold a slot (not evicted).
+    held: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    /// Requests in progress: from the service call until the response body
+    /// has been written (or dropped).
+    busy: usize,
+    /// When it became idle, its key in `SlotsState::idle`; `None` when busy
+    /// or evicted.
+    idle_since: Option<u64>,
+    evicted: bool,
+    evict: Arc<Notify>,
+}
+
+impl Slots {
+    fn new(max: usize) -> Arc<Self> {
+        Arc::new(Self {
+            max: max.max(1),
+            state: Mutex::new(SlotsState::default()),
+            went_idle: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotsState> {
+        // Nothing that can panic runs under the lock: were it poisoned
+        // anyway, the state would still be whole.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A slot for a new connection (idle until its first request): a free
+    /// one, or the slot of the connection idle the longest, which is evicted;
+    /// `None` when every slot is busy.
+    fn claim(self: &Arc<Self>) -> Option<Slot> {
+        let mut state = self.lock();
+        if state.held >= self.max && !evict(&mut state) {
+            return None;
+        }
+        state.tick += 1;
+        let id = state.tick;
+        let evict = Arc::new(Notify::new());
+        state.entries.insert(
+            id,
+            Entry {
+                busy: 0,
+                idle_since: Some(id),
+                evicted: false,
+                evict: evict.clone(),
+            },
+        );
+        state.idle.insert(id, id);
+        state.held += 1;
+        Some(Slot {
+            slots: self.clone(),
+            id,
+            evict,
+        })
+    }
+
+    /// Evicts the connection idle the longest, if any.
+    fn evict_longest_idle(&self) -> bool {
+        evict(&mut self.lock())
+    }
+}
+
+/// Evicts the connection idle the longest: its slot is free at once, and its
+/// task is told to close it.
+fn evict(state: &mut SlotsState) -> bool {
+    let Some((_, id)) = state.idle.pop_first() else {
+        return false;
+    };
+    if let Some(entry) = state.entries.get_mut(&id) {
+        entry.idle_since = None;
+        entry.evicted = true;
+        // Stored if the task is not listening yet: it is not lost.
+        entry.evict.notify_one();
+    }
+    state.held -= 1;
+    true
+}
+
+/// One connection's slot; freed when dropped.
+#[derive(Debug)]
+struct Slot {
+    slots: Arc<Slots>,
+    id: u64,
+    evict: Arc<Notify>,
+}
+
+impl Slot {
+    /// Completes when the connection has been evicted.
+    async fn evicted(&self) {
+        self.evict.notified().await;
+    }
+
+    /// Whether a request is in progress.
+    fn in_progress(&self) -> bool {
+        self.slots
+            .lock()
+            .entries
+            .get(&self.id)
+            .is_some_and(|e| e.busy > 0)
+    }
+
+    /// What the service marks its requests with.
+    fn tracker(&self) -> Tracker {
+        Tracker {
+            slots: self.slots.clone(),
+            id: self.id,
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut state = self.slots.lock();
+        if let Some(entry) = state.entries.remove(&self.id) {
+            if let Some(since) = entry.idle_since {
+                state.idle.remove(&since);
+            }
+            if !entry.evicted {
+                state.held -= 1;
+            }
+        }
+    }
+}
+
+/// Marks a connection's requests as in progress.
+#[derive(Debug, Clone)]
+struct Tracker {
+    slots: Arc<Slots>,
+    id: u64,
+}
+
+impl Tracker {
+    /// The connection is busy until the returned guard is dropped.
+    fn begin(&self) -> Busy {
+        let mut state = self.slots.lock();
+        let state = &mut *state;
+        if let Some(entry) = state.entries.get_mut(&self.id) {
+            entry.busy += 1;
+            if let Some(since) = entry.idle_since.take() {
+                state.idle.remove(&since);
+            }
+        }
+        Busy(self.clone())
+    }
+}
+
+/// A request in progress; dropped once its response body has been written.
+#[derive(Debug)]
+struct Busy(Tracker);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let slots = &self.0.slots;
+        let mut state = slots.lock();
+        let state = &mut *state;
+        state.tick += 1;
+        let tick = state.tick;
+        let Some(entry) = state.entries.get_mut(&self.0.id) else {
+            return;
+        };
+        entry.busy = entry.busy.saturating_sub(1);
+        if entry.busy == 0 && !entry.evicted {
+            entry.idle_since = Some(tick);
+            state.idle.insert(tick, self.0.id);
+            slots.went_idle.notify_one();
+        }
+    }
+}
+
+/// A response body that keeps its connection busy until hyper has written it
+/// and dropped it (a streamed answer included).
+#[derive(Debug)]
+struct Tracked {
+    body: Body,
+    _busy: Busy,
+}
+
+impl HttpBody for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// Waits until the loop has stopped (or is gone).
 async fn closed(closing: &mut watch::Receiver<bool>) {
     let _ = closing.wait_for(|closing| *closing).await;
 }
 
 /// One connection: its TLS handshake if any, then HTTP/1.1 until the client
-/// or a timeout closes it, a handler drops it, or the loop stops.
+/// or a timeout closes it, a handler drops it, it is evicted while idle, or
+/// the loop stops.
 async fn serve_connection<C: Connection>(
     io: C,
     app: Router,
     limits: Limits,
     mut closing: watch::Receiver<bool>,
+    slot: &Slot,
 ) {
     let peer = io.peer_addr().map(ConnectInfo);
-    // A handshake still running when the loop stops carries no request yet.
+    // A handshake carries no request yet: it ends when the loop stops or the
+    // connection is evicted.
     let io = tokio::select! {
         io = io.ready(limits.handshake_timeout) => io,
         () = closed(&mut closing) => None,
+        () = slot.evicted() => None,
     };
     let Some(io) = io else { return };
     let kill = Arc::new(Notify::new());
     let handle = DropConnection(kill.clone());
+    let tracker = slot.tracker();
     let service = TowerToHyperService::new(app);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        let busy = tracker.begin();
         request.extensions_mut().insert(handle.clone());
         if let Some(peer) = peer {
             request.extensions_mut().insert(peer);
         }
-        service.call(request)
+        let answer = service.call(request);
+        async move {
+            let response = answer.await?;
+            Ok::<_, Infallible>(response.map(|body| Tracked { body, _busy: busy }))
+        }
     });
     let mut conn = pin!(
         hyper::server::conn::http1::Builder::new()
@@ -315,9 +602,19 @@ async fn serve_connection<C: Connection>(
             .serve_connection(TokioIo::new(io), service)
     );
     tokio::select! {
+        // The connection first: a request head already received starts its
+        // request before an eviction is looked at.
+        biased;
         _ = conn.as_mut() => return,
         () = kill.notified() => return,
         () = closed(&mut closing) => {}
+        () = slot.evicted() => {
+            // Idle when chosen; still idle: close it now. A request that
+            // began since (its head was already on its way) is answered first.
+            if !slot.in_progress() {
+                return;
+            }
+        }
     }
     // The request in progress, if any, is answered; then the connection closes
     // (at once when idle or when no request has begun).

@@ -17,6 +17,7 @@ mod cli_meta;
 mod cli_output;
 mod cli_preview;
 mod cli_validate;
+mod connection_flood;
 mod connection_strings;
 mod delivery_cli;
 mod emulate_secrets;

@@ -11,10 +11,13 @@
 //! valid only at the emulator that issued them, for the client id they were
 //! issued to; every connection has a header-read timeout (also the idle
 //! keep-alive timeout) and a body-read timeout; bodies have a size limit; at
-//! most [`EmulatorConfig::max_connections`] connections are served at once
-//! (further ones wait in the listen backlog); running out of file descriptors
-//! makes the accept loop back off instead of spinning; and request bodies are
-//! validated on blocking threads, so one slow body cannot hold up token requests.
+//! most [`EmulatorConfig::max_connections`] connections are served at once,
+//! and when all are taken a new one gets the slot of the connection idle the
+//! longest (no complete request head yet, or between keep-alive requests),
+//! which is closed, so idle sockets cannot keep a client out; running out of
+//! file descriptors does the same, and makes the accept loop back off instead
+//! of spinning; and request bodies are validated on blocking threads, so one
+//! slow body cannot hold up token requests.
 //!
 //! It speaks to Amazon's own SDKs unmodified: with [`EmulatorConfig::tls`] it
 //! serves HTTPS with a certificate generated at start (trust
@@ -120,7 +123,10 @@ pub struct EmulatorConfig {
     /// Injected faults (default none).
     pub faults: Faults,
     /// Connections served at once (default [`DEFAULT_MAX_CONNECTIONS`], at
-    /// least 1); further clients wait in the listen backlog until one closes.
+    /// least 1). When all are taken, the one idle the longest (no complete
+    /// request head yet, or between keep-alive requests) is closed for a new
+    /// client; a new client waits only while every connection has a request
+    /// in progress.
     pub max_connections: usize,
     /// How long a connection may take to send a request's headers, counted
     /// from when the server is ready for the request: this is also how long an

@@ -25,7 +25,10 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 #[non_exhaustive]
 pub struct ServeOptions {
     /// Connections served at once (default [`DEFAULT_MAX_CONNECTIONS`], at
-    /// least 1); further clients wait in the listen backlog until one closes.
+    /// least 1). When all are taken, the one idle the longest (no complete
+    /// request head yet, a TLS handshake included, or between keep-alive
+    /// requests) is closed for a new client; a new client waits only while
+    /// every connection has a request in progress.
     pub max_connections: usize,
     /// How long a client may take to send a request's headers, counted from
     /// when the server is ready for the request; this is also how long an idle
@@ -119,15 +122,20 @@ impl ServeOptions {
 /// until `shutdown` completes, within the bounds of `options`:
 ///
 /// * at most [`ServeOptions::max_connections`] connections are served at
-///   once; further clients wait in the listen backlog;
+///   once; when all are taken, the connection idle the longest (no complete
+///   request head yet, or between keep-alive requests) is closed to make room
+///   for a new client, so idle sockets cannot keep clients out; a request in
+///   progress is never cut off, and a new client waits only while every
+///   connection has one;
 /// * a client that does not send a request's headers within
 ///   [`ServeOptions::header_read_timeout`] (a slowloris) is disconnected, and
 ///   so is a keep-alive connection idle that long;
 /// * with [`ServeOptions::tls`], each TLS handshake runs on its own task (a
 ///   slow one never holds up the others) within
 ///   [`ServeOptions::tls_handshake_timeout`];
-/// * running out of file descriptors makes the accept loop back off (10 ms,
-///   doubling up to 1 s) instead of spinning.
+/// * running out of file descriptors closes the connection idle the longest
+///   too, and makes the accept loop back off (10 ms, doubling up to 1 s)
+///   instead of spinning.
 ///
 /// Handlers can extract the client's address as
 /// `axum::extract::ConnectInfo<std::net::SocketAddr>`, as under
