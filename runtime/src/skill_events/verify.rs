@@ -301,6 +301,49 @@ struct ChainCache {
 #[derive(Debug)]
 struct Chain {
     certs: Vec<CertificateDer<'static>>,
+    /// Times at which the whole chain is known to validate: validity is an
+    /// interval (every certificate's dates), so a chain that validates at two
+    /// times validates at every time between them. `None` until validated.
+    known_valid: Mutex<Option<(u64, u64)>>,
+}
+
+/// How far ahead a validated chain is checked once more, so that requests
+/// within that span skip the signature checks of the chain (they cost more than
+/// the rest of a request). Exact: nothing is accepted that would not validate.
+const VALIDATE_AHEAD: Duration = Duration::from_secs(3600);
+
+impl Chain {
+    fn new(certs: Vec<CertificateDer<'static>>) -> Self {
+        Self {
+            certs,
+            known_valid: Mutex::new(None),
+        }
+    }
+
+    /// Validates the chain at `at`, at once when `at` lies between two times it
+    /// validated at; else in full, and once more at `at + VALIDATE_AHEAD`.
+    fn validate(&self, anchors: &[TrustAnchor<'static>], at: UnixTime) -> Result<(), VerifyError> {
+        let now = at.as_secs();
+        let mut known = self.known_valid.lock().unwrap_or_else(|e| e.into_inner());
+        if known.is_some_and(|(from, until)| (from..=until).contains(&now)) {
+            return Ok(());
+        }
+        validate_chain(self, anchors, at)?;
+        let ahead = now.saturating_add(VALIDATE_AHEAD.as_secs());
+        let until = if validate_chain(
+            self,
+            anchors,
+            UnixTime::since_unix_epoch(Duration::from_secs(ahead)),
+        )
+        .is_ok()
+        {
+            ahead
+        } else {
+            now
+        };
+        *known = Some((now, until));
+        Ok(())
+    }
 }
 
 /// Checks skill requests as Amazon requires (see the [module](super) docs).
@@ -388,7 +431,7 @@ impl Verifier {
         let key = url.as_str().to_owned();
         let cached = self.lock_cache().chains.get(&key).cloned();
         if let Some(chain) = cached {
-            if validate_chain(&chain, &self.anchors, at).is_ok() {
+            if chain.validate(&self.anchors, at).is_ok() {
                 return Ok(chain);
             }
             // Expired (or otherwise no longer valid): fetch it again.
@@ -397,7 +440,7 @@ impl Verifier {
             cache.order.retain(|k| *k != key);
         }
         let chain = Arc::new(self.download(url).await?);
-        validate_chain(&chain, &self.anchors, at)?;
+        chain.validate(&self.anchors, at)?;
         let mut cache = self.lock_cache();
         if !cache.chains.contains_key(&key) {
             if cache.order.len() >= MAX_CACHED_CHAINS
@@ -466,7 +509,7 @@ impl Verifier {
         if certs.is_empty() {
             return Err(fail("holds no CERTIFICATE".to_owned()));
         }
-        Ok(Chain { certs })
+        Ok(Chain::new(certs))
     }
 
     /// Rules 4 and 5 on the (already authenticated) body.

@@ -761,6 +761,7 @@ struct Sql {
     subscribers_after: String,
     audience: String,
     count: String,
+    count_any_skill: String,
     users: String,
     version: String,
 }
@@ -858,13 +859,20 @@ impl Sql {
                    AND s.event = (SELECT id FROM {s}.event_names WHERE name = $2)
                  ORDER BY s.user_id"
             ),
-            // NULL skill: every skill's subscribers, each user once; NULL user: all.
+            // One skill: a range of the primary key, each user once by construction.
             count: format!(
+                "SELECT count(*)
+                 FROM {s}.subscriptions s
+                 WHERE s.skill = (SELECT id FROM {s}.skills WHERE skill_id = $1)
+                   AND s.event = (SELECT id FROM {s}.event_names WHERE name = $2)
+                   AND ($3::text IS NULL OR s.user_id = $3)"
+            ),
+            // Every skill's subscribers, a user subscribed through two skills once.
+            count_any_skill: format!(
                 "SELECT count(DISTINCT s.user_id)
                  FROM {s}.subscriptions s
                  WHERE s.event = (SELECT id FROM {s}.event_names WHERE name = $2)
-                   AND ($1::text IS NULL
-                        OR s.skill = (SELECT id FROM {s}.skills WHERE skill_id = $1))
+                   AND ($1::text IS NULL)
                    AND ($3::text IS NULL OR s.user_id = $3)"
             ),
             // Skill by skill in name order, each skill's users by its primary key.
@@ -1164,9 +1172,13 @@ impl Inner {
     ) -> Result<u64, StoreError> {
         let what = "count subscribers";
         let client = self.client(what).await?;
+        let sql = match skill_id {
+            Some(_) => &self.sql.count,
+            None => &self.sql.count_any_skill,
+        };
         let row = client
             .query_typed_one(
-                &self.sql.count,
+                sql,
                 &[
                     (&skill_id, Type::TEXT),
                     (&event, Type::TEXT),
