@@ -31,6 +31,7 @@ mod skill_events_corpus;
 mod skill_events_server;
 mod subscriptions_fanout;
 mod subscriptions_ledger;
+mod subscriptions_limits;
 mod subscriptions_parse;
 mod subscriptions_postgres;
 mod subscriptions_sqlite;

@@ -13,6 +13,16 @@ use std::fmt;
 /// The `request.type` of the skill request this module reads.
 pub const REQUEST_TYPE: &str = "AlexaSkillEvent.ProactiveSubscriptionChanged";
 
+/// The longest skill id, user id, person id, request id, event name and locale
+/// accepted, in bytes of UTF-8. Alexa's ids are a few hundred bytes at most;
+/// PostgreSQL cannot index a value much over 2,700 bytes, so a longer one would
+/// be refused there and stored by SQLite (see [`SubscriptionChanged::check`]).
+pub const MAX_ID_BYTES: usize = 1024;
+
+/// The longest `apiEndpoint` accepted, in bytes: the length of URL that browsers
+/// and proxies commonly support (Alexa's are about 30).
+pub const MAX_API_ENDPOINT_BYTES: usize = 2048;
+
 /// One subscription notice: the user's **full current** set of subscribed events
 /// (not a diff) as of `timestamp`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +74,7 @@ impl SubscriptionChanged {
         let request_id = non_empty(
             required(request, "request", "requestId")?,
             "request.requestId",
+            MAX_ID_BYTES,
         )?;
         let timestamp_text = string(
             required(request, "request", "timestamp")?,
@@ -75,7 +86,7 @@ impl SubscriptionChanged {
                 format!("not an ISO 8601 date-time with an offset (`{timestamp_text}`: {e})"),
             )
         })?;
-        let locale = optional_string(request, "request", "locale")?;
+        let locale = optional_string(request, "request", "locale", MAX_ID_BYTES)?;
         let events = events(request.get("body"))?;
 
         let context = object(required(root, "", "context")?, "context")?;
@@ -87,6 +98,7 @@ impl SubscriptionChanged {
         let skill_id = non_empty(
             required(application, "context.System.application", "applicationId")?,
             "context.System.application.applicationId",
+            MAX_ID_BYTES,
         )?;
         let user = object(
             required(system, "context.System", "user")?,
@@ -95,6 +107,7 @@ impl SubscriptionChanged {
         let user_id = non_empty(
             required(user, "context.System.user", "userId")?,
             "context.System.user.userId",
+            MAX_ID_BYTES,
         )?;
         let person_id = match system.get("person") {
             None | Some(Value::Null) => None,
@@ -102,11 +115,13 @@ impl SubscriptionChanged {
                 object(person, "context.System.person")?,
                 "context.System.person",
                 "personId",
+                MAX_ID_BYTES,
             )?,
         };
         let api_endpoint = non_empty(
             required(system, "context.System", "apiEndpoint")?,
             "context.System.apiEndpoint",
+            MAX_API_ENDPOINT_BYTES,
         )?;
         let region = Region::from_api_endpoint(&api_endpoint);
 
@@ -121,6 +136,49 @@ impl SubscriptionChanged {
             locale,
             events,
         })
+    }
+
+    /// Whether every stored text field can be stored by every store: no NUL
+    /// (U+0000), which PostgreSQL's `text` cannot hold, and ids, event names and
+    /// the locale at most [`MAX_ID_BYTES`], `api_endpoint` at most
+    /// [`MAX_API_ENDPOINT_BYTES`]. The error names the field. The parser applies
+    /// the same rule to each field as it reads it, and every store applies this
+    /// check before writing, so memory, SQLite and PostgreSQL give one verdict
+    /// whether a notice was parsed or built by hand.
+    pub fn check(&self) -> Result<(), ParseError> {
+        let single = [
+            (
+                "context.System.application.applicationId",
+                Some(&self.skill_id),
+                MAX_ID_BYTES,
+            ),
+            (
+                "context.System.user.userId",
+                Some(&self.user_id),
+                MAX_ID_BYTES,
+            ),
+            (
+                "context.System.person.personId",
+                self.person_id.as_ref(),
+                MAX_ID_BYTES,
+            ),
+            (
+                "context.System.apiEndpoint",
+                Some(&self.api_endpoint),
+                MAX_API_ENDPOINT_BYTES,
+            ),
+            ("request.requestId", Some(&self.request_id), MAX_ID_BYTES),
+            ("request.locale", self.locale.as_ref(), MAX_ID_BYTES),
+        ];
+        for (field, text, max) in single {
+            if let Some(text) = text {
+                storable(text, field, max)?;
+            }
+        }
+        for name in &self.events {
+            storable(name, "request.body.subscriptions[].eventName", MAX_ID_BYTES)?;
+        }
+        Ok(())
     }
 
     /// The position of this notice in the user's history (timestamp, then request id).
@@ -155,6 +213,7 @@ fn events(body: Option<&Value>) -> Result<BTreeSet<String>, ParseError> {
         let name = non_empty(
             required(entry, &place, "eventName")?,
             &format!("{place}.eventName"),
+            MAX_ID_BYTES,
         )?;
         events.insert(name);
     }
@@ -256,11 +315,12 @@ fn string<'a>(v: &'a Value, place: &str) -> Result<&'a str, ParseError> {
         .ok_or_else(|| ParseError::new(place, format!("expected a string, found {}", kind_of(v))))
 }
 
-fn non_empty(v: &Value, place: &str) -> Result<String, ParseError> {
+fn non_empty(v: &Value, place: &str, max: usize) -> Result<String, ParseError> {
     let s = string(v, place)?;
     if s.is_empty() {
         return Err(ParseError::new(place, "must not be empty".into()));
     }
+    storable(s, place, max)?;
     Ok(s.to_owned())
 }
 
@@ -268,9 +328,40 @@ fn optional_string(
     map: &Map<String, Value>,
     parent: &str,
     key: &str,
+    max: usize,
 ) -> Result<Option<String>, ParseError> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(v) => string(v, &join(parent, key)).map(|s| Some(s.to_owned())),
+        Some(v) => {
+            let place = join(parent, key);
+            let s = string(v, &place)?;
+            storable(s, &place, max)?;
+            Ok(Some(s.to_owned()))
+        }
     }
+}
+
+/// The one rule for text a store keeps (see [`SubscriptionChanged::check`]): no
+/// NUL, at most `max` bytes. The message quotes neither: the value may be huge.
+fn storable(text: &str, place: &str, max: usize) -> Result<(), ParseError> {
+    if let Some(at) = text.find('\0') {
+        return Err(ParseError::new(
+            place,
+            format!("contains U+0000 (NUL) at byte {at}; no store keeps it"),
+        ));
+    }
+    if text.len() > max {
+        return Err(ParseError::new(
+            place,
+            format!("is {} bytes long; at most {max} are accepted", text.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a lookup key could have been stored: one that could not matches
+/// nothing, so a store answers "nobody" without asking its database (PostgreSQL
+/// would refuse a NUL with an error that names no field).
+pub(crate) fn could_be_stored(text: &str) -> bool {
+    !text.contains('\0') && text.len() <= MAX_ID_BYTES
 }
