@@ -43,6 +43,10 @@ as --db takes it), for every event: a Unicast to a user who is not subscribed ge
 403, and a Multicast reaches the subscribers only. Without it every Unicast user
 counts as subscribed.
 
+Only requests addressed to the emulator are answered: Host 127.0.0.1:PORT, [::1]:PORT
+or localhost:PORT (its own port); another Host gets 421, so a web page cannot reach it
+by DNS rebinding, and an Origin other than http(s):// and one of those gets 403.
+
 Ctrl-C (SIGINT) or SIGTERM stops the emulator cleanly (exit 0).
 
 Without --client-id the emulator accepts its own default credentials and prints

@@ -15,6 +15,9 @@
 //! (further ones wait in the listen backlog); running out of file descriptors
 //! makes the accept loop back off instead of spinning; and request bodies are
 //! validated on blocking threads, so one slow body cannot hold up token requests.
+//! It answers only requests for itself: a `Host` of `127.0.0.1:PORT`,
+//! `[::1]:PORT` or `localhost:PORT` with its own port (421 Misdirected Request
+//! otherwise, against DNS rebinding), and no `Origin` but those (403).
 //!
 //! It speaks to Amazon's own SDKs unmodified: with [`EmulatorConfig::tls`] it
 //! serves HTTPS with a certificate generated at start (trust
@@ -39,6 +42,7 @@
 //! `Emulator::<E>::start(EmulatorConfig::default())` (the facade crate names
 //! `Emulator` with its event set) binds 127.0.0.1 on a free port.
 
+mod loopback;
 mod page;
 mod routes;
 mod state;
@@ -252,7 +256,7 @@ impl<E: crate::EventSet> Emulator<E> {
             // The handshake has the header-read timeout too.
             handshake_timeout: header_read_timeout,
         };
-        let shared = Arc::new(state::Shared::new(config, routes::check::<E>));
+        let shared = Arc::new(state::Shared::new(config, addr.port(), routes::check::<E>));
         let (stop, mut stopped) = watch::channel(false);
         let app = routes::router(shared.clone());
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());

@@ -43,7 +43,70 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(super::page::page))
         .layer(middleware::from_fn_with_state(shared.clone(), bounded_body))
         .layer(DefaultBodyLimit::max(limit))
+        // Outermost: a request for another host is refused before its body is read.
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            loopback_only,
+        ))
         .with_state(shared)
+}
+
+/// Answers only requests for the emulator's own loopback names and port, and
+/// refuses an `Origin` other than its own (DNS rebinding and pages elsewhere:
+/// see [`super::loopback`]): 421 Misdirected Request for another `Host` (or
+/// none, or two, or a request target naming another authority), 403 for
+/// another `Origin`. Neither counts as an event request.
+async fn loopback_only(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let own = shared.loopback;
+    let headers = request.headers();
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host_ok = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => own.is_own_host(host.as_bytes()),
+        _ => false,
+    } && request
+        .uri()
+        .authority()
+        .is_none_or(|a| own.is_own_host(a.as_str().as_bytes()));
+    let refusal = if !host_ok {
+        Some((
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "The emulator answers requests for {} only (the Host header).",
+                own.names()
+            ),
+        ))
+    } else if !headers
+        .get_all(header::ORIGIN)
+        .iter()
+        .all(|origin| own.is_own_origin(origin.as_bytes()))
+    {
+        Some((
+            StatusCode::FORBIDDEN,
+            format!(
+                "The emulator answers requests from its own pages only (the Origin header): {}.",
+                own.names()
+            ),
+        ))
+    } else {
+        None
+    };
+    let Some((status, message)) = refusal else {
+        return next.run(request).await;
+    };
+    let mut response = (
+        status,
+        axum::Json(json!({"code": status.as_u16(), "message": message})),
+    )
+        .into_response();
+    // The body, if any, is not read.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Why a body could not be read.

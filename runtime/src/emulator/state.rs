@@ -249,6 +249,8 @@ pub(crate) struct State {
 
 pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
+    /// The `Host` and `Origin` values answered.
+    pub(crate) loopback: super::loopback::Loopback,
     /// Parses and validates a body of the emulator's event set.
     pub(crate) parse: super::routes::ParseFn,
     pub(crate) limiter: Option<DefaultDirectRateLimiter>,
@@ -281,7 +283,8 @@ pub(crate) enum Fault {
 }
 
 impl Shared {
-    pub(crate) fn new(config: EmulatorConfig, parse: super::routes::ParseFn) -> Self {
+    /// `port`: the one the emulator listens on (`Host` must name it).
+    pub(crate) fn new(config: EmulatorConfig, port: u16, parse: super::routes::ParseFn) -> Self {
         let limiter = config
             .rate_limit
             .and_then(NonZeroU32::new)
@@ -293,6 +296,7 @@ impl Shared {
             client_secret: config.client_secret.clone(),
         };
         Self {
+            loopback: super::loopback::Loopback::new(port, config.tls),
             config,
             parse,
             limiter,

@@ -362,6 +362,7 @@ fn storable(text: &str, place: &str, max: usize) -> Result<(), ParseError> {
 /// Whether a lookup key could have been stored: one that could not matches
 /// nothing, so a store answers "nobody" without asking its database (PostgreSQL
 /// would refuse a NUL with an error that names no field).
+#[cfg(feature = "postgres")]
 pub(crate) fn could_be_stored(text: &str) -> bool {
     !text.contains('\0') && text.len() <= MAX_ID_BYTES
 }
