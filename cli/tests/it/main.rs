@@ -19,6 +19,7 @@ mod cli_preview;
 mod cli_validate;
 mod connection_strings;
 mod delivery_cli;
+mod emulate_bounds;
 mod emulate_secrets;
 mod emulate_tls;
 mod serve;

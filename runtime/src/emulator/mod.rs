@@ -39,6 +39,13 @@
 //! (with their rule ids), newest first, live. `GET /emulator/refused` lists
 //! the refusals as JSON.
 //!
+//! What it keeps is bounded in count and in bytes: the newest [`MAX_ACCEPTED`]
+//! accepted events within [`MAX_ACCEPTED_BYTES`], the newest [`MAX_REFUSED`]
+//! refusals within [`MAX_REFUSED_BYTES`]; a body over [`MAX_KEPT_BODY_BYTES`]
+//! as its size and SHA-256 only; every other text cut ([`cut`]) at
+//! [`MAX_TEXT_BYTES`] ([`MAX_MESSAGE_BYTES`] for a refusal's message). The
+//! listings take `?after=ID&limit=N`; the page's feed carries only what is new.
+//!
 //! `Emulator::<E>::start(EmulatorConfig::default())` (the facade crate names
 //! `Emulator` with its event set) binds 127.0.0.1 on a free port.
 
@@ -51,9 +58,11 @@ mod subscribers;
 mod tests;
 mod tls;
 
+pub use routes::MAX_FEED_LIMIT;
 pub use state::{
-    AcceptedEvent, MAX_REFUSED, MAX_SUMMARY_CHARS, RefusedEvent, RuleBreak, Scripted, Sentence,
-    Stats,
+    AcceptedEvent, MAX_ACCEPTED, MAX_ACCEPTED_BYTES, MAX_KEPT_BODY_BYTES, MAX_MESSAGE_BYTES,
+    MAX_REFUSED, MAX_REFUSED_BYTES, MAX_REMEMBERED_KEYS, MAX_SUMMARY_CHARS, MAX_TEXT_BYTES,
+    RefusedEvent, RuleBreak, Scripted, Sentence, Stats, cut,
 };
 
 use crate::server;
@@ -329,15 +338,16 @@ impl EmulatorHandle {
         self.ca_pem.as_deref()
     }
 
-    /// The events accepted so far, in order (updates included).
+    /// The events accepted so far, in order (updates included): the newest
+    /// [`MAX_ACCEPTED`], fewer when they pass [`MAX_ACCEPTED_BYTES`].
     pub fn events(&self) -> Vec<AcceptedEvent> {
-        self.shared.events()
+        self.shared.events(0, usize::MAX)
     }
 
-    /// The newest [`MAX_REFUSED`] event requests answered with an error, oldest
-    /// first.
+    /// The event requests answered with an error, oldest first: the newest
+    /// [`MAX_REFUSED`], fewer when they pass [`MAX_REFUSED_BYTES`].
     pub fn refused(&self) -> Vec<RefusedEvent> {
-        self.shared.refused()
+        self.shared.refused(0, usize::MAX)
     }
 
     /// Request counts so far.
