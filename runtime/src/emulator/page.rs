@@ -27,15 +27,32 @@ const NONCE_SLOT: &str = "{{NONCE}}";
 /// What the emulator keeps, for the page's footer.
 fn kept() -> String {
     format!(
-        "The emulator keeps the newest {MAX_ACCEPTED} accepted events (at most {} MiB of them) \
-         and the newest {MAX_REFUSED} refusals (at most {} MiB); this page shows the newest \
-         {MAX_FEED_LIMIT} of each. A body over {} KiB is kept as its size and SHA-256 \
-         (GET /emulator/events); sentences, user ids and rule messages are cut at \
-         {MAX_TEXT_BYTES} bytes, a refusal's message at {MAX_MESSAGE_BYTES}, and marked as cut.",
+        "The emulator keeps the newest {} accepted events (at most {} MiB of them) and the \
+         newest {} refusals (at most {} MiB); this page shows the newest {MAX_FEED_LIMIT} of \
+         each. A body over {} KiB is kept as its size and SHA-256 (GET /emulator/events); \
+         sentences, user ids and rule messages are cut at {} bytes, a refusal's message at \
+         {}, and marked as cut.",
+        thousands(MAX_ACCEPTED),
         MAX_ACCEPTED_BYTES >> 20,
+        thousands(MAX_REFUSED),
         MAX_REFUSED_BYTES >> 20,
         MAX_KEPT_BODY_BYTES >> 10,
+        thousands(MAX_TEXT_BYTES),
+        thousands(MAX_MESSAGE_BYTES),
     )
+}
+
+/// `10000` as `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 pub(crate) async fn page() -> Response {
