@@ -119,7 +119,9 @@ impl Default for Faults {
 /// What the emulator accepts and how it misbehaves.
 #[derive(Clone)]
 pub struct EmulatorConfig {
-    /// Default `127.0.0.1:0` (a free port).
+    /// Default `127.0.0.1:0` (a free port). Whatever the address, requests must
+    /// name a loopback host (`127.0.0.1`, `[::1]` or `localhost`) with the port
+    /// listened on, or get 421 (against DNS rebinding).
     pub listen: SocketAddr,
     /// The client id the token endpoint accepts (default [`DEFAULT_CLIENT_ID`]).
     pub client_id: String,
