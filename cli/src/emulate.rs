@@ -29,7 +29,15 @@ The first line of output is `listening on http://127.0.0.1:PORT` (https with
 --tls): use that URL as --api-base and URL/auth/o2/token as --token-url of
 `proactive-events send`. Open URL in a browser to see the accepted events, with the
 sentence Alexa would say in each locale, and the refused ones with their rule ids.
-GET URL/emulator/events and URL/emulator/refused list them as JSON.
+GET URL/emulator/events and URL/emulator/refused list them as JSON, oldest first
+(?after=ID&limit=N: those after the one with that id).
+
+What the emulator keeps is bounded: the newest 10,000 accepted events (at most 16 MiB of
+them) and the newest 1,000 refusals (at most 8 MiB); older ones are forgotten first. A
+body over 16 KiB is kept as its size and SHA-256 only (bodyBytes, bodySha256); other
+texts (sentences, user ids, rule messages) are cut at 1 KiB, a refusal's message at 4
+KiB, and marked as cut. The page polls GET URL/emulator/feed?after=ID, which carries
+only what is new, at most 200 of each kind, without bodies.
 
 With --tls the emulator serves HTTPS with a certificate for 127.0.0.1, ::1 and
 localhost, signed by a certificate authority generated at start. --tls-cert PATH
@@ -42,6 +50,10 @@ SQLite file, or a PostgreSQL database as a postgres:// URL or libpq key=value pa
 as --db takes it), for every event: a Unicast to a user who is not subscribed gets
 403, and a Multicast reaches the subscribers only. Without it every Unicast user
 counts as subscribed.
+
+Only requests addressed to the emulator are answered: Host 127.0.0.1:PORT, [::1]:PORT
+or localhost:PORT (its own port); another Host gets 421, so a web page cannot reach it
+by DNS rebinding, and an Origin other than http(s):// and one of those gets 403.
 
 Ctrl-C (SIGINT) or SIGTERM stops the emulator cleanly (exit 0).
 

@@ -4,6 +4,7 @@
 mod document;
 mod replace;
 
+use super::input::{self, read_capped};
 use super::{display_name, exit, fail, is_stdin, print, read_input};
 use alexa_proactive_events::EVENT_NAMES;
 // Emitted by codegen beside `generated/manifest/*.json`, so the binary (which
@@ -14,6 +15,7 @@ use clap::builder::PossibleValuesParser;
 use document::{Node, Object};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -28,7 +30,9 @@ duplicates: merging twice gives the same file (and --in-place leaves it untouche
 Numbers keep their exact text; a key twice in one object is an error naming it.
 --in-place writes a new file beside the original (beside a symlink's target, which it
 replaces, so the symlink stays), with the original's mode and, where permitted, owner,
-and renames it over the original: a failure leaves the original as it was.
+and renames it over the original: a failure leaves the original as it was. It holds an
+advisory lock on the file from reading to renaming, so that concurrent --in-place runs on
+one file take turns and none loses another's additions.
 
 Examples:
   proactive-events manifest
@@ -74,16 +78,21 @@ pub fn run(args: ManifestArgs) -> ExitCode {
     }
     let name = display_name(&path);
     // In place, the file read is the one replaced: a symlink's target, so
-    // that the symlink stays a symlink.
-    let source = if args.in_place {
-        match in_place_target(&path) {
-            Ok(target) => target,
+    // that the symlink stays a symlink. It stays locked until it is replaced,
+    // so that concurrent runs merge one after the other and lose nothing.
+    let (source, lock) = if args.in_place {
+        match lock_in_place_target(&path) {
+            Ok((target, file)) => (target, Some(file)),
             Err(e) => return fail(format_args!("{name}: {e}")),
         }
     } else {
-        path
+        (path, None)
     };
-    let bytes = match read_input(&source) {
+    let read = match &lock {
+        Some(file) => read_capped(file, input::max_bytes()),
+        None => read_input(&source),
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) => return fail(format_args!("{name}: cannot read: {e}")),
     };
@@ -126,6 +135,42 @@ fn in_place_target(path: &Path) -> Result<PathBuf, String> {
     } else {
         Err("--in-place needs a regular file".to_owned())
     }
+}
+
+/// The file `--in-place` replaces ([`in_place_target`]), open, with an
+/// exclusive advisory lock (`flock` on Unix) that is held until the file is
+/// replaced: concurrent runs then read, merge and write one after the other.
+///
+/// The lock is on the file, and a run replaces the file by renaming a new one
+/// over it: a run that opened the old file and got its lock after that rename
+/// holds the lock of a file no longer at the path. It then tries again with the
+/// file now there, so that it merges into the previous run's result.
+fn lock_in_place_target(path: &Path) -> Result<(PathBuf, File), String> {
+    loop {
+        let target = in_place_target(path)?;
+        let file = File::open(&target).map_err(|e| format!("cannot read: {e}"))?;
+        file.lock().map_err(|e| format!("cannot lock it: {e}"))?;
+        if still_at(&file, &target) {
+            return Ok((target, file));
+        }
+    }
+}
+
+/// `file` is the file at `path` (same device and inode).
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(now)) => open.dev() == now.dev() && open.ino() == now.ino(),
+        // Gone: the next attempt reports it.
+        _ => false,
+    }
+}
+
+/// Without inode numbers in std, the lock is taken on the file as opened.
+#[cfg(not(unix))]
+fn still_at(_file: &File, _path: &Path) -> bool {
+    true
 }
 
 /// `{"manifest": {"permissions", "events": {"publications", "subscriptions", "endpoint"?}}}`.

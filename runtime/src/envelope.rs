@@ -30,9 +30,15 @@ pub const EXPIRY_MAX: SignedDuration = SignedDuration::from_secs(24 * 3600);
 /// `localizedAttributes` holds at least this many entries (D9).
 pub const LOCALIZED_ATTRIBUTES_MIN: usize = 1;
 
+/// The last year a date-time may be written in (D26). The Rust types (jiff's
+/// `Timestamp`) hold instants up to 9999-12-30T22:00:00.999999999Z; a pattern
+/// cannot compare an instant across offsets, so the whole year 9999 is refused,
+/// in Rust and in the JSON Schemas alike.
+pub const MAX_YEAR: u32 = 9998;
+
 /// Date-times on the wire: RFC 3339 with upper-case `T` and `Z` and a zone,
-/// every component bounded (D26): a real calendar date (month lengths and leap
-/// years: `02-29` only in leap years), hours 00–23 (no `24:00`), minutes and
+/// every component bounded (D26): a year up to [`MAX_YEAR`], a real calendar
+/// date (month lengths and leap years: `02-29` only in leap years), hours 00–23 (no `24:00`), minutes and
 /// seconds 00–59 (no leap second `:60`), at most 9 fractional digits, and an
 /// offset of at most ±23:59. The JSON Schemas carry this pattern, so that a
 /// validator without a format checker (the default in most: `format` is an
@@ -40,11 +46,13 @@ pub const LOCALIZED_ATTRIBUTES_MIN: usize = 1;
 /// types (`__private::datetime`), and of Python's and Ajv's `date-time` formats.
 pub const DATE_TIME_PATTERN: &str = concat!(
     "^(?:",
-    // Any year: months of 31, of 30 days, and February up to the 28th.
-    "[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])",
+    // Years 0000 to 9998 (see [`MAX_YEAR`]): months of 31, of 30 days, and
+    // February up to the 28th.
+    "(?:[0-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])",
     "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)",
     "|02-(?:0[1-9]|1[0-9]|2[0-8]))",
-    // Leap years (divisible by 4, centuries only when divisible by 400): the 29th.
+    // Leap years (divisible by 4, centuries only when divisible by 400): the 29th
+    // (9999 is not one, so this needs no year bound).
     "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29",
     ")T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?",
     "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
@@ -80,6 +88,9 @@ pub fn date_time_problem(s: &str) -> Option<&'static str> {
     };
     if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
         return Some(SHAPE);
+    }
+    if year > MAX_YEAR {
+        return Some("the year must be 0000 to 9998 (the Rust types end in 9999)");
     }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {

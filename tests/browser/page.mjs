@@ -123,6 +123,10 @@ async function main() {
       route.request().url().startsWith(url) ? route.continue() : route.abort(),
     );
     page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
+    const polls = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/emulator/feed")) polls.push(request.url());
+    });
 
     const response = await page.goto(`${url}/`);
     check("the page loads", response?.status() === 200, `${response?.status()}`);
@@ -243,6 +247,16 @@ async function main() {
       refusedOrder[0] === invalid.event.name,
       JSON.stringify(refusedOrder),
     );
+
+    // Each poll asks only for what came after the newest event seen.
+    await page.waitForTimeout(1500);
+    check(
+      "the page polls the feed for what is new only",
+      polls.some((u) => /[?&]after=[1-9][0-9]*&limit=200$/.test(u)),
+      polls.slice(-3).join(" "),
+    );
+    const kept = (await page.locator("#kept").textContent()) ?? "";
+    check("the page says what the emulator keeps", kept.includes("SHA-256") && kept.includes("10,000"), kept);
 
     check("no dialog, page error, console error or outside request", problems.length === 0, problems.join("; "));
 

@@ -67,7 +67,15 @@ async fn the_page_is_one_self_contained_file_under_a_strict_policy() {
     for needle in [" src=", "<link", "http://", "https://", "@import"] {
         assert!(!html.contains(needle), "{needle} in the page");
     }
-    assert!(html.contains("/emulator/feed"));
+    assert!(
+        html.contains("/emulator/feed?after="),
+        "polls what is new only"
+    );
+    assert!(!html.contains("{{"), "every slot filled");
+    assert!(
+        html.contains("keeps the newest 10,000 accepted events") && html.contains("SHA-256"),
+        "says what the emulator keeps"
+    );
     assert!(!html.contains("innerHTML"), "values go in as text only");
     // A fresh nonce per response.
     let again = http().get(emu.base_url()).send().await.expect("page");

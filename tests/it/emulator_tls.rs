@@ -136,7 +136,11 @@ fn a_stalled_handshake_is_dropped() {
     let mut plain = crate::emulator_support::connect(running.addr());
     std::io::Write::write_all(
         &mut plain,
-        b"GET /emulator/stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        format!(
+            "GET /emulator/stats HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            running.addr()
+        )
+        .as_bytes(),
     )
     .expect("sent");
     let mut answer = Vec::new();

@@ -90,6 +90,7 @@ fn token_errors_never_echo_the_secret() {
     let answer = exchange(
         emu.addr(),
         &request(
+            emu.addr(),
             "/auth/o2/token",
             "application/json",
             None,
@@ -137,7 +138,7 @@ fn a_half_sent_header_is_cut_off_after_the_header_timeout() {
     });
     let mut stream = connect(emu.addr());
     stream
-        .write_all(b"POST /auth/o2/token HTTP/1.1\r\nHost: emulator\r\n")
+        .write_all(format!("POST /auth/o2/token HTTP/1.1\r\nHost: {}\r\n", emu.addr()).as_bytes())
         .expect("half a header sent");
     assert!(
         closed_by_server(&mut stream),
@@ -153,7 +154,7 @@ fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
     });
     let mut stream = connect(emu.addr());
     stream
-        .write_all(token_request(ID, SECRET, false).as_bytes())
+        .write_all(token_request(emu.addr(), ID, SECRET, false).as_bytes())
         .expect("sent");
     assert_eq!(read_answer(&mut stream).status, 200);
     // Kept alive, then idle: closed by the server.
@@ -169,8 +170,12 @@ fn a_trickled_body_gets_408_after_the_body_timeout() {
     let mut stream = connect(emu.addr());
     stream
         .write_all(
-            b"POST /v1/proactiveEvents HTTP/1.1\r\nHost: emulator\r\n\
-              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\"",
+            format!(
+                "POST /v1/proactiveEvents HTTP/1.1\r\nHost: {}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"a\"",
+                emu.addr()
+            )
+            .as_bytes(),
         )
         .expect("headers and a little body sent");
     let answer = read_answer(&mut stream);
@@ -194,13 +199,13 @@ fn at_the_connection_bound_the_oldest_idle_connection_makes_room() {
     // served at once, in the slot of the one idle the longest.
     let mut third = connect(addr);
     third
-        .write_all(token_request(ID, SECRET, false).as_bytes())
+        .write_all(token_request(addr, ID, SECRET, false).as_bytes())
         .expect("sent");
     assert_eq!(read_answer(&mut third).status, 200);
     assert!(closed_by_server(&mut idle_1), "the oldest idle connection");
     // The other kept its slot, and `third` is idle between requests now.
     idle_2
-        .write_all(token_request(ID, SECRET, false).as_bytes())
+        .write_all(token_request(addr, ID, SECRET, false).as_bytes())
         .expect("sent");
     assert_eq!(read_answer(&mut idle_2).status, 200);
     // `third` has been idle longer than `idle_2`: its slot goes next.
@@ -226,7 +231,7 @@ fn an_oversized_body_gets_413_unread() {
     stream
         .write_all(
             format!(
-                "POST {DEV} HTTP/1.1\r\nHost: emulator\r\nAuthorization: Bearer {t}\r\n\
+                "POST {DEV} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {t}\r\n\
                  Content-Type: application/json\r\nContent-Length: 2000000000\r\n\r\n"
             )
             .as_bytes(),
@@ -241,7 +246,7 @@ fn an_oversized_body_gets_413_unread() {
     stream
         .write_all(
             format!(
-                "POST {DEV} HTTP/1.1\r\nHost: emulator\r\nAuthorization: Bearer {t}\r\n\
+                "POST {DEV} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {t}\r\n\
                  Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\
                  {:x}\r\n{chunk}\r\n0\r\n\r\n",
                 chunk.len()
@@ -255,6 +260,7 @@ fn an_oversized_body_gets_413_unread() {
     let answer = exchange(
         addr,
         &request(
+            addr,
             "/auth/o2/token",
             "application/x-www-form-urlencoded",
             None,
@@ -284,6 +290,125 @@ fn a_400_lists_a_bounded_number_of_violations() {
         .to_owned();
     assert!(message.contains("ENV-UNKNOWN-FIELD"), "{message}");
     assert!(message.ends_with("and 480 more"), "{message}");
+}
+
+// --- DNS rebinding: only the emulator's own Host and Origin (issue 21) -------
+
+/// A GET with these header lines, on its own connection.
+fn get(addr: std::net::SocketAddr, target: &str, headers: &str) -> Answer {
+    exchange(
+        addr,
+        &format!("GET {target} HTTP/1.1\r\n{headers}Connection: close\r\n\r\n"),
+    )
+}
+
+/// The emulator used to answer any `Host`: a web page whose own host name was
+/// re-resolved to 127.0.0.1 (DNS rebinding) could read `/emulator/events` and
+/// take tokens with the default credentials. Now another `Host` (or none, or
+/// two, or another authority in the request target) gets 421 and another
+/// `Origin` 403, before anything is read or counted.
+#[test]
+fn only_its_own_loopback_host_and_origin_are_answered() {
+    let emu = start(config());
+    let addr = emu.addr();
+    let port = addr.port();
+    let t = token(addr, ID, SECRET);
+    assert_eq!(send_event(addr, &t, &event("rebind1")).status, 202);
+    let before = emu.handle().stats();
+
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let answer = get(addr, "/emulator/events", &format!("Host: {host}\r\n"));
+        assert_eq!(answer.status, 200, "{host}: {answer:?}");
+        assert!(answer.body.contains("rebind1"), "{host}");
+    }
+    let misdirected = [
+        format!("Host: attacker.example:{port}\r\n"),
+        format!("Host: localhost.attacker.example:{port}\r\n"),
+        format!("Host: 127.0.0.1:{}\r\n", port.wrapping_add(1)),
+        "Host: 127.0.0.1\r\n".to_owned(),
+        "Host: localhost\r\n".to_owned(),
+        format!("Host: 0.0.0.0:{port}\r\n"),
+        String::new(),
+        format!("Host: 127.0.0.1:{port}\r\nHost: attacker.example:{port}\r\n"),
+    ];
+    for headers in &misdirected {
+        for target in ["/emulator/events", "/emulator/feed", "/", "/emulator/stats"] {
+            let answer = get(addr, target, headers);
+            assert_eq!(answer.status, 421, "{headers:?} {target}: {answer:?}");
+            assert_eq!(answer.json()["code"], 421);
+            assert!(!answer.body.contains("rebind1"), "{answer:?}");
+        }
+        // No token for a page elsewhere, even with the right credentials.
+        let form = token_form(ID, SECRET);
+        let answer = exchange(
+            addr,
+            &format!(
+                "POST /auth/o2/token HTTP/1.1\r\n{headers}Connection: close\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\n\
+                 Content-Length: {}\r\n\r\n{form}",
+                form.len()
+            ),
+        );
+        assert_eq!(answer.status, 421, "{headers:?}: {answer:?}");
+        assert!(!answer.body.contains("access_token"));
+    }
+    // A request target naming another authority (absolute form) is misdirected too.
+    let answer = get(
+        addr,
+        &format!("http://attacker.example:{port}/emulator/events"),
+        &format!("Host: 127.0.0.1:{port}\r\n"),
+    );
+    assert_eq!(answer.status, 421, "{answer:?}");
+
+    // Origin: the emulator's own pages only.
+    let host = format!("Host: 127.0.0.1:{port}\r\n");
+    for origin in [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+        format!("http://[::1]:{port}"),
+    ] {
+        let answer = get(
+            addr,
+            "/emulator/feed",
+            &format!("{host}Origin: {origin}\r\n"),
+        );
+        assert_eq!(answer.status, 200, "{origin}: {answer:?}");
+    }
+    for origin in [
+        "http://attacker.example".to_owned(),
+        format!("http://attacker.example:{port}"),
+        format!("https://127.0.0.1:{port}"),
+        "null".to_owned(),
+    ] {
+        let answer = get(
+            addr,
+            "/emulator/events",
+            &format!("{host}Origin: {origin}\r\n"),
+        );
+        assert_eq!(answer.status, 403, "{origin}: {answer:?}");
+        assert!(!answer.body.contains("rebind1"));
+        let answer = exchange(
+            addr,
+            &request(
+                addr,
+                DEV,
+                "application/json",
+                Some(&t),
+                &event("rebind2"),
+                true,
+            )
+            .replacen("\r\n", &format!("\r\nOrigin: {origin}\r\n"), 1),
+        );
+        assert_eq!(answer.status, 403, "{origin}: {answer:?}");
+    }
+    // Refused before anything was read or counted.
+    assert_eq!(emu.handle().stats(), before);
+    assert_eq!(emu.handle().events().len(), 1);
 }
 
 // `proactive-events emulate` (the secret off the command line) is tested in

@@ -32,6 +32,7 @@ mod skill_events_server;
 mod subscriptions_contexts;
 mod subscriptions_fanout;
 mod subscriptions_ledger;
+mod subscriptions_limits;
 mod subscriptions_parse;
 mod subscriptions_postgres;
 mod subscriptions_sqlite;

@@ -685,3 +685,67 @@ fn in_place_refuses_what_is_not_a_regular_file() {
         );
     }
 }
+
+/// Children killed and reaped when dropped, so that a failing test leaves none.
+struct Children(Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Concurrent `--merge --in-place` runs on one file used to lose additions: each
+/// read the same original and the last rename won (three runs adding three
+/// events left fewer than three publications in 20 of 20 trials). Each run now
+/// holds a lock on the file from reading to renaming, so N runs keep N additions.
+#[test]
+fn concurrent_in_place_merges_keep_every_addition() {
+    let events = alexa_proactive_events::EVENT_NAMES;
+    assert!(events.len() >= 8, "{events:?}");
+    for trial in 0..4 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("skill.json"), SKILL_JSON).expect("written");
+        let mut children = Children(Vec::new());
+        for event in events {
+            let child = std::process::Command::new(cli_support::binary())
+                .args(["manifest", "--event", event, "--merge", "skill.json"])
+                .arg("--in-place")
+                .current_dir(dir.path())
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("the binary starts");
+            children.0.push(child);
+        }
+        for (child, event) in children.0.iter_mut().zip(events) {
+            let status = cli_support::wait_guarded(child, 120, event);
+            assert!(status.success(), "trial {trial}: adding {event}: {status}");
+        }
+        let text = std::fs::read_to_string(dir.path().join("skill.json")).expect("readable");
+        let skill: Value = serde_json::from_str(&text).expect("JSON");
+        let mut published: Vec<&str> = skill["manifest"]["events"]["publications"]
+            .as_array()
+            .expect("publications")
+            .iter()
+            .map(|p| p["eventName"].as_str().expect("a name"))
+            .collect();
+        published.sort_unstable();
+        let mut all: Vec<&str> = events.to_vec();
+        all.sort_unstable();
+        assert_eq!(published, all, "trial {trial}: every run's event is kept");
+        assert_eq!(
+            skill["manifest"]["permissions"]
+                .as_array()
+                .expect("permissions")
+                .len(),
+            2,
+            "trial {trial}: the permission once, beside the one already there"
+        );
+        assert_eq!(file_names(dir.path()), ["skill.json"], "trial {trial}");
+    }
+}

@@ -134,7 +134,7 @@ fn timed_get(addr: SocketAddr, path: &str) -> (Duration, Option<String>) {
         .expect("timeout set");
     stream
         .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: flood\r\nConnection: close\r\n\r\n").as_bytes(),
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
         )
         .expect("request sent");
     let mut answer = Vec::new();

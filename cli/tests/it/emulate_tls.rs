@@ -270,7 +270,11 @@ fn reaches_only_subscribers(dir: &Path, db: &str) {
     let mut stream = TcpStream::connect(emu.addr()).expect("connects");
     std::io::Write::write_all(
         &mut stream,
-        b"GET /emulator/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        format!(
+            "GET /emulator/events HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            emu.addr()
+        )
+        .as_bytes(),
     )
     .expect("sent");
     stream.read_to_string(&mut listed).expect("read");

@@ -18,6 +18,9 @@
 //! file descriptors does the same, and makes the accept loop back off instead
 //! of spinning; and request bodies are validated on blocking threads, so one
 //! slow body cannot hold up token requests.
+//! It answers only requests for itself: a `Host` of `127.0.0.1:PORT`,
+//! `[::1]:PORT` or `localhost:PORT` with its own port (421 Misdirected Request
+//! otherwise, against DNS rebinding), and no `Origin` but those (403).
 //!
 //! It speaks to Amazon's own SDKs unmodified: with [`EmulatorConfig::tls`] it
 //! serves HTTPS with a certificate generated at start (trust
@@ -39,9 +42,17 @@
 //! (with their rule ids), newest first, live. `GET /emulator/refused` lists
 //! the refusals as JSON.
 //!
+//! What it keeps is bounded in count and in bytes: the newest [`MAX_ACCEPTED`]
+//! accepted events within [`MAX_ACCEPTED_BYTES`], the newest [`MAX_REFUSED`]
+//! refusals within [`MAX_REFUSED_BYTES`]; a body over [`MAX_KEPT_BODY_BYTES`]
+//! as its size and SHA-256 only; every other text cut ([`cut`]) at
+//! [`MAX_TEXT_BYTES`] ([`MAX_MESSAGE_BYTES`] for a refusal's message). The
+//! listings take `?after=ID&limit=N`; the page's feed carries only what is new.
+//!
 //! `Emulator::<E>::start(EmulatorConfig::default())` (the facade crate names
 //! `Emulator` with its event set) binds 127.0.0.1 on a free port.
 
+mod loopback;
 mod page;
 mod routes;
 mod state;
@@ -50,9 +61,11 @@ mod subscribers;
 mod tests;
 mod tls;
 
+pub use routes::MAX_FEED_LIMIT;
 pub use state::{
-    AcceptedEvent, MAX_REFUSED, MAX_SUMMARY_CHARS, RefusedEvent, RuleBreak, Scripted, Sentence,
-    Stats,
+    AcceptedEvent, MAX_ACCEPTED, MAX_ACCEPTED_BYTES, MAX_KEPT_BODY_BYTES, MAX_MESSAGE_BYTES,
+    MAX_REFUSED, MAX_REFUSED_BYTES, MAX_REMEMBERED_KEYS, MAX_SUMMARY_CHARS, MAX_TEXT_BYTES,
+    RefusedEvent, RuleBreak, Scripted, Sentence, Stats, cut,
 };
 
 use crate::server;
@@ -109,7 +122,9 @@ impl Default for Faults {
 /// What the emulator accepts and how it misbehaves.
 #[derive(Clone)]
 pub struct EmulatorConfig {
-    /// Default `127.0.0.1:0` (a free port).
+    /// Default `127.0.0.1:0` (a free port). Whatever the address, requests must
+    /// name a loopback host (`127.0.0.1`, `[::1]` or `localhost`) with the port
+    /// listened on, or get 421 (against DNS rebinding).
     pub listen: SocketAddr,
     /// The client id the token endpoint accepts (default [`DEFAULT_CLIENT_ID`]).
     pub client_id: String,
@@ -258,7 +273,7 @@ impl<E: crate::EventSet> Emulator<E> {
             // The handshake has the header-read timeout too.
             handshake_timeout: header_read_timeout,
         };
-        let shared = Arc::new(state::Shared::new(config, routes::check::<E>));
+        let shared = Arc::new(state::Shared::new(config, addr.port(), routes::check::<E>));
         let (stop, mut stopped) = watch::channel(false);
         let app = routes::router(shared.clone());
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
@@ -331,15 +346,16 @@ impl EmulatorHandle {
         self.ca_pem.as_deref()
     }
 
-    /// The events accepted so far, in order (updates included).
+    /// The events accepted so far, in order (updates included): the newest
+    /// [`MAX_ACCEPTED`], fewer when they pass [`MAX_ACCEPTED_BYTES`].
     pub fn events(&self) -> Vec<AcceptedEvent> {
-        self.shared.events()
+        self.shared.events(0, usize::MAX)
     }
 
-    /// The newest [`MAX_REFUSED`] event requests answered with an error, oldest
-    /// first.
+    /// The event requests answered with an error, oldest first: the newest
+    /// [`MAX_REFUSED`], fewer when they pass [`MAX_REFUSED_BYTES`].
     pub fn refused(&self) -> Vec<RefusedEvent> {
-        self.shared.refused()
+        self.shared.refused(0, usize::MAX)
     }
 
     /// Request counts so far.

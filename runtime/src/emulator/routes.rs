@@ -6,7 +6,10 @@
 //! holds up the async workers that answer token requests. No answer echoes a
 //! secret or a token.
 
-use super::state::{Fault, MAX_SUMMARY_CHARS, RefusedEvent, RuleBreak, Sentence, Shared};
+use super::state::{
+    Fault, MAX_ACCEPTED, MAX_KEPT_BODY_BYTES, MAX_REFUSED, MAX_SUMMARY_CHARS, MAX_TEXT_BYTES,
+    RefusedEvent, RuleBreak, Sentence, Shared, cut, sha256_hex,
+};
 use crate::server::DropConnection;
 use crate::validate::{self, Options};
 use crate::{Audience, DateTime, EventSet};
@@ -43,7 +46,70 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/", get(super::page::page))
         .layer(middleware::from_fn_with_state(shared.clone(), bounded_body))
         .layer(DefaultBodyLimit::max(limit))
+        // Outermost: a request for another host is refused before its body is read.
+        .layer(middleware::from_fn_with_state(
+            shared.clone(),
+            loopback_only,
+        ))
         .with_state(shared)
+}
+
+/// Answers only requests for the emulator's own loopback names and port, and
+/// refuses an `Origin` other than its own (DNS rebinding and pages elsewhere:
+/// see [`super::loopback`]): 421 Misdirected Request for another `Host` (or
+/// none, or two, or a request target naming another authority), 403 for
+/// another `Origin`. Neither counts as an event request.
+async fn loopback_only(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let own = shared.loopback;
+    let headers = request.headers();
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host_ok = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => own.is_own_host(host.as_bytes()),
+        _ => false,
+    } && request
+        .uri()
+        .authority()
+        .is_none_or(|a| own.is_own_host(a.as_str().as_bytes()));
+    let refusal = if !host_ok {
+        Some((
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "The emulator answers requests for {} only (the Host header).",
+                own.names()
+            ),
+        ))
+    } else if !headers
+        .get_all(header::ORIGIN)
+        .iter()
+        .all(|origin| own.is_own_origin(origin.as_bytes()))
+    {
+        Some((
+            StatusCode::FORBIDDEN,
+            format!(
+                "The emulator answers requests from its own pages only (the Origin header): {}.",
+                own.names()
+            ),
+        ))
+    } else {
+        None
+    };
+    let Some((status, message)) = refusal else {
+        return next.run(request).await;
+    };
+    let mut response = (
+        status,
+        axum::Json(json!({"code": status.as_u16(), "message": message})),
+    )
+        .into_response();
+    // The body, if any, is not read.
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Why a body could not be read.
@@ -300,6 +366,7 @@ fn refuse(
     violations: Vec<RuleBreak>,
 ) -> Response {
     shared.refuse(RefusedEvent {
+        id: 0, // numbered when remembered
         stage: stage.to_owned(),
         refused_at: DateTime::now(),
         status,
@@ -411,26 +478,11 @@ async fn event(
                  subscribed users only.",
                 checked.name
             );
-            let summary = Summary {
-                name: Some(checked.name.clone()),
-                reference_id: Some(checked.reference_id.clone()),
-                audience: Some("Unicast".to_owned()),
-            };
+            let summary = Summary::of_checked(&checked);
             return refuse(&shared, stage, 403, &message, summary, Vec::new());
         }
     };
-    let summary = Summary {
-        name: Some(checked.name.clone()),
-        reference_id: Some(checked.reference_id.clone()),
-        audience: Some(
-            if checked.user.is_some() {
-                "Unicast"
-            } else {
-                "Multicast"
-            }
-            .to_owned(),
-        ),
-    };
+    let summary = Summary::of_checked(&checked);
     let fresh = shared.accept(stage, checked, reached);
     if matches!(fault, Fault::DropAfter) {
         return drop_connection(&shared, drop).await;
@@ -459,9 +511,13 @@ pub(crate) struct Checked {
     /// The Unicast user; `None` for a Multicast.
     pub(crate) user: Option<String>,
     pub(crate) timestamp: DateTime,
+    /// `relevantAudience`, each string cut to [`MAX_TEXT_BYTES`].
     pub(crate) audience: serde_json::Value,
     pub(crate) sentences: Vec<Sentence>,
-    pub(crate) body: serde_json::Value,
+    /// The body, when at most [`MAX_KEPT_BODY_BYTES`] as sent.
+    pub(crate) body: Option<serde_json::Value>,
+    pub(crate) body_bytes: u64,
+    pub(crate) body_sha256: String,
 }
 
 /// What names a refused body, as far as it can be read.
@@ -483,6 +539,26 @@ impl Summary {
             name: text(value.pointer("/event/name")),
             reference_id: text(value.get("referenceId")),
             audience: text(value.pointer("/relevantAudience/type")),
+        }
+    }
+
+    /// The names of a valid body.
+    fn of_checked(checked: &Checked) -> Self {
+        let audience = if checked.user.is_some() {
+            "Unicast"
+        } else {
+            "Multicast"
+        };
+        Self {
+            name: Some(checked.name.chars().take(MAX_SUMMARY_CHARS).collect()),
+            reference_id: Some(
+                checked
+                    .reference_id
+                    .chars()
+                    .take(MAX_SUMMARY_CHARS)
+                    .collect(),
+            ),
+            audience: Some(audience.to_owned()),
         }
     }
 }
@@ -564,7 +640,7 @@ async fn check_off_the_runtime(
         Err(message) => Err(Box::new(Refusal {
             status: 503,
             message,
-            summary: Summary::of(&checked.body),
+            summary: Summary::of_checked(&checked),
             violations: Vec::new(),
         })),
     }
@@ -591,13 +667,14 @@ pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, Box<Refusal>> {
                 status: 400,
                 message: violations_message(&report),
                 summary,
+                // A pointer or message may quote a body's key or value whole.
                 violations: report
                     .errors()
                     .take(MAX_LISTED_VIOLATIONS)
                     .map(|v| RuleBreak {
                         rule: v.rule.to_string(),
-                        path: v.pointer.clone(),
-                        message: v.message.clone(),
+                        path: cut(&v.pointer, MAX_TEXT_BYTES),
+                        message: cut(&v.message, MAX_TEXT_BYTES),
                     })
                     .collect(),
             }));
@@ -607,11 +684,11 @@ pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, Box<Refusal>> {
         .take(MAX_SENTENCES)
         .map(|(locale, sentence)| {
             let (text, error) = match sentence {
-                Ok(text) => (Some(text), None),
-                Err(e) => (None, Some(e.to_string())),
+                Ok(text) => (Some(cut(&text, MAX_TEXT_BYTES)), None),
+                Err(e) => (None, Some(cut(&e.to_string(), MAX_TEXT_BYTES))),
             };
             Sentence {
-                locale: locale.to_owned(),
+                locale: cut(locale, MAX_TEXT_BYTES),
                 text,
                 error,
             }
@@ -622,7 +699,9 @@ pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, Box<Refusal>> {
         Audience::Multicast(_) => None,
     };
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    let audience = value.get("relevantAudience").cloned().unwrap_or_default();
+    let mut audience = value.get("relevantAudience").cloned().unwrap_or_default();
+    cut_strings(&mut audience);
+    let kept = (body.len() <= MAX_KEPT_BODY_BYTES).then_some(value);
     Ok(Checked {
         reference_id: request.reference_id.as_str().to_owned(),
         name: request.event.name().to_owned(),
@@ -631,8 +710,28 @@ pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, Box<Refusal>> {
         timestamp: request.timestamp,
         audience,
         sentences,
-        body: value,
+        body: kept,
+        body_bytes: body.len() as u64,
+        body_sha256: sha256_hex(body),
     })
+}
+
+/// Cuts every string (and key) in `value` to [`MAX_TEXT_BYTES`].
+fn cut_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.len() > MAX_TEXT_BYTES => {
+            *s = cut(s, MAX_TEXT_BYTES);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(cut_strings),
+        serde_json::Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut item) in entries {
+                cut_strings(&mut item);
+                map.insert(cut(&key, MAX_TEXT_BYTES), item);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The errors joined with `; `: the first [`MAX_LISTED_VIOLATIONS`], then how
@@ -641,7 +740,7 @@ fn violations_message(report: &validate::Report) -> String {
     let mut listed: Vec<String> = report
         .errors()
         .take(MAX_LISTED_VIOLATIONS)
-        .map(ToString::to_string)
+        .map(|v| cut(&v.to_string(), 2 * MAX_TEXT_BYTES))
         .collect();
     let more = report
         .errors()
@@ -662,19 +761,71 @@ async fn drop_connection(shared: &Shared, drop: Option<DropConnection>) -> Respo
     }
 }
 
-async fn events(State(shared): State<Arc<Shared>>) -> Response {
-    safe_json(&shared.events())
+/// `GET /emulator/events?after=ID&limit=N`: the accepted events kept, oldest
+/// first; with `after`, those after that id; at most `limit` (1 to
+/// [`MAX_ACCEPTED`], the default).
+async fn events(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> Response {
+    match paging(uri.query(), MAX_ACCEPTED) {
+        Ok((after, limit)) => safe_json(&shared.events(after, limit)),
+        Err(message) => bad_query(&message),
+    }
 }
 
-async fn refused(State(shared): State<Arc<Shared>>) -> Response {
-    safe_json(&shared.refused())
+/// `GET /emulator/refused?after=ID&limit=N`: as [`events`], for refusals.
+async fn refused(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> Response {
+    match paging(uri.query(), MAX_REFUSED) {
+        Ok((after, limit)) => safe_json(&shared.refused(after, limit)),
+        Err(message) => bad_query(&message),
+    }
 }
 
-/// The most events of each kind the page shows.
-const FEED_LIMIT: usize = 200;
+/// The most events of each kind one feed answer lists (the page shows as many).
+pub const MAX_FEED_LIMIT: usize = 200;
 
-async fn feed(State(shared): State<Arc<Shared>>) -> Response {
-    safe_json(&shared.feed(FEED_LIMIT))
+/// `GET /emulator/feed?after=ID&limit=N`: what the page polls. Of each list,
+/// the newest `limit` (1 to [`MAX_FEED_LIMIT`], the default) with an id after
+/// `after` (default 0: all), newest first, without bodies; and `version`, the
+/// newest id, for the next poll's `after`. A page that keeps polling with
+/// `after` receives each event once.
+async fn feed(State(shared): State<Arc<Shared>>, uri: axum::http::Uri) -> Response {
+    match paging(uri.query(), MAX_FEED_LIMIT) {
+        Ok((after, limit)) => safe_json(&shared.feed(after, limit)),
+        Err(message) => bad_query(&message),
+    }
+}
+
+/// `after` (default 0) and `limit` (1 to `max`, default `max`) from a query
+/// string; other parameters are ignored.
+fn paging(query: Option<&str>, max: usize) -> Result<(u64, usize), String> {
+    let mut after = 0;
+    let mut limit = max;
+    for pair in query.unwrap_or("").split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "after" => {
+                after = value
+                    .parse()
+                    .map_err(|_| "after: give the id of an event (a whole number)".to_owned())?;
+            }
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| format!("limit: give a whole number from 1 to {max}"))?;
+            }
+            _ => {}
+        }
+    }
+    Ok((after, limit))
+}
+
+fn bad_query(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        axum::Json(json!({"code": 400, "message": message})),
+    )
+        .into_response()
 }
 
 /// JSON with `<`, `>` and `&` written as `\u003c`, `\u003e` and `\u0026`

@@ -25,10 +25,16 @@ fn exchange(addr: SocketAddr, request: String) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-fn post(path: &str, content_type: &str, token: Option<&str>, body: &str) -> String {
+fn post(
+    addr: SocketAddr,
+    path: &str,
+    content_type: &str,
+    token: Option<&str>,
+    body: &str,
+) -> String {
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     format!(
-        "POST {path} HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n{auth}\
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}\
          Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
@@ -43,6 +49,7 @@ fn token(addr: SocketAddr) -> String {
     let answer = exchange(
         addr,
         post(
+            addr,
             "/auth/o2/token",
             "application/x-www-form-urlencoded",
             None,
@@ -106,6 +113,7 @@ fn a_slow_validation_does_not_hold_up_token_requests() {
     }));
 
     let request = post(
+        addr,
         "/v1/proactiveEvents/stages/development",
         "application/json",
         Some(&bearer),

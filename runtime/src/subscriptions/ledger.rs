@@ -132,6 +132,8 @@ pub trait Ledger {
     /// Records `notice` unless the stored state for its (skill, user) is newer.
     /// Newer means a later `timestamp`; for equal timestamps, the greater request id
     /// (byte order). The same (timestamp, request id) again is [`ApplyOutcome::Duplicate`].
+    /// A notice that [`SubscriptionChanged::check`] refuses is an error, in every
+    /// store (its source is the [`ParseError`](super::ParseError) naming the field).
     fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError>;
 
     /// [`Ledger::apply`] for many notices, in order, as one unit: a store with
@@ -251,7 +253,18 @@ pub(crate) fn decide(
     change
 }
 
-/// A failure of the underlying store (not of the notice: notices never fail to apply).
+/// Every notice can be stored by every store ([`SubscriptionChanged::check`]);
+/// called by each store before it writes anything, so a batch with one bad
+/// notice writes none.
+pub(crate) fn check_storable(notices: &[SubscriptionChanged]) -> Result<(), StoreError> {
+    notices
+        .iter()
+        .try_for_each(SubscriptionChanged::check)
+        .map_err(|e| StoreError::new("apply", e))
+}
+
+/// A failure of the underlying store, or a notice no store can keep
+/// ([`SubscriptionChanged::check`]; notices parsed by this crate always pass it).
 #[derive(Debug)]
 pub struct StoreError {
     context: String,

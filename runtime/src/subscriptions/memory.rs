@@ -2,7 +2,8 @@
 
 use super::asynchronous::{AsyncLedger, StoreFuture};
 use super::ledger::{
-    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, decide,
+    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, check_storable,
+    decide,
 };
 use super::parse::SubscriptionChanged;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,10 +60,12 @@ impl State {
 
 impl Ledger for MemoryLedger {
     fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError> {
+        check_storable(std::slice::from_ref(notice))?;
         Ok(self.lock().apply(notice))
     }
 
     fn apply_all(&self, notices: &[SubscriptionChanged]) -> Result<Vec<Change>, StoreError> {
+        check_storable(notices)?;
         let mut state = self.lock();
         Ok(notices.iter().map(|n| state.apply(n)).collect())
     }

@@ -59,7 +59,10 @@ pub use fanout::FanOut;
 pub use fanout::{FanOutError, FanOutSummary};
 pub use ledger::{ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord};
 pub use memory::MemoryLedger;
-pub use parse::{ParseError, REQUEST_TYPE, Region, SkillRequest, SubscriptionChanged, Version};
+pub use parse::{
+    MAX_API_ENDPOINT_BYTES, MAX_ID_BYTES, ParseError, REQUEST_TYPE, Region, SkillRequest,
+    SubscriptionChanged, Version,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::{DEFAULT_SCHEMA, POSTGRES_SCHEMA_VERSION, PostgresLedger, PostgresOptions};
 #[cfg(feature = "sqlite")]

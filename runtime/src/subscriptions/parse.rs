@@ -18,6 +18,16 @@ use std::fmt;
 /// The `request.type` of the skill request this module reads.
 pub const REQUEST_TYPE: &str = "AlexaSkillEvent.ProactiveSubscriptionChanged";
 
+/// The longest skill id, user id, person id, request id, event name and locale
+/// accepted, in bytes of UTF-8. Alexa's ids are a few hundred bytes at most;
+/// PostgreSQL cannot index a value much over 2,700 bytes, so a longer one would
+/// be refused there and stored by SQLite (see [`SubscriptionChanged::check`]).
+pub const MAX_ID_BYTES: usize = 1024;
+
+/// The longest `apiEndpoint` accepted, in bytes: the length of URL that browsers
+/// and proxies commonly support (Alexa's are about 30).
+pub const MAX_API_ENDPOINT_BYTES: usize = 2048;
+
 /// A skill request's envelope, decoded once from the raw body: each accessor reads
 /// one field and names its JSON path when it is missing or malformed.
 #[derive(Debug, Clone, PartialEq)]
@@ -200,18 +210,72 @@ impl SubscriptionChanged {
                 format!("expected `{REQUEST_TYPE}`, found `{kind}`"),
             ));
         }
+        // The request's fields first, then the context's: the first error is the
+        // first wrong field in the body's usual order.
+        let request_id = request.request_id()?.to_owned();
+        let timestamp = request.timestamp()?;
+        let locale = request.locale()?.map(str::to_owned);
+        let events = events(request.body()?)?;
+        let skill_id = request.application_id()?.to_owned();
+        let user_id = request.user_id()?.to_owned();
+        let person_id = request.person_id()?.map(str::to_owned);
         let api_endpoint = request.api_endpoint()?.to_owned();
-        Ok(Self {
-            request_id: request.request_id()?.to_owned(),
-            timestamp: request.timestamp()?,
-            locale: request.locale()?.map(str::to_owned),
-            events: events(request.body()?)?,
-            skill_id: request.application_id()?.to_owned(),
-            user_id: request.user_id()?.to_owned(),
-            person_id: request.person_id()?.map(str::to_owned),
+        let notice = Self {
             region: Region::from_api_endpoint(&api_endpoint),
+            skill_id,
+            user_id,
+            person_id,
             api_endpoint,
-        })
+            request_id,
+            timestamp,
+            locale,
+            events,
+        };
+        notice.check()?;
+        Ok(notice)
+    }
+
+    /// Whether every stored text field can be stored by every store: no NUL
+    /// (U+0000), which PostgreSQL's `text` cannot hold, and ids, event names and
+    /// the locale at most [`MAX_ID_BYTES`], `api_endpoint` at most
+    /// [`MAX_API_ENDPOINT_BYTES`]. The error names the field. The parser applies
+    /// it to what it reads, and every store applies this
+    /// check before writing, so memory, SQLite and PostgreSQL give one verdict
+    /// whether a notice was parsed or built by hand.
+    pub fn check(&self) -> Result<(), ParseError> {
+        let single = [
+            (
+                "context.System.application.applicationId",
+                Some(&self.skill_id),
+                MAX_ID_BYTES,
+            ),
+            (
+                "context.System.user.userId",
+                Some(&self.user_id),
+                MAX_ID_BYTES,
+            ),
+            (
+                "context.System.person.personId",
+                self.person_id.as_ref(),
+                MAX_ID_BYTES,
+            ),
+            (
+                "context.System.apiEndpoint",
+                Some(&self.api_endpoint),
+                MAX_API_ENDPOINT_BYTES,
+            ),
+            ("request.requestId", Some(&self.request_id), MAX_ID_BYTES),
+            ("request.locale", self.locale.as_ref(), MAX_ID_BYTES),
+        ];
+        for (field, text, max) in single {
+            if let Some(text) = text {
+                storable(text, field, max)?;
+            }
+        }
+        for name in &self.events {
+            storable(name, "request.body.subscriptions[].eventName", MAX_ID_BYTES)?;
+        }
+        Ok(())
     }
 
     /// The position of this notice in the user's history (timestamp, then request id).
@@ -247,6 +311,8 @@ fn events(body: Option<&Value>) -> Result<BTreeSet<String>, ParseError> {
             required(entry, &place, "eventName")?,
             &format!("{place}.eventName"),
         )?;
+        // Here rather than in `check`, which cannot name the item's index.
+        storable(name, &format!("{place}.eventName"), MAX_ID_BYTES)?;
         events.insert(name.to_owned());
     }
     Ok(events)
@@ -353,4 +419,30 @@ fn non_empty<'a>(v: &'a Value, place: &str) -> Result<&'a str, ParseError> {
         return Err(ParseError::new(place, "must not be empty".into()));
     }
     Ok(s)
+}
+
+/// The one rule for text a store keeps (see [`SubscriptionChanged::check`]): no
+/// NUL, at most `max` bytes. The message quotes neither: the value may be huge.
+fn storable(text: &str, place: &str, max: usize) -> Result<(), ParseError> {
+    if let Some(at) = text.find('\0') {
+        return Err(ParseError::new(
+            place,
+            format!("contains U+0000 (NUL) at byte {at}; no store keeps it"),
+        ));
+    }
+    if text.len() > max {
+        return Err(ParseError::new(
+            place,
+            format!("is {} bytes long; at most {max} are accepted", text.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a lookup key could have been stored: one that could not matches
+/// nothing, so a store answers "nobody" without asking its database (PostgreSQL
+/// would refuse a NUL with an error that names no field).
+#[cfg(feature = "postgres")]
+pub(crate) fn could_be_stored(text: &str) -> bool {
+    !text.contains('\0') && text.len() <= MAX_ID_BYTES
 }

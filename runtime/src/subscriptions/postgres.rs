@@ -20,9 +20,10 @@
 use super::asynchronous::{AsyncLedger, StoreFuture};
 use super::driver::Driver;
 use super::ledger::{
-    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, decide,
+    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, check_storable,
+    decide,
 };
-use super::parse::{Region, SubscriptionChanged, Version};
+use super::parse::{Region, SubscriptionChanged, Version, could_be_stored};
 use crate::DateTime;
 use crate::redact::Redactor;
 use deadpool_postgres::{
@@ -474,6 +475,7 @@ impl Inner {
         if notices.is_empty() {
             return Ok(Vec::new());
         }
+        check_storable(&notices)?;
         let what = if notices.len() == 1 {
             "apply"
         } else {
@@ -1041,6 +1043,9 @@ impl Inner {
         user_id: String,
     ) -> Result<Option<UserRecord>, StoreError> {
         let what = "read user";
+        if !(could_be_stored(&skill_id) && could_be_stored(&user_id)) {
+            return Ok(None);
+        }
         let client = self.client(what).await?;
         let row = client
             .query_typed_opt(
@@ -1064,6 +1069,12 @@ impl Inner {
     ) -> Result<Page<Subscriber>, StoreError> {
         let what = "read subscribers";
         let limit = limit.max(1);
+        if !(could_be_stored(&skill_id) && could_be_stored(&event)) {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
         // One extra row tells whether another page follows.
         let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
         let client = self.client(what).await?;
@@ -1149,6 +1160,9 @@ impl Inner {
         event: String,
     ) -> Result<Vec<Subscriber>, StoreError> {
         let what = "read audience";
+        if !(could_be_stored(&skill_id) && could_be_stored(&event)) {
+            return Ok(Vec::new());
+        }
         let client = self.client(what).await?;
         let rows = client
             .query_typed(
@@ -1171,6 +1185,10 @@ impl Inner {
         user_id: Option<String>,
     ) -> Result<u64, StoreError> {
         let what = "count subscribers";
+        let keys = [skill_id.as_ref(), Some(&event), user_id.as_ref()];
+        if !keys.into_iter().flatten().all(|k| could_be_stored(k)) {
+            return Ok(0);
+        }
         let client = self.client(what).await?;
         let sql = match skill_id {
             Some(_) => &self.sql.count,

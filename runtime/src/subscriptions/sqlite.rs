@@ -6,7 +6,8 @@
 //! compares against what the first committed. WAL mode lets readers run beside them.
 
 use super::ledger::{
-    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, decide,
+    ApplyOutcome, Change, Cursor, Ledger, Page, StoreError, Subscriber, UserRecord, check_storable,
+    decide,
 };
 use super::parse::{Region, SubscriptionChanged, Version};
 use crate::DateTime;
@@ -576,10 +577,12 @@ const RECORD_COLUMNS: &str = "s.skill_id, u.user_id, u.events, u.api_endpoint, u
 
 impl Ledger for SqliteLedger {
     fn apply(&self, notice: &SubscriptionChanged) -> Result<Change, StoreError> {
+        check_storable(std::slice::from_ref(notice))?;
         self.write("apply", |tx| apply_in(tx, &mut Ids::default(), notice))
     }
 
     fn apply_all(&self, notices: &[SubscriptionChanged]) -> Result<Vec<Change>, StoreError> {
+        check_storable(notices)?;
         self.write("apply_all", |tx| {
             let mut ids = Ids::default();
             notices.iter().map(|n| apply_in(tx, &mut ids, n)).collect()

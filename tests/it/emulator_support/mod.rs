@@ -129,7 +129,9 @@ pub fn closed_by_server(stream: &mut TcpStream) -> bool {
     }
 }
 
+/// A request to the emulator at `addr`, with the `Host` it answers.
 pub fn request(
+    addr: SocketAddr,
     path: &str,
     content_type: &str,
     token: Option<&str>,
@@ -139,7 +141,7 @@ pub fn request(
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     let connection = if close { "close" } else { "keep-alive" };
     format!(
-        "POST {path} HTTP/1.1\r\nHost: emulator\r\nConnection: {connection}\r\n{auth}\
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: {connection}\r\n{auth}\
          Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
@@ -157,8 +159,9 @@ pub fn token_form(id: &str, secret: &str) -> String {
     )
 }
 
-pub fn token_request(id: &str, secret: &str, close: bool) -> String {
+pub fn token_request(addr: SocketAddr, id: &str, secret: &str, close: bool) -> String {
     request(
+        addr,
         "/auth/o2/token",
         "application/x-www-form-urlencoded",
         None,
@@ -168,7 +171,7 @@ pub fn token_request(id: &str, secret: &str, close: bool) -> String {
 }
 
 pub fn token_answer(addr: SocketAddr, id: &str, secret: &str) -> Answer {
-    exchange(addr, &token_request(id, secret, true))
+    exchange(addr, &token_request(addr, id, secret, true))
 }
 
 pub fn token(addr: SocketAddr, id: &str, secret: &str) -> String {
@@ -199,6 +202,6 @@ pub fn event(reference_id: &str) -> String {
 pub fn send_event(addr: SocketAddr, token: &str, body: &str) -> Answer {
     exchange(
         addr,
-        &request(DEV, "application/json", Some(token), body, true),
+        &request(addr, DEV, "application/json", Some(token), body, true),
     )
 }
