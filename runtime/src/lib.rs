@@ -35,6 +35,8 @@ pub mod skill_events;
 pub mod subscriptions;
 mod text;
 pub mod validate;
+#[cfg(any(feature = "client", feature = "emulator"))]
+mod wire;
 
 #[doc(hidden)]
 pub mod __private;

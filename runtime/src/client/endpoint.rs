@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The LWA token endpoint (all regions).
-pub const TOKEN_URL: &str = "https://api.amazon.com/auth/o2/token";
+pub const TOKEN_URL: &str = crate::wire::TOKEN_URL;
 
 pub use crate::region::{Region, UnknownRegion};
 
@@ -22,8 +22,8 @@ impl Stage {
     /// The path under the API base.
     pub fn path(self) -> &'static str {
         match self {
-            Self::Development => "/v1/proactiveEvents/stages/development",
-            Self::Live => "/v1/proactiveEvents",
+            Self::Development => crate::wire::DEVELOPMENT_PATH,
+            Self::Live => crate::wire::LIVE_PATH,
         }
     }
 

@@ -7,8 +7,7 @@ use serde::Deserialize;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-/// The scope a Proactive Events token needs.
-pub const SCOPE: &str = "alexa::proactive_events";
+pub use crate::wire::SCOPE;
 
 /// The token endpoint's answer (Jovo's `sendAuthRequest`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -199,7 +199,7 @@ impl fmt::Debug for EmulatorConfig {
 }
 
 /// The only scope the token endpoint grants.
-pub const SCOPE: &str = "alexa::proactive_events";
+pub use crate::wire::SCOPE;
 
 /// The client id the emulator accepts by default.
 pub const DEFAULT_CLIENT_ID: &str = "amzn1.application-oa2-client.emulator";

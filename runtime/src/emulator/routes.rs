@@ -12,6 +12,7 @@ use super::state::{
 };
 use crate::server::DropConnection;
 use crate::validate::{self, Options};
+use crate::wire::{DEVELOPMENT_PATH, LIVE_PATH, TOKEN_PATH};
 use crate::{Audience, DateTime, EventSet};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -34,11 +35,12 @@ const MAX_LISTED_VIOLATIONS: usize = 20;
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let limit = shared.config.max_body_bytes;
     Router::new()
-        .route("/auth/o2/token", post(token))
-        .route("/auth/O2/token", post(token))
-        .route("/v1/proactiveEvents", post(live))
-        .route("/v1/proactiveEvents/", post(live))
-        .route("/v1/proactiveEvents/stages/development", post(development))
+        .route(TOKEN_PATH, post(token))
+        // Amazon's documents spell it both ways.
+        .route(&TOKEN_PATH.replace("o2", "O2"), post(token))
+        .route(LIVE_PATH, post(live))
+        .route(&format!("{LIVE_PATH}/"), post(live))
+        .route(DEVELOPMENT_PATH, post(development))
         .route("/emulator/events", get(events))
         .route("/emulator/refused", get(refused))
         .route("/emulator/feed", get(feed))
