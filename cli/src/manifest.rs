@@ -9,12 +9,11 @@ use super::{display_name, exit, fail, is_stdin, print, read_input};
 use alexa_proactive_events::EVENT_NAMES;
 // Emitted by codegen beside `generated/manifest/*.json`, so the binary (which
 // may be installed far from this repository) and those files cannot disagree.
-use alexa_proactive_events::manifest::{PERMISSION, SUBSCRIPTION};
+use alexa_proactive_events::manifest::{PERMISSION, SUBSCRIPTION, fragment};
 use clap::Args;
 use clap::builder::PossibleValuesParser;
 use document::{Node, Object};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,7 +70,7 @@ pub fn run(args: ManifestArgs) -> ExitCode {
         .collect();
     let endpoint = args.endpoint.as_deref();
     let Some(path) = args.merge else {
-        return emit(&fragment(&events, endpoint));
+        return emit(&fragment(events.iter().copied(), endpoint));
     };
     if args.in_place && is_stdin(&path) {
         return fail("--in-place needs a file, not standard input");
@@ -171,18 +170,6 @@ fn still_at(file: &File, path: &Path) -> bool {
 #[cfg(not(unix))]
 fn still_at(_file: &File, _path: &Path) -> bool {
     true
-}
-
-/// `{"manifest": {"permissions", "events": {"publications", "subscriptions", "endpoint"?}}}`.
-pub fn fragment(events: &[&str], endpoint: Option<&str>) -> Value {
-    let publications: Vec<Value> = events.iter().map(|e| json!({"eventName": e})).collect();
-    let mut block = Map::new();
-    block.insert("publications".into(), publications.into());
-    block.insert("subscriptions".into(), json!([{"eventName": SUBSCRIPTION}]));
-    if let Some(uri) = endpoint {
-        block.insert("endpoint".into(), json!({"uri": uri}));
-    }
-    json!({"manifest": {"permissions": [{"name": PERMISSION}], "events": block}})
 }
 
 /// What a merge added, for the note on stderr.

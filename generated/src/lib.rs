@@ -186,12 +186,9 @@ pub mod skill_events {
     pub use super::runtime::skill_events::*;
 }
 
-/// The skill-manifest facts that `manifest/*.json` carries.
+/// The skill-manifest fragment that `manifest/*.json` carries.
 pub mod manifest {
-    /// The permission a skill that sends proactive events needs.
-    pub const PERMISSION: &str = "alexa::devices:all:notifications:write";
-    /// The event a skill subscribes to, to hear of users' subscription changes.
-    pub const SUBSCRIPTION: &str = "SKILL_PROACTIVE_SUBSCRIPTION_CHANGED";
+    pub use super::runtime::manifest::*;
 }
 
 #[doc(hidden)]

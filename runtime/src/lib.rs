@@ -22,6 +22,7 @@ pub mod client;
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod envelope;
+pub mod manifest;
 pub mod preview;
 pub mod redact;
 pub mod region;

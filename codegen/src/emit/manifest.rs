@@ -5,8 +5,7 @@ use super::REGENERATE;
 use crate::model::{Catalog, Event};
 use serde_json::{Value, json};
 
-pub const PERMISSION: &str = "alexa::devices:all:notifications:write";
-pub const SUBSCRIPTION: &str = "SKILL_PROACTIVE_SUBSCRIPTION_CHANGED";
+pub use alexa_proactive_events_runtime::manifest::{PERMISSION, SUBSCRIPTION};
 pub const ALL_EVENTS_FILE: &str = "skill-manifest.json";
 
 pub fn file_name(event: &Event) -> String {
@@ -49,19 +48,12 @@ pub fn event_fragment(event: &Event) -> Value {
 
 /// Publications of every event, the notifications permission and the subscription event.
 pub fn all_events(catalog: &Catalog) -> Value {
-    let publications: Vec<Value> = catalog
-        .events
-        .iter()
-        .map(|e| json!({"eventName": e.name}))
-        .collect();
-    json!({
-        "$comment": comment("schemas/*.yaml"),
-        "manifest": {
-            "permissions": [{"name": PERMISSION}],
-            "events": {
-                "publications": publications,
-                "subscriptions": [{"eventName": SUBSCRIPTION}]
-            }
-        }
-    })
+    let mut fragment = alexa_proactive_events_runtime::manifest::fragment(
+        catalog.events.iter().map(|e| e.name.as_str()),
+        None,
+    );
+    let mut file = serde_json::Map::new();
+    file.insert("$comment".into(), comment("schemas/*.yaml").into());
+    file.insert("manifest".into(), fragment["manifest"].take());
+    file.into()
 }

@@ -9,7 +9,8 @@
 //! * `SqliteLedger` (blocking by nature) runs each call on tokio's blocking pool.
 //! * `PostgresLedger` is async inside (tokio-postgres and a deadpool pool on a
 //!   runtime of its own): its futures wait on the network, never on a thread.
-//! * [`BlockingLedger`] puts any other [`Ledger`] on tokio's blocking pool.
+//! * [`BlockingLedger`](super::BlockingLedger) puts any other [`Ledger`] on
+//!   tokio's blocking pool.
 //!
 //! The methods take `self: Arc<Self>` so that a call owns what it needs: a caller
 //! that stops waiting (a client that went away, a timeout) leaves the call running
@@ -31,7 +32,7 @@ pub const DEFAULT_STORE_TIMEOUT: std::time::Duration = std::time::Duration::from
 pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'static>>;
 
 /// A subscriptions ledger for async code. Implemented by every store of this crate
-/// and, through [`BlockingLedger`], by any [`Ledger`].
+/// and, through [`BlockingLedger`](super::BlockingLedger), by any [`Ledger`].
 pub trait AsyncLedger: Send + Sync + 'static {
     /// [`Ledger::apply`].
     fn apply_async(self: Arc<Self>, notice: SubscriptionChanged) -> StoreFuture<Change>;
