@@ -4,7 +4,8 @@
 mod document;
 mod replace;
 
-use super::{display_name, exit, fail, is_stdin, print, read_input};
+use super::output::{JsonStyle, print_json};
+use super::{display_name, exit, fail, is_stdin, read_input};
 use alexa_proactive_events::EVENT_NAMES;
 // Emitted by codegen beside `generated/manifest/*.json`, so the binary (which
 // may be installed far from this repository) and those files cannot disagree.
@@ -241,14 +242,13 @@ fn describe(added: &Added) -> String {
     }
 }
 
-/// Pretty JSON with 2-space indents, as ASK CLI writes skill.json.
+/// Pretty JSON with 2-space indents, as ASK CLI writes skill.json, through
+/// the terminal-safe writer (a merged skill.json's strings come from a file).
 fn emit(value: &impl Serialize) -> ExitCode {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => {
-            print(&text);
-            ExitCode::from(exit::OK)
-        }
-        Err(e) => fail(format_args!("cannot write JSON: {e}")),
+    if print_json(value, JsonStyle::Pretty) {
+        ExitCode::from(exit::OK)
+    } else {
+        ExitCode::from(exit::USAGE)
     }
 }
 
@@ -265,6 +265,8 @@ fn write_in_place(
     if added.nothing() {
         return Ok(true);
     }
+    // The file keeps its characters as written (escaping is for what a terminal
+    // shows; an RLM in an Arabic description stays one).
     let mut text = serde_json::to_string_pretty(skill).map_err(std::io::Error::other)?;
     text.push('\n');
     if text.as_bytes() == original {
