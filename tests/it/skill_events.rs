@@ -156,6 +156,18 @@ async fn verifier_names_the_failed_rule() {
             Rule::CertSan,
         ),
         (
+            "a wildcard SAN alone (*.amazon.com)",
+            signed(&server, "wildcard-san.pem", body(), SIGNING_KEY_1),
+            now,
+            Rule::CertSan,
+        ),
+        (
+            "the SAN in another case",
+            signed(&server, "upper-case-san.pem", body(), SIGNING_KEY_1),
+            now,
+            Rule::CertSan,
+        ),
+        (
             "chain not reaching the root",
             signed(&server, "untrusted.pem", body(), SIGNING_KEY_1),
             now,
@@ -261,6 +273,25 @@ async fn verifier_names_the_failed_rule() {
             }
         }
     }
+
+    // Amazon's rule is the exact name among the SAN's DNS names: a wildcard
+    // beside it is no obstacle, and a refusal says what the certificate names.
+    let both = signed(&server, "wildcard-and-exact-san.pem", body(), SIGNING_KEY_1);
+    verifier
+        .verify(both.headers.as_slice(), &both.body, now)
+        .await
+        .expect("the exact name beside a wildcard");
+    let wildcard = signed(&server, "wildcard-san.pem", body(), SIGNING_KEY_1);
+    let refused = verifier
+        .verify(wildcard.headers.as_slice(), &wildcard.body, now)
+        .await
+        .expect_err("a wildcard alone");
+    assert!(
+        refused
+            .to_string()
+            .contains("echo-api.amazon.com exactly (it names *.amazon.com)"),
+        "{refused}"
+    );
 
     // The edges of the window: exactly 150 s either way is inside it.
     for offset in [150, -150] {
