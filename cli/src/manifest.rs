@@ -7,6 +7,7 @@ mod replace;
 use super::output::{JsonStyle, print_json};
 use super::{display_name, exit, fail, is_stdin, read_input};
 use alexa_proactive_events::EVENT_NAMES;
+use alexa_proactive_events::validate::json_error_message;
 // Emitted by codegen beside `generated/manifest/*.json`, so the binary (which
 // may be installed far from this repository) and those files cannot disagree.
 use alexa_proactive_events::manifest::{PERMISSION, SUBSCRIPTION};
@@ -92,7 +93,8 @@ pub fn run(args: ManifestArgs) -> ExitCode {
         Ok(node) => node,
         // A duplicate key: well-formed, but which value is meant is unclear.
         Err(e) if e.is_data() => return fail(format_args!("{name}: {e}")),
-        Err(e) => return fail(format_args!("{name}: not JSON: {e}")),
+        // `not JSON: …`, naming a byte order mark, as `validate` says it.
+        Err(e) => return fail(format_args!("{name}: {}", json_error_message(&bytes, &e))),
     };
     let added = match merge(&mut skill, &events, endpoint) {
         Ok(added) => added,

@@ -128,9 +128,21 @@ async fn verifier_names_the_failed_rule() {
     tampered.body = subscription_body(SKILL, USER, &[], now, "req-1");
     let mut one_byte = signed(&server, "good.pem", body(), SIGNING_KEY_1);
     one_byte.body.push(b' ');
+    // Signed as it stands, but with a second `userId`: refused naming it, not
+    // read as the last one (the ledger's input is as strict as `validate`'s).
+    let two_users = String::from_utf8(body())
+        .expect("UTF-8")
+        .replace(
+            "\"userId\": ",
+            "\"userId\": \"amzn1.ask.account.OTHER\", \"userId\": ",
+        )
+        .into_bytes();
+    assert_ne!(two_users, body());
+    let two_users = signed(&server, "good.pem", two_users, SIGNING_KEY_1);
     let cases: Vec<(&str, Req, Timestamp, Rule)> = vec![
         ("tampered body", tampered, now, Rule::Signature),
         ("one byte appended", one_byte, now, Rule::Signature),
+        ("two userIds", two_users, now, Rule::Body),
         (
             "another key",
             signed(&server, "good.pem", body(), SIGNING_KEY_2),
@@ -273,6 +285,22 @@ async fn verifier_names_the_failed_rule() {
             }
         }
     }
+
+    let two_users = String::from_utf8(body())
+        .expect("UTF-8")
+        .replace("\"userId\": ", "\"userId\": \"x\", \"userId\": ")
+        .into_bytes();
+    let two_users = signed(&server, "good.pem", two_users, SIGNING_KEY_1);
+    let refused = verifier
+        .verify(two_users.headers.as_slice(), &two_users.body, now)
+        .await
+        .expect_err("two userIds");
+    assert!(
+        refused
+            .to_string()
+            .contains("context.System.user.userId: `userId` appears more than once"),
+        "{refused}"
+    );
 
     // Amazon's rule is the exact name among the SAN's DNS names: a wildcard
     // beside it is no obstacle, and a refusal says what the certificate names.

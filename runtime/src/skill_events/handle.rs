@@ -57,8 +57,9 @@ pub enum SkillEvent {
 impl SkillEvent {
     /// Reads a skill request body.
     pub fn from_json(bytes: &[u8]) -> Result<Self, HandleError> {
-        let value: Value = serde_json::from_slice(bytes)
-            .map_err(|e| HandleError::Body(format!("the body is not JSON: {e}")))?;
+        // A repeated key (two `userId`s) is refused, not read as the last one.
+        let value = crate::validate::parse_unique_keys(bytes)
+            .map_err(|e| HandleError::Body(e.message()))?;
         Self::from_value(&value)
     }
 

@@ -470,8 +470,9 @@ impl Verifier {
 
     /// Rules 4 and 5 on the (already authenticated) body.
     fn check_body(&self, body: &[u8], now: DateTime) -> Result<VerifiedRequest, VerifyError> {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| VerifyError::new(Rule::Body, format!("the body is not JSON: {e}")))?;
+        // A repeated key (two `userId`s) is refused, not read as the last one.
+        let value = crate::validate::parse_unique_keys(body)
+            .map_err(|e| VerifyError::new(Rule::Body, e.message()))?;
         let request_type = value
             .pointer("/request/type")
             .and_then(Value::as_str)

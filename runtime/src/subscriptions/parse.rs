@@ -5,6 +5,7 @@
 //! everything Alexa may omit or add (body, locale, person, extra fields) is tolerated.
 
 use crate::DateTime;
+use crate::validate::{StrictError, duplicate_key_message, parse_unique_keys};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -40,12 +41,19 @@ pub struct SubscriptionChanged {
 }
 
 impl SubscriptionChanged {
-    /// Parses the JSON body of the skill request.
+    /// Parses the JSON body of the skill request. A key repeated in any object
+    /// (two `userId`s) is an error naming it, as in `validate`: which one Alexa
+    /// meant cannot be told, and the ledger must not guess.
     pub fn from_json(bytes: impl AsRef<[u8]>) -> Result<Self, ParseError> {
-        let value: Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| ParseError {
-            field: String::new(),
-            message: format!("not JSON: {e}"),
-            syntax: true,
+        let value = parse_unique_keys(bytes.as_ref()).map_err(|e| match e {
+            StrictError::Syntax(message) => ParseError {
+                field: String::new(),
+                message,
+                syntax: true,
+            },
+            StrictError::DuplicateKey { path, key } => {
+                ParseError::new(&join(&path, &key), duplicate_key_message(&key))
+            }
         })?;
         Self::from_value(&value)
     }
