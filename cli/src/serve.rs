@@ -74,7 +74,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// The largest request body read; a larger one gets 400.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MAX_BODY_BYTES,
+        value_parser = parse_max_body_bytes
+    )]
     max_body_bytes: usize,
     /// Seconds a client may take to send a request's headers (also how long an
     /// idle keep-alive connection stays open); then it is disconnected.
@@ -130,6 +135,17 @@ pub(crate) fn parse_store_timeout(s: &str) -> Result<f64, String> {
         Ok(secs) if (0.001..=max).contains(&secs) => Ok(secs),
         _ => Err(format!(
             "give a number of seconds from 0.001 to {max} (one day)"
+        )),
+    }
+}
+
+/// At least 1: a limit of 0 would refuse every request, Alexa's included.
+fn parse_max_body_bytes(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "give a whole number of bytes, at least 1 (0 would refuse every request; \
+             the default is {DEFAULT_MAX_BODY_BYTES})"
         )),
     }
 }

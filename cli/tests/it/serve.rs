@@ -350,6 +350,22 @@ fn usage_errors_name_the_flag() {
         assert!(out.stderr.contains(flag), "{}", out.stderr);
         assert!(out.stderr.contains("give a whole number"), "{}", out.stderr);
     }
+    // A body limit of 0 would answer 400 to every request, Alexa's included.
+    for value in ["0", "lots"] {
+        let out = run_in(
+            dir.path(),
+            &[BASE.as_slice(), &["--max-body-bytes", value]].concat(),
+            None,
+        );
+        assert_eq!(out.code, 2, "--max-body-bytes {value}: {}", out.stderr);
+        assert!(out.stderr.contains("--max-body-bytes"), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("give a whole number of bytes, at least 1 (0 would refuse every request"),
+            "{}",
+            out.stderr
+        );
+    }
     let help = run_in(dir.path(), &["serve", "--help"], None);
     assert!(help.stdout.contains("FOR TESTS ONLY"), "{}", help.stdout);
     assert!(
