@@ -659,6 +659,7 @@ pub(crate) enum StrictError {
 impl StrictError {
     /// `the body is not JSON: …` / `context.System.user.userId: `userId` appears
     /// more than once in this object`, as the readers of skill requests say it.
+    #[cfg(feature = "skill-events")]
     pub(crate) fn message(&self) -> String {
         match self {
             Self::Syntax(m) => format!("the body is {m}"),
