@@ -1,6 +1,7 @@
 //! `proactive-events emulate`: Amazon's token and Proactive Events endpoints on
 //! loopback, until interrupted.
 
+use super::input::read_capped;
 use super::output::escape_control;
 use super::store::StoreLocation;
 use super::subscriptions::{Access, open_ledger};
@@ -9,7 +10,6 @@ use alexa_proactive_events::emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, Faults, MAX_TOKEN_TTL,
 };
 use alexa_proactive_events::subscriptions::{AsyncLedger, DEFAULT_STORE_TIMEOUT};
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -332,16 +332,17 @@ fn read_secret_file(path: &Path) -> Result<String, String> {
     let shown = escape_control(&path.display().to_string()).into_owned();
     let file = std::fs::File::open(path)
         .map_err(|e| format!("--client-secret-file {shown}: cannot open it: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SECRET_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("--client-secret-file {shown}: cannot read it: {e}"))?;
-    if bytes.len() as u64 > MAX_SECRET_FILE_BYTES {
-        return Err(format!(
-            "--client-secret-file {shown}: larger than {MAX_SECRET_FILE_BYTES} bytes; \
-             it should hold the client secret alone"
-        ));
-    }
+    // The CLI's capped reader, with this option's own (smaller) cap.
+    let bytes = read_capped(file, MAX_SECRET_FILE_BYTES).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            format!(
+                "--client-secret-file {shown}: larger than {MAX_SECRET_FILE_BYTES} bytes; \
+                 it should hold the client secret alone"
+            )
+        } else {
+            format!("--client-secret-file {shown}: cannot read it: {e}")
+        }
+    })?;
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("--client-secret-file {shown}: not UTF-8 text"))?;
     let secret = text

@@ -5,8 +5,10 @@
 //! (`#[derive(clap::Args)]`, with an `after_help` of examples) and
 //! `pub fn run(args: <Command>Args) -> ExitCode`, then add one `mod` line, one
 //! `Command` variant and one match arm in `run`. Exit codes follow `exit`;
-//! `read_input`, `display_name`, `print` and `fail` are shared helpers;
-//! `output::escape_control` makes untrusted text safe for a terminal.
+//! `read_input` and `read_file` (every file a command reads goes through them,
+//! capped by `--max-input-bytes`), `display_name`, `print` and `fail` are shared
+//! helpers; `output::escape_control` makes untrusted text safe for a terminal and
+//! `output::print_json` writes every JSON output.
 
 // Every command writes to stderr through this `eprintln!`: std's panics when
 // stderr cannot be written (`2>/dev/full`, a closed pipe); this one goes on.
@@ -141,12 +143,17 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
 /// `--max-input-bytes` cap (so `/dev/zero` or an endless pipe is an error, not
 /// an exhausted memory).
 pub(crate) fn read_input(path: &Path) -> std::io::Result<Vec<u8>> {
-    let cap = input::max_bytes();
     if is_stdin(path) {
-        input::read_capped(std::io::stdin().lock(), cap)
+        input::read_capped(std::io::stdin().lock(), input::max_bytes())
     } else {
-        input::read_capped(std::fs::File::open(path)?, cap)
+        read_file(path)
     }
+}
+
+/// Reads the file at `path` (`-` is a file name here: for options such as
+/// `--tls-key` that never read stdin), within the `--max-input-bytes` cap.
+pub(crate) fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    input::read_capped(std::fs::File::open(path)?, input::max_bytes())
 }
 
 /// `error: <message>` on stderr and exit code 2, for problems clap cannot see

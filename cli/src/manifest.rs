@@ -5,8 +5,10 @@ mod document;
 mod replace;
 
 use super::input::{self, read_capped};
-use super::{display_name, exit, fail, is_stdin, print, read_input};
+use super::output::{JsonStyle, print_json};
+use super::{display_name, exit, fail, is_stdin, read_input};
 use alexa_proactive_events::EVENT_NAMES;
+use alexa_proactive_events::validate::json_error_message;
 // Emitted by codegen beside `generated/manifest/*.json`, so the binary (which
 // may be installed far from this repository) and those files cannot disagree.
 use alexa_proactive_events::manifest::{PERMISSION, SUBSCRIPTION, fragment};
@@ -99,7 +101,8 @@ pub fn run(args: ManifestArgs) -> ExitCode {
         Ok(node) => node,
         // A duplicate key: well-formed, but which value is meant is unclear.
         Err(e) if e.is_data() => return fail(format_args!("{name}: {e}")),
-        Err(e) => return fail(format_args!("{name}: not JSON: {e}")),
+        // `not JSON: …`, naming a byte order mark, as `validate` says it.
+        Err(e) => return fail(format_args!("{name}: {}", json_error_message(&bytes, &e))),
     };
     let added = match merge(&mut skill, &events, endpoint) {
         Ok(added) => added,
@@ -273,14 +276,13 @@ fn describe(added: &Added) -> String {
     }
 }
 
-/// Pretty JSON with 2-space indents, as ASK CLI writes skill.json.
+/// Pretty JSON with 2-space indents, as ASK CLI writes skill.json, through
+/// the terminal-safe writer (a merged skill.json's strings come from a file).
 fn emit(value: &impl Serialize) -> ExitCode {
-    match serde_json::to_string_pretty(value) {
-        Ok(text) => {
-            print(&text);
-            ExitCode::from(exit::OK)
-        }
-        Err(e) => fail(format_args!("cannot write JSON: {e}")),
+    if print_json(value, JsonStyle::Pretty) {
+        ExitCode::from(exit::OK)
+    } else {
+        ExitCode::from(exit::USAGE)
     }
 }
 
@@ -297,6 +299,8 @@ fn write_in_place(
     if added.nothing() {
         return Ok(true);
     }
+    // The file keeps its characters as written (escaping is for what a terminal
+    // shows; an RLM in an Arabic description stays one).
     let mut text = serde_json::to_string_pretty(skill).map_err(std::io::Error::other)?;
     text.push('\n');
     if text.as_bytes() == original {

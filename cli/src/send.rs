@@ -176,7 +176,11 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
     };
     let redactor = client.redactor();
     for problem in &summary.problems {
-        to_stderr(&escape_control(&redactor.redact(&problem.to_string())));
+        // An invalid event's violations are lines of their own (the only line
+        // breaks a problem holds): each line is escaped, not the breaks.
+        for line in redactor.redact(&problem.to_string()).split('\n') {
+            to_stderr(&escape_control(line));
+        }
     }
     let delivered = summary.all_delivered();
     run.summary = summary;

@@ -5,7 +5,7 @@
 use super::output::escape_control;
 use super::store::StoreLocation;
 use super::subscriptions::{Access, open_ledger};
-use super::{exit, fail, print};
+use super::{exit, fail, print, read_file};
 use alexa_proactive_events::skill_events::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, MAX_TIMEOUT,
     RouterOptions, ServeOptions, Verifier, VerifierOptions, router_with, serve,
@@ -77,7 +77,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// The largest request body read; a larger one gets 400.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MAX_BODY_BYTES,
+        value_parser = parse_max_body_bytes
+    )]
     max_body_bytes: usize,
     /// Seconds a client may take to send a request's headers (also how long an
     /// idle keep-alive connection stays open); then it is disconnected.
@@ -139,6 +144,17 @@ pub(crate) fn parse_store_timeout(s: &str) -> Result<f64, String> {
     }
 }
 
+/// At least 1: a limit of 0 would refuse every request, Alexa's included.
+fn parse_max_body_bytes(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "give a whole number of bytes, at least 1 (0 would refuse every request; \
+             the default is {DEFAULT_MAX_BODY_BYTES})"
+        )),
+    }
+}
+
 fn parse_max_connections(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -152,7 +168,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
     let mut options = VerifierOptions::new(args.skill_ids.iter().cloned());
     if let Some(path) = &args.trust_root {
-        let pem = match std::fs::read(path) {
+        let pem = match read_file(path) {
             Ok(p) => p,
             Err(e) => return fail(format!("--trust-root {}: {e}", path.display())),
         };
@@ -257,31 +273,23 @@ async fn shutdown_signal() {
 }
 
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
-    let certs = CertificateDer::pem_file_iter(cert)
-        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| {
-            format!(
-                "--tls-cert {}: {e}",
-                escape_control(&cert.display().to_string())
-            )
-        })?;
+    let cert_shown = escape_control(&cert.display().to_string()).into_owned();
+    let key_shown = escape_control(&key.display().to_string()).into_owned();
+    // Read through the capped reader, then parsed from memory: rustls' file
+    // readers go line by line with no bound (`/dev/zero` has no line end).
+    let cert_pem = read_file(cert).map_err(|e| format!("--tls-cert {cert_shown}: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("--tls-cert {cert_shown}: {e}"))?;
     if certs.is_empty() {
         return Err(format!(
-            "--tls-cert {}: no CERTIFICATE in the file",
-            escape_control(&cert.display().to_string())
+            "--tls-cert {cert_shown}: no CERTIFICATE in the file"
         ));
     }
+    let key_pem = read_file(key).map_err(|e| format!("--tls-key {key_shown}: {e}"))?;
     // The error names the file, never the key.
-    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| {
-        format!(
-            "--tls-key {}: not a PEM private key ({})",
-            escape_control(&key.display().to_string()),
-            match e {
-                rustls::pki_types::pem::Error::Io(io) => io.to_string(),
-                _ => "unreadable PEM".to_owned(),
-            }
-        )
-    })?;
+    let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|_| format!("--tls-key {key_shown}: not a PEM private key (unreadable PEM)"))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

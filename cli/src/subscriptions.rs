@@ -2,7 +2,7 @@
 //! or a PostgreSQL database, as `--db` names it ([`StoreLocation`]), opened by
 //! [`open_ledger`].
 
-use super::output::escape_control;
+use super::output::{JsonStyle, escape_control, print_json};
 use super::store::StoreLocation;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::subscriptions::{
@@ -194,8 +194,9 @@ fn apply(args: ApplyArgs) -> ExitCode {
     for ((name, _), change) in notices.iter().zip(&changes) {
         match args.format {
             Format::Text => print(&format!("{name}: {}", describe(change))),
-            // serde_json escapes control characters itself.
-            Format::Json => print(&change_json(name, change).to_string()),
+            Format::Json => {
+                print_json(&change_json(name, change), JsonStyle::Line);
+            }
         }
     }
     ExitCode::from(exit::OK)
@@ -290,7 +291,7 @@ fn list(args: ListArgs) -> ExitCode {
     match args.format {
         Format::Json => {
             let list: Vec<_> = records.iter().map(record_json).collect();
-            print(&serde_json::Value::Array(list).to_string());
+            print_json(&list, JsonStyle::Line);
         }
         Format::Text => {
             for r in &records {

@@ -1,14 +1,11 @@
 //! `proactive-events validate FILE...`: every violation of every file, one per line.
 
-use super::output::escape_control;
+use super::output::{JsonStyle, escape_control, print_json};
 use super::{display_name, exit, print, read_input};
 use alexa_proactive_events::DateTime;
 use alexa_proactive_events::validate::{Options, Report, Rule, Severity, Violation, parse};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
-use serde_json::ser::{Formatter, PrettyFormatter};
-use std::borrow::Cow;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -156,7 +153,7 @@ pub fn run(args: ValidateArgs) -> ExitCode {
     match args.format {
         Format::Text if !args.quiet => eprintln!("{}", summary(&checked)),
         Format::Text => {}
-        Format::Json => print_json(&checked),
+        Format::Json => print_report(&checked),
     }
     let code = if checked.iter().any(|c| c.unusable) {
         exit::USAGE
@@ -245,7 +242,7 @@ struct JsonViolation<'a> {
     severity: &'static str,
 }
 
-fn print_json(checked: &[Checked]) {
+fn print_report(checked: &[Checked]) {
     let files: Vec<JsonFile<'_>> = checked
         .iter()
         .map(|c| JsonFile {
@@ -267,70 +264,7 @@ fn print_json(checked: &[Checked]) {
             omitted: c.omitted,
         })
         .collect();
-    let mut out = Vec::new();
-    let mut json = serde_json::Serializer::with_formatter(&mut out, TerminalSafe::default());
-    match files.serialize(&mut json) {
-        // The formatter writes ASCII escapes into valid UTF-8 from serde_json.
-        Ok(()) => print(&String::from_utf8_lossy(&out)),
-        Err(e) => eprintln!("error: cannot write the report: {e}"),
-    }
-}
-
-/// serde_json's pretty printer, which escapes the C0 controls in strings, also
-/// escaping what it writes raw but a terminal still obeys: DEL, the C1 controls
-/// (U+009B starts an escape sequence like ESC [) and the bidi controls. The
-/// JSON means the same; only its bytes are safe to show.
-#[derive(Default)]
-struct TerminalSafe(PrettyFormatter<'static>);
-
-impl Formatter for TerminalSafe {
-    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_array(w)
-    }
-    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array(w)
-    }
-    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.0.begin_array_value(w, first)
-    }
-    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array_value(w)
-    }
-    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object(w)
-    }
-    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object(w)
-    }
-    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
-        self.0.begin_object_key(w, first)
-    }
-    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(w)
-    }
-    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object_value(w)
-    }
-    fn write_string_fragment<W: ?Sized + Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        if matches!(escape_control(fragment), Cow::Borrowed(_)) {
-            return w.write_all(fragment.as_bytes());
-        }
-        let mut buf = [0; 4];
-        for c in fragment.chars() {
-            let one: &str = c.encode_utf8(&mut buf);
-            if matches!(escape_control(one), Cow::Borrowed(_)) {
-                w.write_all(one.as_bytes())?;
-            } else {
-                // Every such character is in the Basic Multilingual Plane.
-                write!(w, "\\u{:04x}", u32::from(c))?;
-            }
-        }
-        Ok(())
-    }
+    print_json(&files, JsonStyle::Pretty);
 }
 
 /// `3 files: 1 valid, 2 invalid (4 errors, 1 warning)`; inputs that could not be

@@ -1,5 +1,6 @@
 //! Compiler-style diagnostics: file, line:column (or YAML path), message, hint.
 
+use alexa_proactive_events_runtime::terminal;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -150,10 +151,12 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Whether a terminal would act on `c` rather than show it: control characters
-/// (but tab) and the bidirectional overrides that reorder what is displayed.
+/// Whether `c` is shown escaped: the runtime's one definition of what a
+/// terminal acts on ([`terminal::is_unsafe`]: controls, bidirectional controls),
+/// but tab, which snippets keep so that the caret stays under its column (and
+/// doc comments keep as written).
 pub fn is_unprintable(c: char) -> bool {
-    (c.is_control() && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c != '\t' && terminal::is_unsafe(c)
 }
 
 /// `text` with every unprintable character written as an escape (`\u{1b}`), so that
@@ -300,4 +303,26 @@ pub fn did_you_mean<'a>(
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_text_is_escaped_by_the_runtimes_definition_with_tab_kept() {
+        // Bidi marks were missing from the compiler's own list before it used the runtime's.
+        assert_eq!(
+            printable("a\u{200f}b\u{61c}c\u{9b}d\u{202e}e\tf"),
+            "a\\u{200f}b\\u{61c}c\\u{9b}d\\u{202e}e\tf"
+        );
+        assert!(matches!(printable("météo\t🌩"), Cow::Borrowed(_)));
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            assert_eq!(
+                is_unprintable(c),
+                c != '\t' && terminal::is_unsafe(c),
+                "{c:?}"
+            );
+        }
+    }
 }

@@ -62,14 +62,30 @@ pub fn read_sources_capped(
     let entries = std::fs::read_dir(dir)
         .map_err(|e| fail(shown_as, format!("cannot read the schema folder: {e}")))?;
     let mut names = Vec::new();
+    let mut errors = Vec::new();
     for entry in entries {
         let entry =
             entry.map_err(|e| fail(shown_as, format!("cannot read the schema folder: {e}")))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
+        match entry.file_name().into_string() {
+            Ok(name) => names.push(name),
+            // A schema is named after its event (ASCII): a name that is not
+            // UTF-8 cannot be one, and its lossy form names no file to read.
+            Err(raw) => {
+                let lossy = raw.to_string_lossy();
+                if lossy.ends_with(".yaml") || lossy.ends_with(".yml") {
+                    let shown = format!("{}/{lossy}", shown_as.trim_end_matches('/'));
+                    errors.push(
+                        Diagnostic::new(&shown, "", "the file name is not valid UTF-8")
+                            .with_help(
+                                "name a schema file after its event, e.g. `AMAZON.OrderStatus.Updated.yaml`",
+                            ),
+                    );
+                }
+            }
+        }
     }
     names.sort();
     let mut sources = Vec::new();
-    let mut errors = Vec::new();
     for name in names {
         let shown = format!("{}/{name}", shown_as.trim_end_matches('/'));
         if name.ends_with(".yml") {

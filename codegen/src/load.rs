@@ -201,6 +201,24 @@ fn scan_error(source: &Source, problem: ScanProblem) -> Diagnostic {
             d.help("write the value out, or define a named type under `types:` and refer to it with `type: Name`");
             (location, d)
         }
+        ScanProblem::DuplicateKey {
+            at,
+            first,
+            key,
+            mapping,
+        } => {
+            let mut d = Diagnostic::new(
+                &source.path,
+                &mapping.to_string(),
+                format!("duplicate key `{key}`"),
+            );
+            d.label("repeated here");
+            d.help(format!(
+                "`{key}` is first given at line {}, column {}; keep one of them",
+                first.line, first.column
+            ));
+            (at, d)
+        }
         ScanProblem::TooDeep(location) => {
             let mut d = Diagnostic::new(
                 &source.path,

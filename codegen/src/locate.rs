@@ -66,7 +66,7 @@ struct Spot {
 pub struct Spans {
     /// `nodes[0]` is the document's root node (when there is one).
     nodes: Vec<Spot>,
-    /// (parent node, step) -> child node. A repeated key keeps its first place.
+    /// (parent node, step) -> child node. A repeated key is a [`ScanProblem`].
     children: HashMap<(usize, Seg), usize>,
     /// Byte offset of the start of each line (breaks as YAML counts them: `\r\n`, `\r`, `\n`).
     line_starts: Vec<usize>,
@@ -81,6 +81,15 @@ pub enum ScanProblem {
     Alias(Location),
     /// A mapping or sequence nested deeper than [`MAX_DEPTH`].
     TooDeep(Location),
+    /// A key repeated in one mapping: where the repeat is, where the first one
+    /// is, the key, and the mapping's path. YAML wants keys unique, and the
+    /// deserializer would name the mapping's start (or keep the last value).
+    DuplicateKey {
+        at: Location,
+        first: Location,
+        key: String,
+        mapping: YamlPath,
+    },
 }
 
 fn location(m: &Marker) -> Location {
@@ -170,7 +179,7 @@ pub fn scan(text: &str) -> Result<Spans, ScanProblem> {
             }
             _ => continue,
         };
-        let node = spans.place(&mut stack, documents == 1, scalar, at);
+        let node = spans.place(&mut stack, documents == 1, scalar, at)?;
         if let Some(kind) = opens {
             if stack.len() >= MAX_DEPTH {
                 return Err(ScanProblem::TooDeep(at));
@@ -363,31 +372,32 @@ impl<'t> Cursor<'t> {
 impl Spans {
     /// Records a node starting at `at` under the innermost open collection; returns
     /// its id, or `None` when it is not indexed (or is a mapping key).
+    /// A key repeated in its mapping is a [`ScanProblem::DuplicateKey`].
     fn place(
         &mut self,
         stack: &mut [Frame],
         indexed: bool,
         scalar: Option<&str>,
         at: Location,
-    ) -> Option<usize> {
+    ) -> Result<Option<usize>, ScanProblem> {
         let Some(frame) = stack.last_mut() else {
             if !indexed || !self.nodes.is_empty() {
-                return None;
+                return Ok(None);
             }
             self.nodes.push(Spot {
                 value: at,
                 key: None,
             });
-            return Some(0);
+            return Ok(Some(0));
         };
         let (step, key_at) = match &mut frame.kind {
             FrameKind::Map { key } => match key.take() {
                 None => {
                     // This node is a key: remember it until its value comes.
                     *key = Some(scalar.map(|s| (s.to_owned(), at)));
-                    return None;
+                    return Ok(None);
                 }
-                Some(None) => return None,
+                Some(None) => return Ok(None),
                 Some(Some((name, key_at))) => (Seg::Key(name), Some(key_at)),
             },
             FrameKind::Seq { next } => {
@@ -395,10 +405,23 @@ impl Spans {
                 (Seg::Index(*next - 1), None)
             }
         };
-        let parent = frame.node?;
+        let Some(parent) = frame.node else {
+            return Ok(None);
+        };
         let id = self.nodes.len();
         match self.children.entry((parent, step)) {
-            std::collections::hash_map::Entry::Occupied(_) => return None,
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (Seg::Key(key), Some(repeat)) = (first.key().1.clone(), key_at) else {
+                    return Ok(None);
+                };
+                let first = self.nodes[*first.get()];
+                return Err(ScanProblem::DuplicateKey {
+                    at: repeat,
+                    first: first.key.unwrap_or(first.value),
+                    key,
+                    mapping: self.path_of(parent),
+                });
+            }
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(id);
             }
@@ -407,7 +430,23 @@ impl Spans {
             value: at,
             key: key_at,
         });
-        Some(id)
+        Ok(Some(id))
+    }
+
+    /// The path of node `id`, found by searching the index: for a diagnostic
+    /// only (a search per step), so that the walk keeps no paths.
+    fn path_of(&self, mut id: usize) -> YamlPath {
+        let mut steps = Vec::new();
+        while id != 0 {
+            let Some(((parent, step), _)) = self.children.iter().find(|(_, child)| **child == id)
+            else {
+                break;
+            };
+            steps.push(step.clone());
+            id = *parent;
+        }
+        steps.reverse();
+        YamlPath(steps)
     }
 
     /// Where the value at `path` starts; with `at_key`, where its key starts.
@@ -738,6 +777,25 @@ mod tests {
         );
         // An anchor alone expands nothing and is harmless.
         assert!(scan("a: &x {type: string}\n").is_ok());
+        // A repeated key: at the repeat, with the first one and the mapping.
+        let twice = "event: X\npayload:\n  a: {type: string}\n  b: 1\n  a: 2\nlocales: any\n";
+        assert_eq!(
+            scan(twice).err(),
+            Some(ScanProblem::DuplicateKey {
+                at: Location { line: 5, column: 3 },
+                first: Location { line: 3, column: 3 },
+                key: "a".to_owned(),
+                mapping: YamlPath(vec![Seg::Key("payload".to_owned())]),
+            })
+        );
+        let top = "event: X\nlocales: any\nevent: Y\n";
+        assert!(matches!(
+            scan(top).err(),
+            Some(ScanProblem::DuplicateKey {
+                at: Location { line: 3, column: 1 },
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! then write only what changed. A compile error leaves the output untouched.
 
 use crate::diag::Diagnostics;
-use crate::output::{self, Plan};
+use crate::output::{self, OutputError, Plan};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +70,9 @@ pub enum Error {
         out_shown: String,
         files: Vec<String>,
     },
-    Io(std::io::Error),
+    /// Reading or writing the output folder failed; the error names the path
+    /// (as `generated/src/lib.rs`). Files already renamed into place stay.
+    Io(OutputError),
 }
 
 impl fmt::Display for Error {
@@ -89,7 +91,7 @@ impl fmt::Display for Error {
                     "{out_shown}/ holds only generated files: move hand-written code to runtime/ or cli/ (nothing was written)"
                 )
             }
-            Self::Io(e) => write!(f, "error: writing the generated files failed: {e}"),
+            Self::Io(e) => write!(f, "error: {e}"),
         }
     }
 }
@@ -106,7 +108,14 @@ pub fn run(schemas: &Path, shown_as: &str, out: &Path, mode: Mode) -> Result<Rep
     let sources = crate::read_sources(schemas, shown_as).map_err(Error::Schemas)?;
     let count = sources.len();
     let outputs = crate::compile(sources).map_err(Error::Schemas)?;
-    let plan = output::plan(&outputs, out).map_err(Error::Io)?;
+    // Paths in errors as users know them: `generated/src/lib.rs`.
+    let shown = |mut e: OutputError| {
+        if let Ok(rel) = e.path.strip_prefix(out) {
+            e.path = PathBuf::from(&out_shown).join(rel);
+        }
+        Error::Io(e)
+    };
+    let plan = output::plan(&outputs, out).map_err(shown)?;
     if !plan.foreign.is_empty() {
         return Err(Error::Foreign {
             out_shown,
@@ -114,7 +123,7 @@ pub fn run(schemas: &Path, shown_as: &str, out: &Path, mode: Mode) -> Result<Rep
         });
     }
     if mode == Mode::Write {
-        output::apply(&plan, &outputs, out).map_err(Error::Io)?;
+        output::apply(&plan, &outputs, out).map_err(shown)?;
     }
     Ok(Report {
         out_shown,

@@ -36,6 +36,7 @@ pub use runtime::{
     Audience, BuildError, DateTime, EventPayload, EventSet, InvalidLocale, InvalidText,
     LOCALIZED_ATTRIBUTE_PREFIX, Locale, Localizable, LocalizedAttributes, PlainText, PreviewError,
     ReferenceId, Region, Report, Severity, Text, UnknownRegion, Violation, jiff, redact, schema,
+    terminal,
 };
 
 /// A whole request body of any event in [`events`], exactly as Amazon's JSON.

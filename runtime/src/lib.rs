@@ -34,6 +34,7 @@ mod server;
 #[cfg_attr(docsrs, doc(cfg(feature = "skill-events")))]
 pub mod skill_events;
 pub mod subscriptions;
+pub mod terminal;
 mod text;
 pub mod validate;
 #[cfg(any(feature = "client", feature = "emulator"))]

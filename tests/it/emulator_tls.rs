@@ -3,7 +3,9 @@
 //! happens without it.
 
 use crate::delivery_support::*;
-use alexa_proactive_events::client::{ClientBuildError, Outcome, SendError};
+use alexa_proactive_events::client::{
+    ClientBuildError, Outcome, RetryPolicy, SendError, TokenError,
+};
 use alexa_proactive_events::emulator::EmulatorConfig;
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -84,6 +86,70 @@ async fn without_the_certificate_the_client_refuses_the_server() {
     assert_ne!(emu.ca_certificate_pem(), other.ca_certificate_pem());
     other.shutdown().await;
     emu.shutdown().await;
+}
+
+/// A refused certificate is a setup problem, not a passing network one: it is
+/// named at once (one attempt, whatever the retry policy allows), with the
+/// fix, for the token endpoint and for the events API alike; it was retried
+/// six times and reported as "token endpoint unreachable".
+#[tokio::test]
+async fn a_refused_certificate_is_named_at_once_with_the_fix_not_retried() {
+    let tls = emulator(tls_config()).await;
+    // Retries that would show: 2 s before the second attempt.
+    let slow_retry = RetryPolicy {
+        max_attempts: 6,
+        initial_backoff: Duration::from_secs(2),
+        max_backoff: Duration::from_secs(2),
+        max_elapsed: Duration::from_secs(60),
+    };
+    let client = builder(&tls).retry(slow_retry).build().expect("client");
+    let started = Instant::now();
+    let error = client.send(&event(1)).await.expect_err("untrusted server");
+    let text = error.to_string();
+    assert!(
+        matches!(&error, SendError::Token(TokenError::Certificate { .. })),
+        "{error:?}"
+    );
+    assert!(!text.contains("unreachable"), "{text}");
+    for named in [
+        "TLS certificate was refused (not retried)",
+        "UnknownIssuer",
+        "--ca-cert",
+    ] {
+        assert!(text.contains(named), "{named}: {text}");
+    }
+    // A hang guard, far below one backoff of the policy.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // The token from a plain-HTTP emulator, the events to the HTTPS one.
+    let plain = emulator(config()).await;
+    let client = builder(&plain)
+        .api_base(tls.base_url())
+        .retry(slow_retry)
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let error = client.send(&event(2)).await.expect_err("untrusted API");
+    let text = error.to_string();
+    assert!(matches!(&error, SendError::Certificate { .. }), "{error:?}");
+    assert!(!error.is_rejection(), "{error:?}");
+    assert!(
+        text.contains("Proactive Events API's TLS certificate was refused (not retried)"),
+        "{text}"
+    );
+    assert!(text.contains("--ca-cert"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(tls.events().is_empty());
+    plain.shutdown().await;
+    tls.shutdown().await;
 }
 
 #[test]

@@ -128,9 +128,21 @@ async fn verifier_names_the_failed_rule() {
     tampered.body = subscription_body(SKILL, USER, &[], now, "req-1");
     let mut one_byte = signed(&server, "good.pem", body(), SIGNING_KEY_1);
     one_byte.body.push(b' ');
+    // Signed as it stands, but with a second `userId`: refused naming it, not
+    // read as the last one (the ledger's input is as strict as `validate`'s).
+    let two_users = String::from_utf8(body())
+        .expect("UTF-8")
+        .replace(
+            "\"userId\": ",
+            "\"userId\": \"amzn1.ask.account.OTHER\", \"userId\": ",
+        )
+        .into_bytes();
+    assert_ne!(two_users, body());
+    let two_users = signed(&server, "good.pem", two_users, SIGNING_KEY_1);
     let cases: Vec<(&str, Req, Timestamp, Rule)> = vec![
         ("tampered body", tampered, now, Rule::Signature),
         ("one byte appended", one_byte, now, Rule::Signature),
+        ("two userIds", two_users, now, Rule::Body),
         (
             "another key",
             signed(&server, "good.pem", body(), SIGNING_KEY_2),
@@ -152,6 +164,18 @@ async fn verifier_names_the_failed_rule() {
         (
             "no SAN at all",
             signed(&server, "no-san.pem", body(), SIGNING_KEY_1),
+            now,
+            Rule::CertSan,
+        ),
+        (
+            "a wildcard SAN alone (*.amazon.com)",
+            signed(&server, "wildcard-san.pem", body(), SIGNING_KEY_1),
+            now,
+            Rule::CertSan,
+        ),
+        (
+            "the SAN in another case",
+            signed(&server, "upper-case-san.pem", body(), SIGNING_KEY_1),
             now,
             Rule::CertSan,
         ),
@@ -261,6 +285,41 @@ async fn verifier_names_the_failed_rule() {
             }
         }
     }
+
+    let two_users = String::from_utf8(body())
+        .expect("UTF-8")
+        .replace("\"userId\": ", "\"userId\": \"x\", \"userId\": ")
+        .into_bytes();
+    let two_users = signed(&server, "good.pem", two_users, SIGNING_KEY_1);
+    let refused = verifier
+        .verify(two_users.headers.as_slice(), &two_users.body, now)
+        .await
+        .expect_err("two userIds");
+    assert!(
+        refused
+            .to_string()
+            .contains("context.System.user.userId: `userId` appears more than once"),
+        "{refused}"
+    );
+
+    // Amazon's rule is the exact name among the SAN's DNS names: a wildcard
+    // beside it is no obstacle, and a refusal says what the certificate names.
+    let both = signed(&server, "wildcard-and-exact-san.pem", body(), SIGNING_KEY_1);
+    verifier
+        .verify(both.headers.as_slice(), &both.body, now)
+        .await
+        .expect("the exact name beside a wildcard");
+    let wildcard = signed(&server, "wildcard-san.pem", body(), SIGNING_KEY_1);
+    let refused = verifier
+        .verify(wildcard.headers.as_slice(), &wildcard.body, now)
+        .await
+        .expect_err("a wildcard alone");
+    assert!(
+        refused
+            .to_string()
+            .contains("echo-api.amazon.com exactly (it names *.amazon.com)"),
+        "{refused}"
+    );
 
     // The edges of the window: exactly 150 s either way is inside it.
     for offset in [150, -150] {

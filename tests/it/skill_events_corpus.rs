@@ -118,6 +118,27 @@ fn corpus(now: Timestamp) -> Vec<Case> {
             false,
         ),
         case(
+            "wildcard SAN *.amazon.com alone",
+            &format!("{AMAZON}wildcard-san.pem"),
+            sub(&[], now, "f3c"),
+            SIGNING_KEY_1,
+            false,
+        ),
+        case(
+            "SAN ECHO-API.AMAZON.COM (another case)",
+            &format!("{AMAZON}upper-case-san.pem"),
+            sub(&[], now, "f3d"),
+            SIGNING_KEY_1,
+            false,
+        ),
+        case(
+            "SANs *.amazon.com and echo-api.amazon.com",
+            &format!("{AMAZON}wildcard-and-exact-san.pem"),
+            sub(&[EVENT], now, "c8"),
+            SIGNING_KEY_1,
+            true,
+        ),
+        case(
             "chain not reaching the root",
             &format!("{AMAZON}untrusted.pem"),
             sub(&[], now, "f4"),

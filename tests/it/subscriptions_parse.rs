@@ -308,3 +308,55 @@ fn version_orders_by_timestamp_then_request_id() {
     assert!(a.version() < b.version());
     assert!(b.version() < c.version());
 }
+
+/// The JSON text of `sample()` with `member` (raw JSON) added after `after`:
+/// serde_json's `Value` cannot hold a repeated key, so the text is edited.
+fn with_repeat(after: &str, member: &str) -> Vec<u8> {
+    let text = serde_json::to_string(&sample()).expect("serializes");
+    let at = text.find(after).expect("the anchor is in the sample") + after.len();
+    format!("{},{member}{}", &text[..at], &text[at..]).into_bytes()
+}
+
+/// A key twice in one object is refused naming it, wherever it is, as
+/// `validate` does (JSON-DUPLICATE-KEY): last-wins would let a second `userId`
+/// decide whose subscriptions change.
+#[test]
+fn a_repeated_key_is_an_error_naming_it_not_last_wins() {
+    let cases = [
+        (
+            r#""userId":"amzn1.ask.account.A""#,
+            r#""userId":"amzn1.ask.account.B""#,
+            "context.System.user.userId: `userId` appears more than once in this object",
+        ),
+        (
+            r#""type":"AlexaSkillEvent.ProactiveSubscriptionChanged""#,
+            r#""type":"AlexaSkillEvent.SkillDisabled""#,
+            "request.type: `type` appears more than once in this object",
+        ),
+        (
+            r#"{"eventName":"AMAZON.WeatherAlert.Activated""#,
+            r#""eventName":"AMAZON.OrderStatus.Updated""#,
+            "request.body.subscriptions[0].eventName: `eventName` appears more than once",
+        ),
+        (
+            r#""version":"1.0""#,
+            r#""version":"1.0""#,
+            "version: `version` appears more than once",
+        ),
+        (
+            r#""person":{"personId":"amzn1.ask.person.P"}"#,
+            r#""x":{"deep":[{"k":1,"k":2}]}"#,
+            "context.System.x.deep[0].k: `k` appears more than once",
+        ),
+    ];
+    for (after, member, named) in cases {
+        let text = with_repeat(after, member);
+        let err = SubscriptionChanged::from_json(&text)
+            .map(|n| format!("{n:?}"))
+            .expect_err(&String::from_utf8_lossy(&text));
+        assert!(err.to_string().contains(named), "{err}");
+        assert!(!err.is_syntax(), "{err}");
+    }
+    // The same text with the repeat removed is a valid notice.
+    parse(&sample()).expect("valid");
+}

@@ -113,6 +113,58 @@ fn a_version_0_schema_is_migrated_and_without_migrations_nothing_is_written() {
     assert_eq!(reader.audience(SKILL, W).expect("reads").len(), 1);
 }
 
+/// A dropped `schema_version` beside the ledger's tables is named, with the
+/// fix, with and without migrations; nothing is changed (migrating answered
+/// "relation \"skills\" already exists"). Following the fix brings the ledger
+/// back with its data.
+#[test]
+#[cfg_attr(skip_postgres_tests, ignore = "ALEXA_PE_TEST_POSTGRES=skip")]
+fn a_dropped_version_table_is_named_with_the_fix_and_nothing_changes() {
+    let db = TestDatabase::create();
+    let l = PostgresLedger::connect(db.url()).expect("connects");
+    l.apply(&notice(SKILL, "u", NA, "r", 1, &[W]))
+        .expect("applies");
+    drop(l);
+    let mut raw = db.client();
+    raw.batch_execute("DROP TABLE alexa_proactive_events.schema_version")
+        .expect("drops");
+    let mut fix = String::new();
+    for options in [
+        PostgresOptions::default(),
+        PostgresOptions::default().migrate(false),
+    ] {
+        let err = PostgresLedger::connect_with(db.url(), &options)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.contains(
+                "schema alexa_proactive_events holds the ledger's tables (skills, event_names, \
+                 users, subscriptions) but not their version table `schema_version`"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert!(!err.contains("already exists"), "{err}");
+        fix = err
+            .split('`')
+            .find(|part| part.starts_with("CREATE TABLE"))
+            .expect("the message gives the SQL")
+            .to_owned();
+    }
+    let tables: i64 = raw
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = $1",
+            &[&DEFAULT_SCHEMA],
+        )
+        .expect("reads")
+        .get(0);
+    assert_eq!(tables, 4, "nothing created");
+    raw.batch_execute(&fix).expect("the fix runs");
+    let l = PostgresLedger::connect(db.url()).expect("connects again");
+    assert_eq!(l.schema_version().expect("reads"), POSTGRES_SCHEMA_VERSION);
+    assert!(l.user(SKILL, "u").expect("reads").is_some());
+}
+
 /// Eight hosts start at once against a new database: every connection succeeds, the
 /// schema is created once, and every first notice is kept.
 #[test]

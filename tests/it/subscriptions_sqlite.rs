@@ -318,6 +318,51 @@ fn a_version_0_database_is_migrated() {
         .expect("applies");
 }
 
+/// A dropped `schema_version` beside the ledger's tables is named, with the
+/// fix, for writing and for reading; nothing is changed (it printed SQLite's
+/// "table skills already exists" with the whole migration's SQL). Following the
+/// fix brings the ledger back with its data.
+#[test]
+fn a_dropped_version_table_is_named_with_the_fix_and_nothing_changes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("subs.db");
+    let l = SqliteLedger::open(&path).expect("opens");
+    l.apply(&notice(SKILL, "u", NA, "r", 1, &[W]))
+        .expect("applies");
+    drop(l);
+    let raw = rusqlite::Connection::open(&path).expect("raw open");
+    raw.execute_batch("DROP TABLE schema_version")
+        .expect("drops");
+    drop(raw);
+    let write = SqliteLedger::open(&path).expect_err("refused").to_string();
+    let read = SqliteLedger::open_read_only(&path)
+        .expect_err("refused")
+        .to_string();
+    for err in [&write, &read] {
+        assert!(
+            err.contains(
+                "the database holds the ledger's tables (skills, event_names, users, \
+                 subscriptions) but not their version table `schema_version`"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("nothing was changed"), "{err}");
+        assert!(!err.contains("already exists"), "{err}");
+        assert!(!err.contains("CREATE TABLE skills"), "{err}");
+    }
+    // The fix the message gives, as given.
+    let fix = write
+        .split('`')
+        .find(|part| part.starts_with("CREATE TABLE schema_version"))
+        .expect("the message gives the SQL");
+    let raw = rusqlite::Connection::open(&path).expect("raw open");
+    raw.execute_batch(fix).expect("the fix runs");
+    drop(raw);
+    let l = SqliteLedger::open(&path).expect("opens again");
+    assert_eq!(l.schema_version().expect("reads"), SCHEMA_VERSION);
+    assert_eq!(events(&l, "u"), Some(set(&[W])));
+}
+
 #[test]
 fn a_file_that_is_not_a_database_is_an_error_naming_it() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -749,3 +749,25 @@ fn concurrent_in_place_merges_keep_every_addition() {
         assert_eq!(file_names(dir.path()), ["skill.json"], "trial {trial}");
     }
 }
+
+/// `--merge` names a byte order mark at the start of skill.json (editors on
+/// Windows write one), as `validate` does, and leaves the file untouched.
+#[test]
+fn a_byte_order_mark_in_skill_json_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let original = [b"\xEF\xBB\xBF".as_slice(), SKILL_JSON.as_bytes()].concat();
+    std::fs::write(dir.path().join("skill.json"), &original).expect("written");
+    let out = run_in(
+        dir.path(),
+        &["manifest", "--merge", "skill.json", "--in-place"],
+        None,
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: skill.json: not JSON: the text starts with a UTF-8 byte order mark (bytes EF BB \
+         BF), which JSON does not allow; save the file as UTF-8 without a byte order mark\n"
+    );
+    let after = std::fs::read(dir.path().join("skill.json")).expect("read");
+    assert_eq!(after, original);
+}

@@ -421,3 +421,102 @@ fn an_endless_file_is_refused_not_read() {
         "{out:?}"
     );
 }
+
+/// What a terminal obeys beyond the C0 controls that serde_json escapes itself:
+/// DEL, the C1 controls (U+009B is a one-character ESC [) and the bidi controls.
+const HOSTILE: &str = "x\u{9b}31m\u{7f}\u{85}\u{202e}\u{2066}\u{200f}y";
+
+/// Neither a raw control (but the layout's line breaks) nor a bidi control.
+#[track_caller]
+fn terminal_safe(what: &str, text: &str) {
+    let bidi = |c: char| matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    assert!(
+        !text
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || bidi(c)),
+        "{what} holds a raw control character: {text:?}"
+    );
+    assert!(
+        text.contains("x\\u009b31m\\u007f\\u0085\\u202e\\u2066\\u200fy"),
+        "{what} lost the escaped text: {text}"
+    );
+}
+
+/// Every command that prints JSON prints it through one writer: `validate
+/// --format json`, `subscriptions apply/list --format json` and `manifest`
+/// (the fragment and a merged skill.json) escape what a terminal obeys, and the
+/// JSON still means the text it was given.
+#[test]
+fn every_json_output_escapes_c1_del_and_bidi_controls() {
+    use crate::subscriptions_support as support;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+
+    let mut body: Value = serde_json::from_slice(&body_with_escapes()).expect("JSON");
+    body["event"]["payload"]["alert"]["garbageTypes"][0] = HOSTILE.into();
+    let body = serde_json::to_vec(&body).expect("JSON");
+    let out = run_in(d, &["validate", "--format", "json", "-"], Some(&body));
+    assert_eq!(out.code, 1, "{out:?}");
+    terminal_safe("validate --format json", &out.stdout);
+    let report: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let messages = report[0]["violations"].as_array().expect("violations");
+    assert!(
+        messages
+            .iter()
+            .any(|v| v["message"].as_str().is_some_and(|m| m.contains(HOSTILE)))
+    );
+
+    let ts = alexa_proactive_events::jiff::Timestamp::from_second(1_790_000_000).expect("ts");
+    let notice = support::body(
+        support::SKILL,
+        HOSTILE,
+        support::EU,
+        "r1",
+        ts,
+        Some(&[HOSTILE]),
+    );
+    std::fs::write(d.join("n.json"), serde_json::to_vec(&notice).expect("JSON")).expect("written");
+    let apply = [
+        "subscriptions",
+        "apply",
+        "--db",
+        "subs.db",
+        "--format",
+        "json",
+        "n.json",
+    ];
+    let out = run_in(d, &apply, None);
+    assert_eq!(out.code, 0, "{out:?}");
+    terminal_safe("subscriptions apply --format json", &out.stdout);
+    let change: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(change["userId"], HOSTILE);
+    let list = [
+        "subscriptions",
+        "list",
+        "--db",
+        "subs.db",
+        "--format",
+        "json",
+    ];
+    let out = run_in(d, &list, None);
+    assert_eq!(out.code, 0, "{out:?}");
+    terminal_safe("subscriptions list --format json", &out.stdout);
+    let users: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(users[0]["events"][0], HOSTILE);
+
+    let endpoint = format!("https://{HOSTILE}");
+    let out = run_in(d, &["manifest", "--endpoint", &endpoint], None);
+    assert_eq!(out.code, 0, "{out:?}");
+    terminal_safe("manifest", &out.stdout);
+    let skill = serde_json::json!({"manifest": {"publishingInformation": {"name": HOSTILE}}});
+    std::fs::write(
+        d.join("skill.json"),
+        serde_json::to_vec(&skill).expect("JSON"),
+    )
+    .expect("written");
+    let out = run_in(d, &["manifest", "--merge", "skill.json"], None);
+    assert_eq!(out.code, 0, "{out:?}");
+    terminal_safe("manifest --merge", &out.stdout);
+    let merged: Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(merged["manifest"]["publishingInformation"]["name"], HOSTILE);
+}

@@ -261,3 +261,29 @@ fn help_shows_examples_and_exits_0() {
         assert!(out.stdout.contains("  proactive-events "), "{args:?}");
     }
 }
+
+/// A UTF-8 byte order mark (Notepad's "UTF-8 with BOM") is named, with what
+/// to do, instead of serde_json's "expected value at line 1 column 1"; so is
+/// a UTF-16 file. Still not JSON (exit 2): RFC 8259 forbids the mark.
+#[test]
+fn a_byte_order_mark_is_named_with_the_fix() {
+    let bom = [b"\xEF\xBB\xBF".as_slice(), &read(VALID)].concat();
+    let out = run(&["validate", "-"], Some(&bom));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "<stdin>: error[JSON-SYNTAX]: not JSON: the text starts with a UTF-8 byte order mark \
+         (bytes EF BB BF), which JSON does not allow; save the file as UTF-8 without a byte \
+         order mark\n"
+    );
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(b"{}".iter().flat_map(|b| [*b, 0]))
+        .collect();
+    let out = run(&["validate", "-"], Some(&utf16));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout.contains("not JSON: the text is UTF-16"),
+        "{out:?}"
+    );
+}

@@ -560,3 +560,44 @@ fn a_failed_journal_write_still_prints_the_summary() {
     assert_eq!(delivered + not_sent, 40, "{stdout}");
     assert_eq!(accepted(&emu).len(), delivered, "{stdout}");
 }
+
+/// An invalid event's violations are printed one per line (they were joined
+/// by a literal `\n`), and a line break quoted from the body stays escaped
+/// inside its line: it cannot start a line of its own.
+#[test]
+fn an_invalid_events_violations_are_lines_of_their_own() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut event = body("badOne", Some("amzn1.ask.account.CLI"), 0);
+    let payload = event["event"]["payload"]
+        .as_object_mut()
+        .expect("a payload object");
+    payload.insert("first".to_owned(), 1.into());
+    payload.insert("x\nbad.json: accepted".to_owned(), 2.into());
+    let file = dir.path().join("bad.json");
+    std::fs::write(&file, event.to_string()).expect("write");
+    // Nothing is sent: the event is refused before any request.
+    let (code, stdout, stderr) = send_to(
+        "http://127.0.0.1:9",
+        "development",
+        &[file.to_str().expect("path")],
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].ends_with(": rejected: invalid event, not sent:"),
+        "{stderr}"
+    );
+    let listed: Vec<&str> = lines[1..]
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with("  error["))
+        .collect();
+    assert_eq!(listed.len(), lines.len() - 1, "{stderr}");
+    assert!(listed.len() >= 2, "{stderr}");
+    assert!(!stderr.contains("\\n  error["), "{stderr}");
+    assert!(
+        listed.iter().any(|l| l.contains("x\\nbad.json: accepted")),
+        "{stderr}"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("bad.json")), "{stderr}");
+}

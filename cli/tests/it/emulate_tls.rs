@@ -144,9 +144,22 @@ fn send_trusts_the_certificate_emulate_writes() {
 
     // Without the certificate the server is not trusted: nothing is sent.
     let other = event_file(dir.path(), "tls2", Some("amzn1.ask.account.T"));
+    // It is named at once, with the fix, not retried and called unreachable.
+    let started = Instant::now();
     let (code, output) = send(&emu.url, &other, &[]);
     assert_eq!(code, 1, "{output}");
-    assert!(output.to_lowercase().contains("certificate"), "{output}");
+    assert!(
+        output.contains("the token endpoint's TLS certificate was refused (not retried)"),
+        "{output}"
+    );
+    assert!(output.contains("send --ca-cert PEM"), "{output}");
+    assert!(!output.contains("unreachable"), "{output}");
+    // Six attempts took at least 0.2 + 0.4 + 0.8 + 1.6 + 3.2 s of backoff.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 
     // A --ca-cert that cannot be read is a usage error naming it.
     let missing = dir.path().join("missing.pem");

@@ -2,7 +2,7 @@
 //! `subscriptions list`, a forged one changes nothing; SIGTERM finishes the
 //! requests in flight; TLS with a given certificate.
 
-use crate::cli_support::{binary, run_in, wait_guarded};
+use crate::cli_support::{binary, run_guarded, run_in, wait_guarded};
 use crate::skill_events_support::*;
 use alexa_proactive_events::jiff::Timestamp;
 use std::io::{BufRead, BufReader, Read};
@@ -355,6 +355,22 @@ fn usage_errors_name_the_flag() {
         assert!(out.stderr.contains(flag), "{}", out.stderr);
         assert!(out.stderr.contains("give a whole number"), "{}", out.stderr);
     }
+    // A body limit of 0 would answer 400 to every request, Alexa's included.
+    for value in ["0", "lots"] {
+        let out = run_in(
+            dir.path(),
+            &[BASE.as_slice(), &["--max-body-bytes", value]].concat(),
+            None,
+        );
+        assert_eq!(out.code, 2, "--max-body-bytes {value}: {}", out.stderr);
+        assert!(out.stderr.contains("--max-body-bytes"), "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("give a whole number of bytes, at least 1 (0 would refuse every request"),
+            "{}",
+            out.stderr
+        );
+    }
     let help = run_in(dir.path(), &["serve", "--help"], None);
     assert!(help.stdout.contains("FOR TESTS ONLY"), "{}", help.stdout);
     assert!(
@@ -367,4 +383,62 @@ fn usage_errors_name_the_flag() {
         "{}",
         help.stdout
     );
+}
+
+/// `--trust-root`, `--tls-cert` and `--tls-key` are read through the CLI's
+/// capped reader: a file past `--max-input-bytes` is refused naming the limit
+/// (rustls' readers had no bound: `/dev/zero` grew memory until killed).
+#[test]
+fn every_file_serve_reads_is_capped_by_max_input_bytes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.pem");
+    // Sparse: 8 MiB on disk costs nothing, and reads as zeros without a line end.
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(8 << 20))
+        .expect("big file");
+    let pki = Pki::new();
+    let good = dir.path().join("root.pem");
+    std::fs::write(&good, &pki.root_pem).expect("write");
+    let db = dir.path().join("subs.db");
+    let (big, good, db) = (
+        big.to_str().expect("UTF-8"),
+        good.to_str().expect("UTF-8"),
+        db.to_str().expect("UTF-8"),
+    );
+    let base = [
+        "serve",
+        "--db",
+        db,
+        "--skill-id",
+        "s",
+        "--max-input-bytes",
+        "1000",
+    ];
+    let cases: [(&[&str], &str); 5] = [
+        (&["--trust-root", big], "--trust-root"),
+        (&["--tls-cert", big, "--tls-key", good], "--tls-cert"),
+        (&["--tls-cert", good, "--tls-key", big], "--tls-key"),
+        (&["--trust-root", "/dev/zero"], "--trust-root /dev/zero"),
+        (
+            &["--tls-cert", good, "--tls-key", "/dev/zero"],
+            "--tls-key /dev/zero",
+        ),
+    ];
+    for (extra, named) in cases {
+        let out = run_guarded(&[base.as_slice(), extra].concat(), b"");
+        assert_eq!(out.code, 2, "{extra:?}: {out:?}");
+        assert!(out.stderr.contains(named), "{extra:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "larger than the input limit of 1000 bytes (raise it with --max-input-bytes)"
+            ),
+            "{extra:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains("listening"),
+            "{extra:?}: {}",
+            out.stdout
+        );
+    }
 }

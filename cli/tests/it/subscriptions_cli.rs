@@ -563,3 +563,38 @@ fn a_postgres_error_names_the_server_but_not_the_password() {
         }
     }
 }
+
+/// A notice with a key twice (two `userId`s) is refused naming it, and nothing
+/// is applied: the ledger reads its input as strictly as `validate`.
+#[test]
+fn a_notice_with_a_repeated_key_is_refused_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path();
+    write(d, "ok.json", "alice", "r1", 10, Some(&[W]));
+    write(d, "twice.json", "bob", "r2", 20, Some(&[W]));
+    let text = std::fs::read_to_string(d.join("twice.json")).expect("read");
+    let twice = text.replacen("\"userId\": ", "\"userId\": \"mallory\", \"userId\": ", 1);
+    assert_ne!(twice, text);
+    std::fs::write(d.join("twice.json"), twice).expect("write");
+    let run = run_in(
+        d,
+        &[
+            "subscriptions",
+            "apply",
+            "--db",
+            "subs.db",
+            "ok.json",
+            "twice.json",
+        ],
+        None,
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "twice.json: error: context.System.user.userId: `userId` appears more than once in this object"
+        ),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("nothing applied"), "{run:?}");
+    assert!(!d.join("subs.db").exists(), "{run:?}");
+}

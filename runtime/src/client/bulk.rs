@@ -111,17 +111,22 @@ pub struct ItemReport {
     pub status: ItemStatus,
 }
 
+/// `source, referenceId R, user U: rejected: reason` on one line, but for an
+/// invalid event, whose violations follow on lines of their own (indented):
+/// those are the only line breaks, text from outside is escaped.
 impl fmt::Display for ItemReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The source and the user come from outside (a file name, a body):
+        // escaped, so that the only line breaks are those of the reason.
         let mut name = Vec::new();
         if let Some(s) = &self.source {
-            name.push(s.clone());
+            name.push(crate::terminal::escape(s).into_owned());
         }
         if let Some(r) = &self.reference_id {
             name.push(format!("referenceId {r}"));
         }
         if let Some(u) = &self.user {
-            name.push(format!("user {u}"));
+            name.push(format!("user {}", crate::terminal::escape(u)));
         }
         let name = if name.is_empty() {
             "event".to_owned()
@@ -309,9 +314,10 @@ impl Client {
         S::Item: Into<BulkItem<E>>,
     {
         let journal = options.journal;
-        // A refused token (wrong credentials) fails every later event the same
-        // way: remember it for the run (the client's circuit reopens after its
-        // cooldown; wrong credentials stay wrong).
+        // A refused token (wrong credentials) or a refused certificate of the
+        // token endpoint fails every later event the same way: remember it for
+        // the run (the client's circuit reopens after its cooldown; wrong
+        // credentials stay wrong, and so does an untrusted certificate).
         let refused: OnceLock<SendError> = OnceLock::new();
         let stop = AtomicBool::new(false);
         let mut results = std::pin::pin!(
@@ -387,7 +393,10 @@ impl Client {
             Some(e) => Err(e.clone()),
             None => self.send_detailed(&request).await,
         };
-        if let Err(e @ SendError::Token(TokenError::Refused { .. })) = &result {
+        if let Err(
+            e @ SendError::Token(TokenError::Refused { .. } | TokenError::Certificate { .. }),
+        ) = &result
+        {
             let _ = refused.set(e.clone());
         }
         let (outcome, status, request_id, reason) = match &result {

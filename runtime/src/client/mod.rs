@@ -404,6 +404,9 @@ impl Client {
                 Ok(answer) => answer,
                 Err(e) => {
                     let message = redact(&describe(&e));
+                    if is_certificate_error(&e) {
+                        return Err(TokenError::Certificate { message });
+                    }
                     match retrier.next_wait(None) {
                         Some(wait) => {
                             tracing::warn!(attempt = attempts, error = %message, ?wait, "token endpoint unreachable; retrying");
@@ -584,6 +587,9 @@ impl Client {
                 Ok(response) => response,
                 Err(e) => {
                     let message = redact(&describe(&e));
+                    if is_certificate_error(&e) {
+                        return Err(SendError::Certificate { message });
+                    }
                     match retrier.next_wait(None) {
                         Some(wait) => {
                             tracing::debug!(reference_id, attempt = attempts, error = %message, ?wait, "transport error; retrying");
@@ -668,6 +674,28 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// Whether the request failed because the server's TLS certificate was
+/// refused: a setup problem (an authority not trusted, another name, expired)
+/// that no retry mends, unlike a refused or reset connection. rustls' error
+/// sits in `io::Error`s (one in another) in reqwest's chain, and
+/// `io::Error::source` skips the error it wraps: each is opened with `get_ref`.
+fn is_certificate_error(e: &reqwest::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = next {
+        if let Some(rustls::Error::InvalidCertificate(_)) = error.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        next = match error
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner),
+            None => error.source(),
+        };
+    }
+    false
 }
 
 /// `text` cut to `max` characters (an ellipsis marks the cut). Cut after

@@ -2,12 +2,30 @@
 
 use super::TokenError;
 use crate::redact::redact;
+use crate::terminal;
 use crate::validate::Report;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The most violations of one body that an error message lists; the rest are
 /// counted (`… and 120 more`). The report itself keeps them all.
 pub const MAX_LISTED_VIOLATIONS: usize = 10;
+
+/// `text` on one line: each line break, with the blanks around it, becomes one
+/// space, so that a server's pretty-printed JSON reads as it was written. The
+/// messages of this module put a line break only before each listed violation
+/// of an invalid event; text they quote must not add one.
+pub(crate) fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.contains(['\n', '\r']) {
+        return Cow::Borrowed(text);
+    }
+    let lines: Vec<&str> = text
+        .split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    Cow::Owned(lines.join(" "))
+}
 
 /// A delivered event. `AlreadyAccepted` (409) is a success: the `referenceId`
 /// and user are Amazon's idempotency key, so a retried event lands here.
@@ -157,7 +175,7 @@ impl fmt::Display for Rejection {
         }
         let body = self.body.trim();
         if !body.is_empty() {
-            write!(f, "; body: {}", redact(body))?;
+            write!(f, "; body: {}", one_line(&redact(body)))?;
         }
         Ok(())
     }
@@ -182,6 +200,12 @@ pub enum SendError {
         /// HTTP requests made for this event.
         attempts: u32,
     },
+    /// The API's TLS certificate was refused; not retried (see
+    /// [`TokenError::Certificate`]).
+    Certificate {
+        /// What rustls said, redacted.
+        message: String,
+    },
 }
 
 impl SendError {
@@ -199,7 +223,7 @@ impl SendError {
         match self {
             Self::Invalid(_) => true,
             Self::Rejected(r) => !r.is_transient(),
-            Self::Token(_) | Self::Transport { .. } => false,
+            Self::Token(_) | Self::Transport { .. } | Self::Certificate { .. } => false,
         }
     }
 }
@@ -211,8 +235,10 @@ impl fmt::Display for SendError {
                 f.write_str("invalid event, not sent:")?;
                 // A hostile body can break a rule thousands of times: list a few.
                 let mut errors = report.errors();
+                // One line each: a line break quoted from the body is escaped,
+                // so that only these breaks start a line.
                 for v in errors.by_ref().take(MAX_LISTED_VIOLATIONS) {
-                    write!(f, "\n  {v}")?;
+                    write!(f, "\n  {}", terminal::escape(&v.to_string()))?;
                 }
                 let more = errors.count();
                 if more > 0 {
@@ -225,7 +251,13 @@ impl fmt::Display for SendError {
             Self::Transport { message, attempts } => write!(
                 f,
                 "no answer from the Proactive Events API after {attempts} attempt(s): {}",
-                redact(message)
+                one_line(&redact(message))
+            ),
+            Self::Certificate { message } => write!(
+                f,
+                "the Proactive Events API's TLS certificate was refused (not retried): {}; {}",
+                one_line(&redact(message)),
+                super::token::CERTIFICATE_HINT
             ),
         }
     }

@@ -2,6 +2,7 @@
 //! `alexa::proactive_events` (docs/decisions.md §5), cached and shared by every send.
 
 use super::Secret;
+use super::outcome::one_line;
 use crate::redact::redact;
 use serde::Deserialize;
 use std::fmt;
@@ -142,6 +143,13 @@ pub enum TokenError {
     },
     /// A 200 whose body is not a token response.
     InvalidResponse(String),
+    /// The endpoint's TLS certificate was refused (an authority the client does
+    /// not trust, another name, expired). Not retried: the same certificate
+    /// would be refused again; trusting its authority is the fix.
+    Certificate {
+        /// What rustls said, redacted.
+        message: String,
+    },
 }
 
 impl TokenError {
@@ -168,7 +176,7 @@ impl fmt::Display for TokenError {
                     redact(kind.code())
                 )?;
                 if let Some(d) = description {
-                    write!(f, ": {}", redact(d))?;
+                    write!(f, ": {}", one_line(&redact(d)))?;
                 }
                 write!(f, "; {}", kind.hint())
             }
@@ -179,21 +187,37 @@ impl fmt::Display for TokenError {
             } => write!(
                 f,
                 "token request failed with HTTP {status} after {attempts} attempt(s): {}",
-                redact(body)
+                one_line(&redact(body))
             ),
             Self::Transport { message, attempts } => write!(
                 f,
                 "token endpoint unreachable after {attempts} attempt(s): {}",
-                redact(message)
+                one_line(&redact(message))
             ),
             Self::InvalidResponse(why) => {
-                write!(f, "token endpoint sent an invalid answer: {}", redact(why))
+                write!(
+                    f,
+                    "token endpoint sent an invalid answer: {}",
+                    one_line(&redact(why))
+                )
             }
+            Self::Certificate { message } => write!(
+                f,
+                "the token endpoint's TLS certificate was refused (not retried): {}; {CERTIFICATE_HINT}",
+                one_line(&redact(message))
+            ),
         }
     }
 }
 
 impl std::error::Error for TokenError {}
+
+/// What to do about a refused certificate, for [`TokenError::Certificate`] and
+/// `SendError::Certificate`.
+pub(crate) const CERTIFICATE_HINT: &str = "if the server is the emulator \
+     (`proactive-events emulate --tls --tls-cert PEM`) or uses a private authority, trust \
+     that certificate: `ClientBuilder::add_root_certificate`, or `proactive-events send \
+     --ca-cert PEM`";
 
 /// OAuth error body: `{"error": "...", "error_description": "..."}`.
 #[derive(Debug, Deserialize)]

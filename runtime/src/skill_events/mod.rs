@@ -12,7 +12,7 @@
 //! | the chain downloads (timeout, size cap) and is PEM | `CERT-DOWNLOAD` |
 //! | the chain leads to a trusted root (Mozilla's, from `webpki-roots`) | `CERT-CHAIN` |
 //! | every certificate of the chain is within its validity dates | `CERT-DATES` |
-//! | the signing certificate's Subject Alternative Names include `echo-api.amazon.com` | `CERT-SAN` |
+//! | the signing certificate's Subject Alternative Names include `echo-api.amazon.com` exactly (no wildcard) | `CERT-SAN` |
 //! | `Signature-256` is the RSA PKCS#1 v1.5 SHA-256 signature of the raw body | `SIGNATURE` |
 //! | the body is JSON with a `request.type` | `BODY` |
 //! | `request.timestamp` is within 150 s of now (3600 s for the five lifecycle skill events) | `TIMESTAMP` |

@@ -6,7 +6,7 @@ use crate::DateTime;
 use crate::subscriptions::SkillRequest;
 use base64::Engine as _;
 use rustls_pki_types::pem::PemObject as _;
-use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fmt;
@@ -623,19 +623,37 @@ fn validate_chain(
                 format!("the chain does not lead to a trusted root: {e}"),
             ),
         })?;
-    let san = ServerName::try_from(CERT_SAN)
-        .map_err(|e| VerifyError::new(Rule::CertSan, format!("{CERT_SAN}: {e}")))?;
-    end_entity
-        .verify_is_valid_for_subject_name(&san)
-        .map_err(|e| {
-            VerifyError::new(
-                Rule::CertSan,
-                format!(
-                    "the signing certificate's Subject Alternative Names do not include {CERT_SAN}: {e}"
-                ),
-            )
-        })
+    // Amazon's rule, and its SDKs' verifiers: `echo-api.amazon.com` itself among
+    // the SAN's DNS names, compared as text. webpki's subject-name check matches
+    // as a TLS client does, so `*.amazon.com` (or `ECHO-API.amazon.com`) would
+    // pass it, which Amazon's verifiers refuse.
+    if end_entity.valid_dns_names().any(|name| name == CERT_SAN) {
+        return Ok(());
+    }
+    // Valid DNS names are printable ASCII (letters, digits, `-`, `.`, `*`).
+    let mut names: Vec<&str> = end_entity
+        .valid_dns_names()
+        .take(MAX_NAMES_SHOWN + 1)
+        .collect();
+    let named = match names.len() {
+        0 => "it names no DNS name".to_owned(),
+        n if n > MAX_NAMES_SHOWN => {
+            names.truncate(MAX_NAMES_SHOWN);
+            format!("it names {}, …", names.join(", "))
+        }
+        _ => format!("it names {}", names.join(", ")),
+    };
+    Err(VerifyError::new(
+        Rule::CertSan,
+        format!(
+            "the signing certificate's Subject Alternative Names do not include {CERT_SAN} \
+             exactly ({named})"
+        ),
+    ))
 }
+
+/// The most SAN names a [`Rule::CertSan`] message lists.
+const MAX_NAMES_SHOWN: usize = 5;
 
 /// Rule 3: `Signature-256` (base64) is the RSA PKCS#1 v1.5 SHA-256 signature of
 /// `body`, made with the signing certificate's key.

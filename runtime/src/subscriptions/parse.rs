@@ -10,6 +10,7 @@
 //! tolerated.
 
 use crate::DateTime;
+use crate::validate::{StrictError, duplicate_key_message, parse_unique_keys};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -36,12 +37,19 @@ pub struct SkillRequest {
 }
 
 impl SkillRequest {
-    /// Decodes the raw body; it must be a JSON object.
+    /// Decodes the raw body; it must be a JSON object. A key repeated in any object
+    /// (two `userId`s) is an error naming it, as in `validate`: which one Alexa
+    /// meant cannot be told, and neither the verifier nor the ledger may guess.
     pub fn from_json(bytes: impl AsRef<[u8]>) -> Result<Self, ParseError> {
-        let value: Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| ParseError {
-            field: String::new(),
-            message: format!("not JSON: {e}"),
-            syntax: true,
+        let value = parse_unique_keys(bytes.as_ref()).map_err(|e| match e {
+            StrictError::Syntax(message) => ParseError {
+                field: String::new(),
+                message,
+                syntax: true,
+            },
+            StrictError::DuplicateKey { path, key } => {
+                ParseError::new(&join(&path, &key), duplicate_key_message(&key))
+            }
         })?;
         Self::from_value(value)
     }
@@ -191,7 +199,7 @@ pub struct SubscriptionChanged {
 }
 
 impl SubscriptionChanged {
-    /// Parses the JSON body of the skill request.
+    /// Parses the JSON body of the skill request (see [`SkillRequest::from_json`]).
     pub fn from_json(bytes: impl AsRef<[u8]>) -> Result<Self, ParseError> {
         Self::from_request(&SkillRequest::from_json(bytes)?)
     }

@@ -360,6 +360,16 @@ impl Inner {
         let version = stored_version(client, &self.sql)
             .await
             .map_err(|e| fail("read schema version of", &e))?;
+        // A migrating connection decides under the migration lock (another host's
+        // first migration may commit between these two reads); a reader decides here.
+        if version.is_none() && !options.migrate {
+            let tables = ledger_tables(&*client, &self.sql)
+                .await
+                .map_err(|e| fail("read schema version of", &e))?;
+            if !tables.is_empty() {
+                return Err(version_table_missing(&tables, &self.sql.schema, described));
+            }
+        }
         match version {
             Some(POSTGRES_SCHEMA_VERSION) => Ok(()),
             Some(v) if !(0..POSTGRES_SCHEMA_VERSION).contains(&v) => {
@@ -384,6 +394,9 @@ impl Inner {
             _ => migrate(client, &self.sql).await.map_err(|e| match e {
                 Migration::Db(e) => fail("migrate", &e),
                 Migration::Unknown(v) => unknown_version(v, described),
+                Migration::VersionTableMissing(tables) => {
+                    version_table_missing(&tables, &self.sql.schema, described)
+                }
             }),
         }
     }
@@ -934,6 +947,49 @@ async fn stored_version(client: &Client, sql: &Sql) -> Result<Option<i64>, tokio
 enum Migration {
     Db(tokio_postgres::Error),
     Unknown(i64),
+    /// The ledger's tables are there but `schema_version` is not (these ones).
+    VersionTableMissing(Vec<String>),
+}
+
+/// The ledger's own tables (those of the first migration), for telling a new
+/// schema from one whose `schema_version` table was dropped.
+const LEDGER_TABLES: [&str; 4] = ["skills", "event_names", "users", "subscriptions"];
+
+/// Which of [`LEDGER_TABLES`] exist in the ledger's schema.
+async fn ledger_tables(
+    client: &impl tokio_postgres::GenericClient,
+    sql: &Sql,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let mut found = Vec::new();
+    for table in LEDGER_TABLES {
+        let name = format!("\"{}\".{table}", sql.schema);
+        let exists: bool = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&name])
+            .await?
+            .try_get(0)?;
+        if exists {
+            found.push(table.to_owned());
+        }
+    }
+    Ok(found)
+}
+
+/// The ledger's tables without their version table: migrating would run the
+/// first migration again ("relation already exists"). Nothing is changed; the
+/// message says how to recreate the table.
+fn version_table_missing(tables: &[String], schema: &str, target: &str) -> StoreError {
+    StoreError::new(
+        format!("read schema version of {target}"),
+        format!(
+            "schema {schema} holds the ledger's tables ({}) but not their version table \
+             `schema_version` (was it dropped?); nothing was changed. If the tables are this \
+             library's, at ledger version {POSTGRES_SCHEMA_VERSION}, recreate it: `CREATE TABLE \
+             \"{schema}\".schema_version (id integer PRIMARY KEY CHECK (id = 1), version bigint \
+             NOT NULL); INSERT INTO \"{schema}\".schema_version VALUES (1, \
+             {POSTGRES_SCHEMA_VERSION});`, else restore the database from a backup",
+            tables.join(", ")
+        ),
+    )
 }
 
 impl From<tokio_postgres::Error> for Migration {
@@ -949,6 +1005,19 @@ async fn migrate(client: &mut Client, sql: &Sql) -> Result<(), Migration> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
+    // Tables and version are created in one transaction: tables without the
+    // version table were not left by an interrupted first start.
+    let version_table = format!("\"{}\".schema_version", sql.schema);
+    let versioned: bool = tx
+        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&version_table])
+        .await?
+        .try_get(0)?;
+    if !versioned {
+        let tables = ledger_tables(&tx, sql).await?;
+        if !tables.is_empty() {
+            return Err(Migration::VersionTableMissing(tables));
+        }
+    }
     let s = format!("\"{}\"", sql.schema);
     tx.batch_execute(&format!(
         "CREATE SCHEMA IF NOT EXISTS {s};

@@ -139,9 +139,16 @@ impl SqliteLedger {
         conn.busy_timeout(options.busy_timeout)
             .map_err(|e| StoreError::new("set busy timeout", e))?;
         let deadline = Instant::now() + options.busy_timeout;
-        match retry_busy(deadline, || stored_version(&conn))
-            .map_err(|e| StoreError::new("read schema version", e))?
-        {
+        let version = retry_busy(deadline, || stored_version(&conn))
+            .map_err(|e| StoreError::new("read schema version", e))?;
+        if version.is_none() {
+            let tables =
+                ledger_tables(&conn).map_err(|e| StoreError::new("read schema version", e))?;
+            if !tables.is_empty() {
+                return Err(version_table_missing(&tables));
+            }
+        }
+        match version {
             Some(SCHEMA_VERSION) => {}
             Some(v) if !(0..SCHEMA_VERSION).contains(&v) => return Err(unknown_version(v)),
             v => {
@@ -206,6 +213,7 @@ impl SqliteLedger {
             _ => retry_busy(deadline, || migrate(&mut conn)).map_err(|e| match e {
                 Migration::Sqlite(e) => StoreError::new("migrate", e),
                 Migration::Unknown(v) => unknown_version(v),
+                Migration::VersionTableMissing(tables) => version_table_missing(&tables),
             })?,
         }
         Ok(Self {
@@ -321,6 +329,8 @@ enum Migration {
     Sqlite(rusqlite::Error),
     /// A version this library did not write.
     Unknown(i64),
+    /// The ledger's tables are there but `schema_version` is not (these ones).
+    VersionTableMissing(Vec<String>),
 }
 
 impl From<rusqlite::Error> for Migration {
@@ -354,10 +364,62 @@ fn stored_version(conn: &Connection) -> Result<Option<i64>, rusqlite::Error> {
         .optional()
 }
 
+/// The ledger's own tables (those of the first migration), for telling a new
+/// file from one whose `schema_version` table was dropped.
+const LEDGER_TABLES: [&str; 4] = ["skills", "event_names", "users", "subscriptions"];
+
+/// Which of [`LEDGER_TABLES`] exist.
+fn ledger_tables(conn: &Connection) -> Result<Vec<String>, rusqlite::Error> {
+    let mut found = Vec::new();
+    for table in LEDGER_TABLES {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            params![table],
+            |r| r.get(0),
+        )?;
+        if exists {
+            found.push(table.to_owned());
+        }
+    }
+    Ok(found)
+}
+
+/// The ledger's tables without their version table: migrating would run the
+/// first migration again ("table skills already exists", with all its SQL).
+/// Nothing is changed; the message says how to recreate the table.
+fn version_table_missing(tables: &[String]) -> StoreError {
+    StoreError::new(
+        "read schema version",
+        format!(
+            "the database holds the ledger's tables ({}) but not their version table \
+             `schema_version` (was it dropped?); nothing was changed. If the tables are this \
+             library's, at schema version {SCHEMA_VERSION}, recreate it: `CREATE TABLE \
+             schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT \
+             NULL); INSERT INTO schema_version VALUES (1, {SCHEMA_VERSION});`, else restore \
+             the database from a backup",
+            tables.join(", ")
+        ),
+    )
+}
+
 /// Brings the schema to [`SCHEMA_VERSION`] in one write transaction, reading the
 /// version again under the write lock (another opener may have migrated meanwhile).
 fn migrate(conn: &mut Connection) -> Result<(), Migration> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Tables and version are created in one transaction: tables without the
+    // version table were not left by an interrupted first start.
+    let versioned: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                        WHERE type = 'table' AND name = 'schema_version')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !versioned {
+        let tables = ledger_tables(&tx)?;
+        if !tables.is_empty() {
+            return Err(Migration::VersionTableMissing(tables));
+        }
+    }
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_version (
             id      INTEGER PRIMARY KEY CHECK (id = 1),

@@ -645,3 +645,74 @@ mod tests {
         }
     }
 }
+
+/// Why [`parse_unique_keys`] refused a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StrictError {
+    /// Not JSON: the message of [`super::json_error_message`].
+    Syntax(String),
+    /// `key` appears more than once in one object, the one at `path` (dotted,
+    /// `context.System.user`; empty for the top level).
+    DuplicateKey { path: String, key: String },
+}
+
+/// The words of `JSON-DUPLICATE-KEY`, for every reader that refuses a repeat.
+pub(crate) fn duplicate_key_message(key: &str) -> String {
+    format!("`{key}` appears more than once in this object")
+}
+
+/// Parses a JSON text for a reader that must not guess which of two values is
+/// meant: a key repeated in any object is an error naming it (`Value` would
+/// keep the last one silently), as `JSON-DUPLICATE-KEY` is for request bodies.
+/// The same tree as the validator's slow path, so both find the same repeats.
+pub(crate) fn parse_unique_keys(bytes: &[u8]) -> Result<Value, StrictError> {
+    forget_floats();
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str::<Node<'_>>(text),
+        Err(_) => serde_json::from_slice::<Node<'_>>(bytes),
+    };
+    let mut tree = parsed.map_err(|e| StrictError::Syntax(super::json_error_message(bytes, &e)))?;
+    attach_number_texts(&mut tree, bytes);
+    if let Some((path, key)) = first_repeat(&tree, "") {
+        return Err(StrictError::DuplicateKey { path, key });
+    }
+    Ok(to_value(&tree))
+}
+
+/// The first repeated key in document order, depth first: the dotted path of
+/// its object and the key.
+fn first_repeat(node: &Node<'_>, path: &str) -> Option<(String, String)> {
+    let join = |step: &str| {
+        if path.is_empty() {
+            step.to_owned()
+        } else {
+            format!("{path}.{step}")
+        }
+    };
+    match node {
+        Node::Object(members) => {
+            let mut seen = HashSet::new();
+            for (n, (key, value)) in members.iter().enumerate() {
+                let repeat = if members.len() > SMALL {
+                    !seen.insert(key.as_ref())
+                } else {
+                    members[..n].iter().any(|(k, _)| k == key)
+                };
+                if repeat {
+                    return Some((path.to_owned(), key.as_ref().to_owned()));
+                }
+                if matches!(value, Node::Object(_) | Node::Array(_))
+                    && let Some(found) = first_repeat(value, &join(key))
+                {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        Node::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let at = format!("{path}[{i}]");
+            first_repeat(item, &at)
+        }),
+        _ => None,
+    }
+}

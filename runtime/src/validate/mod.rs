@@ -28,6 +28,7 @@
 
 mod cross;
 mod json;
+pub(crate) use json::{StrictError, duplicate_key_message, parse_unique_keys};
 mod locale;
 pub mod rules;
 mod walk;
@@ -259,7 +260,7 @@ fn slow_path(
                 violations: vec![Violation::error(
                     Rule::JsonSyntax,
                     "",
-                    format!("not JSON: {e}"),
+                    json_error_message(bytes, &e),
                 )],
             };
         }
@@ -277,6 +278,26 @@ fn slow_path(
             .push(Violation::error(Rule::Structure, "", typed.to_string()));
     }
     report
+}
+
+/// `not JSON: <serde_json's message>`, the message of `JSON-SYNTAX` and of
+/// every reader of JSON in this crate; a text that starts with a byte order
+/// mark is told so (serde_json says only "expected value at line 1 column 1").
+/// A JSON text is UTF-8 without one (RFC 8259 §8.1): an editor's UTF-8 BOM,
+/// or a UTF-16 file, is refused with what to do rather than accepted, so that
+/// a file that passes here is one any JSON reader takes.
+pub fn json_error_message(bytes: &[u8], error: &serde_json::Error) -> String {
+    const SAVE: &str = "save the file as UTF-8 without a byte order mark";
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        format!(
+            "not JSON: the text starts with a UTF-8 byte order mark (bytes EF BB BF), which \
+             JSON does not allow; {SAVE}"
+        )
+    } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        format!("not JSON: the text is UTF-16 (it starts with a byte order mark); {SAVE}")
+    } else {
+        format!("not JSON: {error}")
+    }
 }
 
 /// The slow path on its own: validates a JSON value by walking it with the

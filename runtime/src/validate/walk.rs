@@ -192,7 +192,7 @@ impl<'v> Walker<'v> {
                 self.at(key, |w| {
                     w.error(
                         Rule::JsonDuplicateKey,
-                        format!("`{key}` appears more than once in this object"),
+                        super::json::duplicate_key_message(key),
                     );
                 });
             }

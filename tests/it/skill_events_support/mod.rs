@@ -38,7 +38,9 @@ pub struct Pki {
     /// The trusted test root, PEM.
     pub root_pem: String,
     /// Chains (leaf first, PEM) by file name: `good.pem`, `expired.pem`,
-    /// `other-san.pem`, `no-san.pem`, `untrusted.pem`.
+    /// `other-san.pem`, `no-san.pem`, `untrusted.pem`, `wildcard-san.pem`
+    /// (`*.amazon.com` alone), `upper-case-san.pem` (`ECHO-API.AMAZON.COM`),
+    /// `wildcard-and-exact-san.pem` (both `*.amazon.com` and the exact name).
     pub chains: HashMap<&'static str, String>,
 }
 
@@ -89,6 +91,15 @@ impl Pki {
         let expired = leaf(&root, &["echo-api.amazon.com"], (2020, 1, 1), (2021, 1, 1));
         let other_san = leaf(&root, &["example.com"], (2020, 1, 1), (2099, 1, 1));
         let no_san = leaf(&root, &[], (2020, 1, 1), (2099, 1, 1));
+        // Names a TLS client would accept for echo-api.amazon.com, Amazon's rule not.
+        let wildcard = leaf(&root, &["*.amazon.com"], (2020, 1, 1), (2099, 1, 1));
+        let upper = leaf(&root, &["ECHO-API.AMAZON.COM"], (2020, 1, 1), (2099, 1, 1));
+        let both = leaf(
+            &root,
+            &["*.amazon.com", "echo-api.amazon.com"],
+            (2020, 1, 1),
+            (2099, 1, 1),
+        );
         let from_untrusted = leaf(
             &untrusted,
             &["echo-api.amazon.com"],
@@ -101,6 +112,9 @@ impl Pki {
         chains.insert("expired.pem", format!("{expired}{root_pem}"));
         chains.insert("other-san.pem", format!("{other_san}{root_pem}"));
         chains.insert("no-san.pem", format!("{no_san}{root_pem}"));
+        chains.insert("wildcard-san.pem", format!("{wildcard}{root_pem}"));
+        chains.insert("upper-case-san.pem", format!("{upper}{root_pem}"));
+        chains.insert("wildcard-and-exact-san.pem", format!("{both}{root_pem}"));
         chains.insert("untrusted.pem", format!("{from_untrusted}{untrusted_pem}"));
         Self { root_pem, chains }
     }
