@@ -3,6 +3,7 @@
 //! - [`load`]: YAML text into input structs (strict: unknown keys are errors).
 //! - [`lower`]: the rules of the schema language checked and, in the same walk,
 //!   the typed IR ([`model`]) built; a file with errors yields diagnostics only.
+//!   The schema's `example:` payload is checked against the IR ([`example`]).
 //! - [`emit`]: one pure function per artifact, from the IR.
 //!
 //! Adding a field type is a variant of [`lower::Builtin`] (its keyword joins the
@@ -24,6 +25,7 @@
 
 pub mod diag;
 pub mod emit;
+pub mod example;
 pub mod load;
 pub mod locales;
 pub mod locate;
