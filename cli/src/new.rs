@@ -3,6 +3,7 @@
 //! `schemas/*.yaml`), so a new schema gets it without code.
 
 use super::{exit, fail, print};
+use alexa_proactive_events::builder::DEFAULT_LOCALE;
 use alexa_proactive_events::envelope::{EXPIRY_MAX, EXPIRY_MIN, human_bound};
 use alexa_proactive_events::schema::EventSchema;
 use alexa_proactive_events::{
@@ -11,9 +12,6 @@ use alexa_proactive_events::{
 use clap::{Args, ValueEnum};
 use std::process::ExitCode;
 use std::time::Duration;
-
-/// The locale when no `--locale` is given (if the event allows it).
-const DEFAULT_LOCALE: &str = "en-US";
 
 #[derive(Debug, Args)]
 #[command(after_help = "\

@@ -207,6 +207,10 @@ pub fn emit_all(catalog: &model::Catalog) -> Result<Outputs, Diagnostics> {
                         format!("manifest/{}", emit::manifest::ALL_EVENTS_FILE),
                         emit::manifest::all_events_text(catalog),
                     ));
+                    files.push((
+                        format!("{}/{}", emit::docs::DIR, emit::docs::INDEX_FILE),
+                        emit::docs::index_text(catalog),
+                    ));
                     files
                 }
                 Job::Event(event) => vec![
@@ -221,6 +225,10 @@ pub fn emit_all(catalog: &model::Catalog) -> Result<Outputs, Diagnostics> {
                     (
                         format!("manifest/{}", emit::manifest::file_name(event)),
                         emit::manifest::event_text(event),
+                    ),
+                    (
+                        format!("{}/{}", emit::docs::DIR, emit::docs::file_name(event)),
+                        emit::docs::event_text(event),
                     ),
                 ],
             })

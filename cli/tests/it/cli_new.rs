@@ -257,3 +257,23 @@ fn audience_and_locale_mistakes_exit_2() {
     assert_eq!(body["relevantAudience"]["type"], "Unicast");
     assert_eq!(body["localizedAttributes"][0]["locale"], "en-GB");
 }
+
+#[test]
+fn new_prints_the_example_of_the_event_reference_page() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/docs");
+    for event in EVENT_NAMES {
+        let page = std::fs::read_to_string(docs.join(format!("{event}.md"))).expect("the page");
+        let start = page.find("```json\n").expect("an example") + "```json\n".len();
+        let end = start + page[start..].find("```").expect("closed");
+        let mut documented = json(&page[start..end]);
+        let out = new(&[event]);
+        assert_eq!(out.code, 0, "{out:?}");
+        let mut printed = json(&out.stdout);
+        // Only the instants and the id are fresh.
+        for key in ["timestamp", "expiryTime", "referenceId"] {
+            documented[key] = Value::Null;
+            printed[key] = Value::Null;
+        }
+        assert_eq!(printed, documented, "{event}");
+    }
+}
