@@ -109,7 +109,11 @@ pub fn run(args: NewArgs) -> ExitCode {
         Some(n) => (n, false),
         None => (1, true),
     };
+    // `--jsonl 1000000000 | head -1` stops with its reader.
     for _ in 0..count {
+        if !super::output::stdout_open() {
+            break;
+        }
         let request = match build() {
             Ok(request) => request,
             // Only what the arguments put in can break a rule (an empty --user).

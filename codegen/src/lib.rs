@@ -13,7 +13,9 @@
 //! `Lower::node`, what is inside a node and the `Ty` it lowers to; for `Ty`,
 //! `Layout::remap` (`lower.rs`), `value_schema` (`emit/json_schema.rs`), and
 //! `has_text`, `visitor_fn`, `rust_type`, `field_doc` and `shape_expr`
-//! (`emit/rust.rs`). No `_ =>` arm stands in for either. Outside the compiler's
+//! (`emit/rust.rs`), `Checker::value` (`example.rs`), and `localize`,
+//! `type_name` and `constraints` (`emit/docs.rs`). No `_ =>` arm stands in for
+//! either. Outside the compiler's
 //! reach: the runtime's validator (the `Shape` that `shape_expr` names), and the
 //! language's documentation, `schemas/README.md`.
 //!

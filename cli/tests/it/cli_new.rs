@@ -5,9 +5,10 @@ use crate::cli_support;
 
 use alexa_proactive_events::jiff::{SignedDuration, Timestamp};
 use alexa_proactive_events::{EVENT_NAMES, events};
-use cli_support::{Run, run};
+use cli_support::{Run, binary, run, wait_guarded};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
 
 const USER: &str = "amzn1.ask.account.AEXAMPLEUSERID0001";
 
@@ -146,6 +147,30 @@ fn jsonl_prints_that_many_valid_bodies_with_distinct_reference_ids() {
         ids.insert(body["referenceId"].as_str().expect("an id").to_owned());
     }
     assert_eq!(ids.len(), 50, "every body has its own referenceId");
+}
+
+/// `new --jsonl <a billion> | head -0`: stops when the reader goes, quietly.
+#[test]
+fn jsonl_stops_when_the_reader_goes_away() {
+    let mut child = Command::new(binary())
+        .args([
+            "new",
+            "AMAZON.WeatherAlert.Activated",
+            "--jsonl",
+            "1000000000",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+    let status = wait_guarded(&mut child, 60, "new --jsonl into a closed pipe");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut stderr)
+        .expect("UTF-8");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr, "");
 }
 
 #[test]

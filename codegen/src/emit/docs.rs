@@ -133,14 +133,17 @@ fn localize(
     path: &str,
     entry: &mut Map<String, Value>,
 ) {
-    match (ty, v) {
-        (Ty::Text { .. }, v @ Value::String(_)) if localizable => {
-            let key = attribute_key(path);
-            let text = std::mem::replace(v, format!("{LOCALIZED_ATTRIBUTE_PREFIX}{key}").into());
-            entry.insert(key, text);
+    match ty {
+        Ty::Text { .. } => {
+            if localizable && v.is_string() {
+                let key = attribute_key(path);
+                let text =
+                    std::mem::replace(v, format!("{LOCALIZED_ATTRIBUTE_PREFIX}{key}").into());
+                entry.insert(key, text);
+            }
         }
-        (Ty::Named(id), Value::Object(map)) => {
-            if let TypeKind::Object(fields) = &event.get(*id).kind {
+        Ty::Named(id) => {
+            if let (TypeKind::Object(fields), Value::Object(map)) = (&event.get(*id).kind, v) {
                 for f in fields {
                     if let Some(v) = map.get_mut(&f.wire) {
                         let inner = join(path, &f.wire);
@@ -149,12 +152,14 @@ fn localize(
                 }
             }
         }
-        (Ty::Array { items, .. }, Value::Array(list)) => {
-            for (i, v) in list.iter_mut().enumerate() {
-                localize(event, items, false, v, &format!("{path}[{i}]"), entry);
+        Ty::Array { items, .. } => {
+            if let Value::Array(list) = v {
+                for (i, v) in list.iter_mut().enumerate() {
+                    localize(event, items, false, v, &format!("{path}[{i}]"), entry);
+                }
             }
         }
-        _ => {}
+        Ty::Integer { .. } | Ty::Boolean | Ty::DateTime => {}
     }
 }
 
