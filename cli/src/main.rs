@@ -1,4 +1,4 @@
-//! The `proactive-events` command line: validate, preview, manifest, send,
+//! The `proactive-events` command line: new, validate, preview, manifest, send,
 //! emulate and subscriptions, over the `alexa-proactive-events` crate.
 //!
 //! Adding a command: write `src/cli/<command>.rs` exposing `pub struct <Command>Args`
@@ -25,6 +25,7 @@ mod completions;
 mod emulate;
 pub(crate) mod input;
 mod manifest;
+mod new;
 pub(crate) mod output;
 mod preview;
 mod send;
@@ -67,6 +68,7 @@ pub mod exit {
     about = "Validate, preview, send and track Alexa proactive events",
     after_help = "\
 Examples:
+  proactive-events new AMAZON.WeatherAlert.Activated > event.json
   proactive-events validate event.json
   proactive-events preview event.json --locale en-US
   proactive-events manifest --event AMAZON.OrderStatus.Updated --merge skill-package/skill.json --in-place
@@ -86,6 +88,8 @@ pub struct Cli {
 /// One variant per command; its arguments live in the command's module.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print a fresh, valid request body for an event, from its schema's example.
+    New(new::NewArgs),
     /// Check request bodies against every rule Amazon applies.
     Validate(validate::ValidateArgs),
     /// Print the sentence Alexa would say for a request body.
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> ExitCode {
     input::set_max_bytes(cli.max_input_bytes);
     let code = match cli.command {
+        Command::New(args) => new::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Preview(args) => preview::run(args),
         Command::Manifest(args) => manifest::run(args),

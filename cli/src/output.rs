@@ -37,6 +37,15 @@ pub(crate) fn print(text: &str) {
     }
 }
 
+/// Whether stdout still takes output: a command printing many lines stops
+/// early once the reader is gone (`| head`) or a write failed.
+pub(crate) fn stdout_open() -> bool {
+    matches!(
+        *STDOUT.lock().unwrap_or_else(|e| e.into_inner()),
+        State::Open
+    )
+}
+
 fn classify(e: std::io::Error) -> State {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         State::Closed

@@ -3,6 +3,7 @@
 //! - [`load`]: YAML text into input structs (strict: unknown keys are errors).
 //! - [`lower`]: the rules of the schema language checked and, in the same walk,
 //!   the typed IR ([`model`]) built; a file with errors yields diagnostics only.
+//!   The schema's `example:` payload is checked against the IR ([`example`]).
 //! - [`emit`]: one pure function per artifact, from the IR.
 //!
 //! Adding a field type is a variant of [`lower::Builtin`] (its keyword joins the
@@ -12,7 +13,9 @@
 //! `Lower::node`, what is inside a node and the `Ty` it lowers to; for `Ty`,
 //! `Layout::remap` (`lower.rs`), `value_schema` (`emit/json_schema.rs`), and
 //! `has_text`, `visitor_fn`, `rust_type`, `field_doc` and `shape_expr`
-//! (`emit/rust.rs`). No `_ =>` arm stands in for either. Outside the compiler's
+//! (`emit/rust.rs`), `Checker::value` (`example.rs`), and `localize`,
+//! `type_name` and `constraints` (`emit/docs.rs`). No `_ =>` arm stands in for
+//! either. Outside the compiler's
 //! reach: the runtime's validator (the `Shape` that `shape_expr` names), and the
 //! language's documentation, `schemas/README.md`.
 //!
@@ -24,6 +27,7 @@
 
 pub mod diag;
 pub mod emit;
+pub mod example;
 pub mod load;
 pub mod locales;
 pub mod locate;
@@ -221,6 +225,10 @@ pub fn emit_all(catalog: &model::Catalog) -> Result<Outputs, Diagnostics> {
                         format!("manifest/{}", emit::manifest::ALL_EVENTS_FILE),
                         emit::manifest::all_events_text(catalog),
                     ));
+                    files.push((
+                        format!("{}/{}", emit::docs::DIR, emit::docs::INDEX_FILE),
+                        emit::docs::index_text(catalog),
+                    ));
                     files
                 }
                 Job::Event(event) => vec![
@@ -235,6 +243,10 @@ pub fn emit_all(catalog: &model::Catalog) -> Result<Outputs, Diagnostics> {
                     (
                         format!("manifest/{}", emit::manifest::file_name(event)),
                         emit::manifest::event_text(event),
+                    ),
+                    (
+                        format!("{}/{}", emit::docs::DIR, emit::docs::file_name(event)),
+                        emit::docs::event_text(event),
                     ),
                 ],
             })

@@ -33,6 +33,11 @@ pub struct SchemaDoc {
     pub types: OrderedMap<Node>,
     pub payload: OrderedMap<Node>,
     pub templates: Vec<TemplateDoc>,
+    /// A payload Alexa would accept, checked against `payload` once the file
+    /// lowers (`crate::example`); required then, optional here so that a file
+    /// without one still gets its other diagnostics.
+    #[serde(default)]
+    pub example: Option<ExampleValue>,
 }
 
 /// `any`, or the list of supported locales.
@@ -77,6 +82,77 @@ pub struct TemplateDoc {
     #[serde(default)]
     pub when: OrderedMap<String>,
     pub text: String,
+}
+
+/// A value under `example:`, as written: any YAML, key order kept, a repeated
+/// key refused. What it must be is decided against the payload's types later.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExampleValue {
+    Null,
+    Bool(bool),
+    /// Every YAML integer (`i64` and `u64` both fit).
+    Integer(i128),
+    Float(f64),
+    String(String),
+    List(Vec<ExampleValue>),
+    Map(OrderedMap<ExampleValue>),
+}
+
+impl<'de> Deserialize<'de> for ExampleValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ExampleValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an example value")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::Null)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<ExampleValue, D::Error> {
+                ExampleValue::deserialize(d)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::Integer(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::Integer(v.into()))
+            }
+            fn visit_i128<E: de::Error>(self, v: i128) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::Integer(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::String(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<ExampleValue, E> {
+                Ok(ExampleValue::String(v))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ExampleValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(ExampleValue::List(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ExampleValue, A::Error> {
+                OrderedMap::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(ExampleValue::Map)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A YAML mapping that keeps its order and rejects repeated keys.

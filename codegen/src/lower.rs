@@ -179,8 +179,8 @@ impl<'a> Reporter<'a> {
 
 /// Checks and lowers every file (each on its own, in parallel), then the set of
 /// files. Diagnostics come file by file (each file's rules, then an event
-/// declared twice), then the Rust name collisions of the files without errors,
-/// then events that share a Rust module.
+/// declared twice), then the Rust name collisions and the `example:` errors of
+/// the files without errors, then events that share a Rust module.
 pub fn lower(files: &[Loaded]) -> Result<Catalog, Diagnostics> {
     let lowered = crate::par::map(files, |file| Lower::new(file).run());
     let mut errors = Diagnostics::default();
@@ -1258,7 +1258,8 @@ impl<'a> Lower<'a> {
         }
     }
 
-    /// The event of a file without errors, and the collisions of its Rust names.
+    /// The event of a file without errors, and the collisions of its Rust names
+    /// and the problems of its `example:`.
     fn lay_out(
         &self,
         slots: Vec<Option<Draft>>,
@@ -1288,6 +1289,9 @@ impl<'a> Lower<'a> {
             r: Reporter::new(self.r.file),
         };
         layout.place(root);
+        // Checked against the laid-out types, so that named types are resolved.
+        let example = crate::example::check(&layout.types, doc.example.as_ref(), &mut layout.r)
+            .unwrap_or_default();
         let event = Event {
             name: doc.event.clone(),
             source_file: self.r.file.source.path.clone(),
@@ -1299,6 +1303,7 @@ impl<'a> Lower<'a> {
             },
             types: layout.types,
             templates,
+            example,
         };
         Some((event, layout.r.finish()))
     }

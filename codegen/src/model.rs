@@ -24,6 +24,9 @@ pub struct Event {
     /// Type space: `types[0]` is the payload struct.
     pub types: Vec<TypeDef>,
     pub templates: Vec<Template>,
+    /// The schema's `example:` payload, checked against `types` and in wire order,
+    /// with literal text in localizable fields (`crate::example`).
+    pub example: serde_json::Value,
 }
 
 impl Event {

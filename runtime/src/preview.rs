@@ -470,6 +470,7 @@ mod tests {
                 Part::Text("."),
             ],
         }],
+        example: r#"{"kind": "SNOW_STORM"}"#,
     };
 
     fn render(payload: serde_json::Value) -> Result<String, PreviewError> {

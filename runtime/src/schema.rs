@@ -17,6 +17,10 @@ pub struct EventSchema {
     pub localizable_paths: &'static [&'static str],
     /// Notification sentences; the first whose conditions hold applies.
     pub templates: &'static [Template],
+    /// The schema's `example:` payload as JSON text: a payload Alexa accepts,
+    /// with literal text in its localizable fields (`proactive-events new` and
+    /// the event's reference page start from it).
+    pub example: &'static str,
 }
 
 /// A JSON object of the payload: its fields, in schema order.

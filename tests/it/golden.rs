@@ -22,7 +22,7 @@ fn emitters_match_the_golden_files() {
     );
     assert_eq!(
         plan.unchanged.len(),
-        13,
-        "3 Rust files, 3 JSON Schemas, 3 manifests, the crate's Cargo.toml, lib.rs and 2 licenses"
+        16,
+        "3 Rust files, 3 JSON Schemas, 3 manifests, 3 reference pages, the crate's Cargo.toml, lib.rs and 2 licenses"
     );
 }

@@ -17,6 +17,7 @@ mod emulator_amazon;
 mod emulator_endpoints;
 mod emulator_page;
 mod emulator_tls;
+mod event_docs;
 mod freshness;
 mod golden;
 mod golden_compiles;

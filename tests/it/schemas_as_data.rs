@@ -85,8 +85,18 @@ fn a_new_yaml_file_yields_a_module_a_schema_and_a_manifest_entry() {
     assert_eq!(publications.len(), 9);
     assert!(publications.contains(&json!({"eventName": new_event})));
 
+    // Its reference page, with a body built from its example.
+    let page = fs::read_to_string(out.join(format!("docs/{new_event}.md"))).expect("new page");
+    assert!(
+        page.contains("| `parcel.compartment` | integer | yes | no | at least 1 |")
+            && page.contains("\"name\": \"AMAZON.ParcelLocker.Ready\"")
+            && page.contains("\"parcelCarrier\": \"Parcel Co\""),
+        "{page}"
+    );
+
     // The generated module compiles: a probe crate includes the scratch events/
-    // folder against the real runtime crate, and runs a use of the new type.
+    // folder against the real runtime crate, and runs a use of the new type
+    // and of its example (what `proactive-events new` reads).
     let stdout = run_probe(
         &tmp.path().join("probe"),
         "probe",
@@ -94,7 +104,10 @@ fn a_new_yaml_file_yields_a_module_a_schema_and_a_manifest_entry() {
         &format!(
             "let body = r#\"{}\"#;\n    \
              let event: events::Event = serde_json::from_str(body).expect(\"parse\");\n    \
-             assert!(matches!(event, events::Event::ParcelLockerReady(_)));\n    println!(\"{{}}\", event.name());",
+             assert!(matches!(event, events::Event::ParcelLockerReady(_)));\n    \
+             let example: serde_json::Value = serde_json::from_str(events::parcel_locker_ready::SCHEMA.example).expect(\"example\");\n    \
+             let _: events::Event = serde_json::from_value(serde_json::json!({{\"name\": event.name(), \"payload\": example}})).expect(\"the example parses\");\n    \
+             println!(\"{{}}\", event.name());",
             body["event"]
         ),
     );

@@ -14,6 +14,7 @@ mod subscriptions_support;
 
 mod cli_manifest;
 mod cli_meta;
+mod cli_new;
 mod cli_output;
 mod cli_preview;
 mod cli_validate;

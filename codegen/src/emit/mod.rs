@@ -1,5 +1,6 @@
 //! Stage 3, emit: one pure function per artifact, from the IR (`crate::model`) to file contents.
 
+pub mod docs;
 pub mod facade;
 pub mod json_schema;
 pub mod locales;

@@ -536,6 +536,7 @@ fn schema_static(event: &Event) -> TokenStream {
     let locales = opt(event.locales.as_ref().map(|l| quote!(&[ #(#l),* ])));
     let localizable = event.localizable_paths();
     let root = shape_name(TypeId(0));
+    let example = serde_json::to_string(&event.example).unwrap_or_default();
     let templates = event.templates.iter().map(|t| {
         let text = &t.text;
         let when = t.when.iter().map(|c| match c {
@@ -563,6 +564,7 @@ fn schema_static(event: &Event) -> TokenStream {
             payload: &#root,
             localizable_paths: &[ #(#localizable),* ],
             templates: &[ #(#templates),* ],
+            example: #example,
         }
     }
 }

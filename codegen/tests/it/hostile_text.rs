@@ -54,6 +54,10 @@ payload:
       - {{value: OTHER, spoken: other}}
 templates:
   - text: {text}
+example:
+  named:
+    {key}: {desc}
+  kind: {value}
 ",
         desc = q(format!("x{t}")),
         key = q(format!("k{t}")),

@@ -452,6 +452,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"availability\":{\"startTime\":\"2024-05-20T19:00:00Z\",\"provider\":{\"name\":\"Example TV\"},\"method\":\"AIR\"},\"content\":{\"name\":\"Example Show\",\"contentType\":\"EPISODE\"}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "MediaContentAvailable",

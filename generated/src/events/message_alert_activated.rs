@@ -373,6 +373,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"state\":{\"status\":\"UNREAD\",\"freshness\":\"NEW\"},\"messageGroup\":{\"creator\":{\"name\":\"Jane Doe\"},\"count\":3}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "MessageAlertActivated",

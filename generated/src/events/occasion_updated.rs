@@ -489,6 +489,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"state\":{\"confirmationStatus\":\"CONFIRMED\"},\"occasion\":{\"occasionType\":\"APPOINTMENT\",\"subject\":\"a root canal\",\"provider\":{\"name\":\"Dental XYZ\"},\"bookingTime\":\"2024-05-10T14:00:00Z\"}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "OccasionUpdated",

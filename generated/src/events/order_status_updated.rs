@@ -503,6 +503,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"state\":{\"status\":\"ORDER_SHIPPED\",\"deliveryDetails\":{\"expectedArrival\":\"2024-05-03T17:30:00Z\"}},\"order\":{\"seller\":{\"name\":\"Example Books\"}}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "OrderStatusUpdated",

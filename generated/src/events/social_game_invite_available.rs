@@ -392,6 +392,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"invite\":{\"relationshipToInvitee\":\"FRIEND\",\"inviter\":{\"name\":\"Max\"},\"inviteType\":\"CHALLENGE\"},\"game\":{\"offer\":\"MATCH\",\"name\":\"The Red\"}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "SocialGameInviteAvailable",

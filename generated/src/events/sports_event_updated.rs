@@ -323,6 +323,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"update\":{\"scoreEarned\":1,\"teamName\":\"Apples\"},\"sportsEvent\":{\"eventLeague\":{\"name\":\"TreeFruit League\"},\"homeTeamStatistic\":{\"team\":{\"name\":\"Oranges\"},\"score\":1},\"awayTeamStatistic\":{\"team\":{\"name\":\"Apples\"},\"score\":2}}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "SportsEventUpdated",

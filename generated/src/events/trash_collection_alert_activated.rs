@@ -396,6 +396,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"alert\":{\"garbageTypes\":[\"GLASS\",\"WASTE_PAPER\"],\"collectionDayOfWeek\":\"TUESDAY\"}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "TrashCollectionAlertActivated",

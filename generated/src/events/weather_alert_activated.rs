@@ -205,6 +205,7 @@ mod __meta {
                 ],
             },
         ],
+        example: "{\"weatherAlert\":{\"source\":\"Example Weather Corp\",\"alertType\":\"TORNADO\"}}",
     };
     pub static T0: ObjectShape = ObjectShape {
         name: "WeatherAlertActivated",
