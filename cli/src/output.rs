@@ -121,7 +121,7 @@ pub(crate) enum JsonStyle {
     Line,
 }
 
-/// [`to_json`] printed on stdout ([`print`]); false (after an error on stderr)
+/// [`to_json`] printed on stdout ([`print()`](super::print)); false (after an error on stderr)
 /// when the value cannot be written as JSON.
 pub(crate) fn print_json(value: &impl Serialize, style: JsonStyle) -> bool {
     match to_json(value, style) {
