@@ -31,6 +31,11 @@ export CARGO_TARGET_DIR="$scratch/target" CARGO_BUILD_BUILD_DIR="$build_dir"
 # `allow`: the newest releases even past the lowest rust-version in the workspace
 # (codegen's), which would otherwise hold some back from the published crates' users.
 CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=allow cargo update
+phase() { printf -- '-- [%ds] %s\n' "$SECONDS" "$*"; }
+phase "clippy"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+phase "test build"
 cargo test --workspace --all-features --no-run
+phase "tests"
 cargo test --workspace --all-features
+phase "done"

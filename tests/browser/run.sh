@@ -16,7 +16,9 @@
 #   bash tests/browser/run.sh
 set -euo pipefail
 
+# shellcheck source=tests/support/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
+# shellcheck source=tests/support/deps.sh
 source "$here_support/deps.sh"
 
 chromium="${CHROMIUM:-/usr/bin/chromium}"
@@ -28,11 +30,11 @@ if [[ ! -x "$chromium" ]]; then
   echo "installing Debian's chromium"
   sudo=()
   if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
-  "${sudo[@]}" apt-get update -qq \
-    && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || {
+  if ! { "${sudo[@]}" apt-get update -qq \
+    && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
     echo "error: cannot install chromium with apt-get" >&2
     exit 1
-  }
+  fi
 fi
 
 node_env browser tests/browser

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts under tests/: their pinned Python and Node packages. Each set is
 # installed once into a folder of its own in the cache, named by a hash of its pins and of
 # the interpreter's version, and reused while both are unchanged. Nothing goes into the
@@ -11,6 +12,7 @@
 #                                  DIR/node_modules links to it, for DIR's scripts' imports
 # Both return non-zero, with a message, when the install fails.
 
+# shellcheck disable=SC2034 # $python and $node_modules are for the caller
 deps_cache="${ALEXA_PE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alexa-proactive-events}"
 
 python_env() {

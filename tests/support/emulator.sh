@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tests/sdk/run.sh and tests/browser/run.sh (sourced, not run): a work
 # folder, the CLI, an emulator on 127.0.0.1 port 0, and a cleanup that stops what
 # was started on every exit, failures and signals included.
