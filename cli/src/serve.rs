@@ -290,6 +290,9 @@ fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, Stri
     // The error names the file, never the key.
     let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
         .map_err(|_| format!("--tls-key {key_shown}: not a PEM private key (unreadable PEM)"))?;
+    // ring, like the runtime: deprecated since rustls 0.23.48 (no post-quantum key
+    // exchange), allowed on purpose (runtime/src/ring_provider.rs says why).
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

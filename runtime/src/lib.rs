@@ -27,6 +27,13 @@ pub mod preview;
 pub mod redact;
 pub mod region;
 pub mod request;
+#[cfg(any(
+    feature = "client",
+    feature = "emulator",
+    feature = "postgres",
+    feature = "skill-events"
+))]
+mod ring_provider;
 pub mod schema;
 #[cfg(any(feature = "emulator", feature = "skill-events"))]
 mod server;

@@ -3,19 +3,23 @@
 # driven by playwright-core (pinned in package-lock.json; its own browser download
 # is not used). page.mjs loads the page, sends events, and checks that the
 # accepted ones show their sentences and the refused ones their rule ids, with
-# hostile text kept inert; it saves a screenshot to
-# target/artifacts/emulator-page.png (and, with UPDATE_SCREENSHOT=1, to
-# docs/emulator-page.png for the README).
+# hostile text kept inert; it saves a screenshot to artifacts/emulator-page.png in
+# cargo's target directory (and, with UPDATE_SCREENSHOT=1, to docs/emulator-page.png
+# for the README).
 #
 # Installs what it needs: chromium with apt-get when /usr/bin/chromium is missing
-# (CHROMIUM names another binary), the npm packages with `npm ci` (npm's cache).
+# (CHROMIUM names another binary), the npm packages once into their own cached folder
+# (tests/support/deps.sh).
 # Builds the CLI unless PROACTIVE_EVENTS_BIN names one. Starts the emulator on
 # 127.0.0.1, port 0, with a subscriptions ledger, and stops it, and the browser,
 # on every exit, failures included. Meant to be called from anywhere by CI:
 #   bash tests/browser/run.sh
-set -uo pipefail
+set -euo pipefail
 
+# shellcheck source=tests/support/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
+# shellcheck source=tests/support/deps.sh
+source "$here_support/deps.sh"
 
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then
@@ -24,18 +28,16 @@ if [[ ! -x "$chromium" ]]; then
     exit 1
   fi
   echo "installing Debian's chromium"
-  sudo=""
-  [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null || {
+  sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
+  if ! { "${sudo[@]}" apt-get update -qq \
+    && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; then
     echo "error: cannot install chromium with apt-get" >&2
     exit 1
-  }
+  fi
 fi
 
-npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error || {
-  echo "error: npm ci failed in tests/browser" >&2
-  exit 1
-}
+node_env browser tests/browser
 
 build_cli
 
@@ -67,7 +69,7 @@ start_emulator --rate 0 --subscriptions-db "$work/subs.db" \
 echo "emulator at $url"
 
 mkdir -p "$work/profile"
-screenshot="$root/target/artifacts/emulator-page.png"
+screenshot="$(target_dir)/artifacts/emulator-page.png"
 status=0
 EMULATOR_URL="$url" EMULATOR_CLIENT_ID="$client_id" EMULATOR_CLIENT_SECRET="$secret" \
   PROACTIVE_EVENTS_BIN="$bin" CHROMIUM="$chromium" SCREENSHOT="$screenshot" \

@@ -8,29 +8,19 @@
 # Rust jsonschema crate and the typed parse disagree, into a temporary folder removed on exit,
 # and handed to both checkers as MUTATIONS; each must give every mutation the Rust verdict
 # with the mutation's event schema and the any-event schema. A failed export fails the run.
-# Installs its own dependencies; meant to be called from the repo root by CI:
+# Installs its own dependencies, pinned (requirements.txt, package-lock.json), each once
+# into its own cached folder (tests/support/deps.sh). Meant to be called from the repo root
+# by CI:
 #   bash tests/cross-language/run.sh
 # SCHEMA_DIR (optional) points both checkers at another schema folder.
-set -uo pipefail
+set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cd "$here/../.." || exit 1
+cd "$here/../.."
+source tests/support/deps.sh
 
-export PIP_ROOT_USER_ACTION=ignore  # quiet the "running pip as root" warning on CI
-# Pinned, like Ajv in package.json: the date-time verdicts (docs/decisions.md D26) were
-# checked with these versions, with and without a format checker.
-pip_args=(--quiet --disable-pip-version-check jsonschema==4.26.0 referencing==0.37.0 rfc3339-validator==0.1.4)
-if ! python3 -m pip install "${pip_args[@]}"; then
-  # A Debian-managed python3 refuses plain installs (PEP 668); CI here has its own python.
-  python3 -m pip install --break-system-packages "${pip_args[@]}" || {
-    echo "error: cannot install jsonschema and rfc3339-validator" >&2
-    exit 1
-  }
-fi
-npm ci --prefix tests/cross-language --no-audit --no-fund --loglevel=error || {
-  echo "error: npm ci failed in tests/cross-language" >&2
-  exit 1
-}
+python_env cross-language tests/cross-language/requirements.txt
+node_env cross-language tests/cross-language
 
 tmp="$(mktemp -d)" || {
   echo "error: mktemp -d failed" >&2
@@ -44,6 +34,6 @@ cargo run --quiet -p pipeline-tests --example export_mutations -- "$tmp/mutation
 export MUTATIONS="$tmp/mutations.json"
 
 status=0
-python3 tests/cross-language/check.py || status=1
+"$python" tests/cross-language/check.py || status=1
 node tests/cross-language/check.mjs || status=1
 exit "$status"

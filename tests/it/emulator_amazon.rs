@@ -19,7 +19,7 @@ const ENDPOINT: &str = "https://api.amazonalexa.com";
 const MESSAGE_ALERT: &str = "AMAZON.MessageAlert.Activated";
 
 fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     reqwest::Client::builder().build().expect("http client")
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 fn http() -> reqwest::Client {
     // reqwest is built without a default crypto provider; plain HTTP needs none,
     // but building a client does.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     reqwest::Client::builder().build().expect("http client")
 }
 

@@ -5,7 +5,7 @@ use crate::delivery_support::*;
 use serde_json::{Value, json};
 
 fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     reqwest::Client::builder().build().expect("http client")
 }
 

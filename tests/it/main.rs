@@ -5,6 +5,7 @@ mod delivery_support;
 mod emulator_support;
 mod skill_events_support;
 mod subscriptions_support;
+mod tls_support;
 mod validate_support;
 
 mod api;
@@ -25,6 +26,7 @@ mod hardening_client;
 mod hardening_emulator;
 mod meta_schema;
 mod preview;
+mod readme_features;
 mod regenerate;
 mod schemas_as_data;
 mod skill_events;

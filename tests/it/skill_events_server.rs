@@ -81,17 +81,16 @@ fn tls_config() -> (rustls::ServerConfig, String) {
         .subject_alt_names
         .push(rcgen::SanType::IpAddress("127.0.0.1".parse().expect("ip")));
     let cert = params.self_signed(&key).expect("cert");
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("protocols")
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    )
-    .expect("config");
+    let config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(crate::tls_support::ring_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("protocols")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .expect("config");
     (config, cert.pem())
 }
 
@@ -314,7 +313,7 @@ async fn serves_https_and_drops_a_client_that_never_finishes_its_handshake() {
     let started = Instant::now();
     let mut silent = TcpStream::connect(server.addr).await.expect("connects");
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     let https = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("PEM")])
         .build()

@@ -6,39 +6,21 @@
 # LWA error).
 #
 # Installs its own dependencies, pinned: the Python packages of requirements.txt
-# into a venv under target/ (pip's cache makes a rerun quick; an unchanged venv is
-# reused), the Node packages of package-lock.json with `npm ci` (npm's cache).
+# into a venv and the Node packages of package-lock.json, each once into its own
+# cached folder (tests/support/deps.sh).
 # Builds the CLI unless PROACTIVE_EVENTS_BIN names one. Starts the emulator on
 # 127.0.0.1, port 0, and stops it on every exit, failures included.
 # Meant to be called from anywhere by CI:
 #   bash tests/sdk/run.sh
-set -uo pipefail
+set -euo pipefail
 
+# shellcheck source=tests/support/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
+# shellcheck source=tests/support/deps.sh
+source "$here_support/deps.sh"
 
-# --- Python: a venv of the pinned packages, reused while requirements.txt is unchanged.
-venv="$root/target/sdk-venv"
-stamp="$venv/requirements.sha256"
-want="$(sha256sum tests/sdk/requirements.txt | cut -d' ' -f1) $(python3 --version 2>&1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv" || {
-    echo "error: python3 -m venv failed (on Debian: apt-get install python3-venv)" >&2
-    exit 1
-  }
-  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet \
-    --require-virtualenv -r tests/sdk/requirements.txt || {
-    echo "error: cannot install tests/sdk/requirements.txt" >&2
-    exit 1
-  }
-  echo "$want" >"$stamp"
-fi
-
-# --- Node: exactly package-lock.json.
-npm ci --prefix tests/sdk --no-audit --no-fund --loglevel=error || {
-  echo "error: npm ci failed in tests/sdk" >&2
-  exit 1
-}
+python_env sdk tests/sdk/requirements.txt
+node_env sdk tests/sdk
 
 # --- The emulator, over HTTPS, with its certificate written for the SDKs to trust.
 build_cli
@@ -63,7 +45,7 @@ echo "emulator at $url"
 status=0
 EMULATOR_URL="$url" EMULATOR_CLIENT_ID="$client_id" EMULATOR_CLIENT_SECRET="$secret" \
   REQUESTS_CA_BUNDLE="$work/emulator.pem" \
-  run_stoppable "$venv/bin/python" tests/sdk/check.py || status=1
+  run_stoppable "$python" tests/sdk/check.py || status=1
 EMULATOR_URL="$url" EMULATOR_CLIENT_ID="$client_id" EMULATOR_CLIENT_SECRET="$secret" \
   NODE_EXTRA_CA_CERTS="$work/emulator.pem" \
   run_stoppable node tests/sdk/check.mjs || status=1

@@ -1,9 +1,12 @@
+# shellcheck shell=bash
 # Shared by tests/sdk/run.sh and tests/browser/run.sh (sourced, not run): a work
 # folder, the CLI, an emulator on 127.0.0.1 port 0, and a cleanup that stops what
 # was started on every exit, failures and signals included.
 #
 # After sourcing: $root (the repository), $work (a temporary folder), and
-#   build_cli                 sets $bin (PROACTIVE_EVENTS_BIN, or a fresh debug build)
+#   build_cli                 sets $bin (PROACTIVE_EVENTS_BIN, or a fresh debug build,
+#                             wherever CARGO_TARGET_DIR or cargo's config puts it)
+#   target_dir                prints cargo's target directory (for artifacts)
 #   start_emulator ARGS...    starts `proactive-events emulate --listen 127.0.0.1:0 ARGS`
 #                             and sets $url from its first line
 #   run_stoppable CMD...      runs CMD in the background and waits for it, so that a
@@ -21,8 +24,8 @@ cleanup() {
   local pid
   for pid in "$child_pid" "$emulator_pid"; do
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null
-      wait "$pid" 2>/dev/null
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
     fi
   done
   rm -rf "$work"
@@ -34,9 +37,25 @@ trap 'exit 143' TERM
 build_cli() {
   bin="${PROACTIVE_EVENTS_BIN:-}"
   if [[ -z "$bin" ]]; then
-    cargo build --quiet -p alexa-proactive-events-cli --bin proactive-events || exit 1
-    bin="$root/target/debug/proactive-events"
+    # cargo names the executable it built, so no target/debug is assumed.
+    bin="$(cargo build --quiet -p alexa-proactive-events-cli --bin proactive-events \
+      --message-format=json-render-diagnostics | python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "proactive-events" and m.get("executable"):
+        print(m["executable"])
+')" || exit 1
   fi
+  if [[ ! -x "$bin" ]]; then
+    echo "error: no proactive-events executable at '$bin'" >&2
+    exit 1
+  fi
+}
+
+target_dir() {
+  cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
 start_emulator() {

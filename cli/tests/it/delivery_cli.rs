@@ -174,7 +174,7 @@ fn emulate_refuses_other_interfaces() {
 /// The emulator's accepted events, by referenceId.
 fn accepted(emu: &Emulate) -> std::collections::BTreeMap<String, usize> {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     let body = runtime.block_on(async {
         reqwest::get(format!("{}/emulator/events", emu.url))
             .await

@@ -11,6 +11,8 @@ mod emulator_support;
 mod skill_events_support;
 #[path = "../../../tests/it/subscriptions_support/mod.rs"]
 mod subscriptions_support;
+#[path = "../../../tests/it/tls_support.rs"]
+mod tls_support;
 
 mod cli_manifest;
 mod cli_meta;

@@ -253,7 +253,7 @@ async fn serves_https_with_a_given_certificate() {
     );
     assert!(serve.url.starts_with("https://127.0.0.1:"), "{}", serve.url);
 
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     let http = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(cert.pem().as_bytes()).expect("PEM")])
         .build()

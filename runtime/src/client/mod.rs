@@ -198,10 +198,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, ClientBuildError> {
         // reqwest is built without a default crypto provider (no aws-lc, no
         // OpenSSL); use ring unless the application installed one.
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            // Err only when another thread installed one meanwhile: fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        crate::ring_provider::install_unless_installed();
         let mut roots = Vec::new();
         for (i, pem) in self.root_certificates.iter().enumerate() {
             let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {

@@ -107,7 +107,7 @@ pub(crate) fn generate() -> io::Result<Tls> {
         CertificateDer::from(ca_cert.der().to_vec()),
     ];
     let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::ring_provider::provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error("protocol versions", e))?

@@ -377,10 +377,7 @@ impl Verifier {
         };
         // reqwest is built without a default crypto provider; use ring unless
         // the application installed one.
-        if rustls::crypto::CryptoProvider::get_default().is_none() {
-            // Err only when another thread installed one meanwhile: fine.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
+        crate::ring_provider::install_unless_installed();
         let http = reqwest::Client::builder()
             .timeout(options.download_timeout)
             .connect_timeout(CONNECT_TIMEOUT.min(options.download_timeout))

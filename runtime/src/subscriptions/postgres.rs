@@ -1565,7 +1565,7 @@ fn tls(root_cert: Option<&str>) -> Result<MakeRustlsConnect, String> {
                 .map_err(|e| format!("sslrootcert {path}: {e}"))?;
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::ring_provider::provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?

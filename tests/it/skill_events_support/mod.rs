@@ -301,6 +301,6 @@ pub fn lifecycle_body(
 
 /// A plain HTTP client (reqwest is built without a default crypto provider).
 pub fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     reqwest::Client::new()
 }
