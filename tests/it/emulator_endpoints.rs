@@ -305,3 +305,54 @@ async fn shutdown_and_drop_stop_the_server() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+/// Amazon's API takes `application/json` (§4.2, D29): a body declared as anything
+/// else, or not declared, is 415 and accepted by no one; a `charset` parameter and
+/// another letter case are still JSON.
+#[tokio::test]
+async fn an_event_not_declared_as_json_is_415() {
+    let emu = emulator(config()).await;
+    let base = emu.base_url();
+    let t = token(&base).await;
+    let valid = body("ctype1", Some("amzn1.ask.account.TESTUSER"), 0);
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut request = http()
+            .post(format!("{base}{DEV}"))
+            .bearer_auth(&t)
+            .body(serde_json::to_vec(&valid).expect("json"));
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        let response = request.send().await.expect("answers");
+        assert_eq!(response.status().as_u16(), 415, "{content_type:?}");
+        let answer = json_of(response).await;
+        assert_eq!(answer["code"], 415, "{answer}");
+        assert!(
+            answer["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("application/json")),
+            "{answer}"
+        );
+    }
+    assert!(emu.events().is_empty(), "nothing was accepted");
+    assert_eq!(emu.refused().len(), 3, "each is listed among the refusals");
+    for (i, content_type) in ["application/json; charset=utf-8", "Application/JSON"]
+        .into_iter()
+        .enumerate()
+    {
+        let response = http()
+            .post(format!("{base}{DEV}"))
+            .bearer_auth(&t)
+            .header("content-type", content_type)
+            .body(serde_json::to_vec(&body(&format!("ctype{}", i + 2), None, 0)).expect("json"))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status().as_u16(), 202, "{content_type}");
+    }
+    emu.shutdown().await;
+}

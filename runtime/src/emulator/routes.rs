@@ -358,6 +358,16 @@ async fn development(
     .await
 }
 
+/// Whether the request says its body is JSON: `application/json`, any case, with
+/// parameters (`; charset=utf-8`) allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// Answers an error and remembers it for `GET /emulator/refused` and the page.
 fn refuse(
     shared: &Shared,
@@ -404,6 +414,19 @@ async fn event(
             stage,
             403,
             "The access token is missing, invalid or expired.",
+            Summary::default(),
+            Vec::new(),
+        );
+    }
+
+    // §4.2: the body is `application/json` (a `charset` parameter may follow);
+    // anything else is 415 (D29), before any fault or limit, as a gateway would.
+    if !is_json(&headers) {
+        return refuse(
+            &shared,
+            stage,
+            415,
+            "Unsupported Media Type: send the event as Content-Type: application/json.",
             Summary::default(),
             Vec::new(),
         );
