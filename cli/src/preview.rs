@@ -3,7 +3,7 @@
 use super::output::escape_control;
 use super::validate::DEFAULT_MAX_VIOLATIONS;
 use super::{display_name, exit, print, read_input};
-use alexa_proactive_events::preview::{PreviewError, each_locale};
+use alexa_proactive_events::preview::{PreviewError, each_locale, wording_note};
 use alexa_proactive_events::validate::{Options, Rule, parse};
 use clap::Args;
 use std::path::PathBuf;
@@ -11,7 +11,9 @@ use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-A preview: Amazon owns the real wording, which may differ. With --locale, prints the
+A preview from the schemas' English templates: Amazon owns the real wording, which may
+differ; for a locale in another language (de-DE) the sentence ends with a note saying
+that Alexa's wording there is not known. With --locale, prints the
 sentence alone; without, one line per localizedAttributes entry: `LOCALE: sentence`.
 Control characters from the body are written as \\u{..}. A body that does not parse
 gets its first 100 violations listed on stderr (`validate --max-violations 0` lists all).
@@ -67,7 +69,7 @@ pub fn run(args: PreviewArgs) -> ExitCode {
     if let Some(locale) = &args.locale {
         return match request.preview(locale) {
             Ok(sentence) => {
-                print(&escape_control(&sentence));
+                print(&escape_control(&with_note(locale, &sentence)));
                 ExitCode::from(exit::OK)
             }
             Err(e @ PreviewError::NoLocaleEntry { .. }) => fail(exit::USAGE, &e),
@@ -78,7 +80,10 @@ pub fn run(args: PreviewArgs) -> ExitCode {
     let mut code = exit::OK;
     for (locale, sentence) in each_locale(&request) {
         match sentence {
-            Ok(sentence) => print(&escape_control(&format!("{locale}: {sentence}"))),
+            Ok(sentence) => print(&escape_control(&format!(
+                "{locale}: {}",
+                with_note(locale, &sentence)
+            ))),
             Err(e) => {
                 complain(&format_args!("{locale}: {e}"));
                 code = exit::INVALID;
@@ -86,4 +91,13 @@ pub fn run(args: PreviewArgs) -> ExitCode {
         }
     }
     ExitCode::from(code)
+}
+
+/// The sentence, followed by what it is when the locale is not English: the
+/// templates' English, not Alexa's wording in that locale.
+fn with_note(locale: &str, sentence: &str) -> String {
+    match wording_note(locale) {
+        Some(note) => format!("{sentence} ({note})"),
+        None => sentence.to_owned(),
+    }
 }

@@ -112,7 +112,7 @@ pub mod validate {
 pub mod preview {
     use super::Event;
     pub use super::PreviewError;
-    pub use super::runtime::preview::each_locale;
+    pub use super::runtime::preview::{WORDING_LANGUAGE, each_locale, wording_note};
 
     /// The sentence for `request` in `locale`.
     pub fn preview(

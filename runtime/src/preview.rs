@@ -100,6 +100,22 @@ impl fmt::Display for PreviewError {
 
 impl std::error::Error for PreviewError {}
 
+/// The language of the templates: every preview sentence is worded in it.
+pub const WORDING_LANGUAGE: &str = "en";
+
+/// What a preview must say beside a sentence for `locale` when the locale's language
+/// is not [`WORDING_LANGUAGE`] (`de-DE`, `fr-FR`): the sentence is English, and Alexa
+/// speaks that locale in Amazon's own words, which no source states, so none is
+/// guessed. `None` for an English locale.
+pub fn wording_note(locale: &str) -> Option<String> {
+    let language = locale.split(['-', '_']).next().unwrap_or(locale);
+    (!language.eq_ignore_ascii_case(WORDING_LANGUAGE)).then(|| {
+        format!(
+            "English wording: Alexa speaks {locale} in Amazon's own words, which no source gives"
+        )
+    })
+}
+
 /// How many of the available locales a [`PreviewError::NoLocaleEntry`] names.
 const MAX_LOCALES_SHOWN: usize = 10;
 

@@ -128,7 +128,7 @@ async fn the_feed_lists_sentences_and_refusals_newest_first_with_hostile_text_in
     assert_eq!(accepted[0]["reached"], 1);
     assert_eq!(
         accepted[0]["sentences"],
-        json!([{"locale": "en-US", "text": "You have 3 new unread urgent messages from Jane Doe.", "error": null}])
+        json!([{"locale": "en-US", "text": "You have 3 new unread urgent messages from Jane Doe.", "error": null, "note": null}])
     );
     assert_eq!(
         accepted[1]["sentences"][0]["text"],

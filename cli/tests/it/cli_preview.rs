@@ -37,6 +37,31 @@ fn without_a_locale_every_locale_prints_in_body_order() {
     );
 }
 
+/// The templates are English: a sentence for a locale in another language says
+/// plainly that Alexa's wording there is not known, rather than passing English
+/// off as what Alexa would announce in German or French (issue 21, item 12).
+#[test]
+fn a_locale_in_another_language_is_marked_as_english_wording() {
+    const BODY: &str = "valid/message-alert-overdue-fractional-de-fr.json";
+    let out = run(&["preview", BODY], None);
+    assert_eq!(out.code, 0, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines.len() >= 2, "{out:?}");
+    for line in lines {
+        let (locale, _) = line.split_once(": ").expect("LOCALE: sentence");
+        let marked = line.ends_with(&format!(
+            "(English wording: Alexa speaks {locale} in Amazon's own words, which no source gives)"
+        ));
+        assert_eq!(marked, !locale.starts_with("en"), "{line}");
+    }
+    let out = run(&["preview", BODY, "--locale", "fr-FR"], None);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.trim_end().ends_with("which no source gives)"),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn a_dash_reads_standard_input() {
     let out = run(&["preview", "-", "--locale", "en-GB"], Some(&read(TORNADO)));

@@ -713,6 +713,7 @@ pub(crate) fn check<E: EventSet>(body: &[u8]) -> Result<Checked, Box<Refusal>> {
                 Err(e) => (None, Some(cut(&e.to_string(), MAX_TEXT_BYTES))),
             };
             Sentence {
+                note: crate::preview::wording_note(locale).map(|n| cut(&n, MAX_TEXT_BYTES)),
                 locale: cut(locale, MAX_TEXT_BYTES),
                 text,
                 error,

@@ -148,6 +148,9 @@ pub struct Sentence {
     pub text: Option<String>,
     /// Why the preview could not render a sentence.
     pub error: Option<String>,
+    /// Set when the locale's language is not the templates' (English): says that
+    /// Alexa's own wording in that locale is not known ([`crate::preview::wording_note`]).
+    pub note: Option<String>,
 }
 
 /// A request to an events endpoint that was answered with an error, as listed
