@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_proactive-events");
 
 /// A running `proactive-events emulate`, killed on drop.
-struct Emulate {
+pub(crate) struct Emulate {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Emulate {
@@ -21,7 +21,7 @@ impl Drop for Emulate {
     }
 }
 
-fn emulate(args: &[&str]) -> Emulate {
+pub(crate) fn emulate(args: &[&str]) -> Emulate {
     let mut child = Command::new(BIN)
         .arg("emulate")
         .args(args)

@@ -3,6 +3,7 @@
 //! 503 within its `--store-timeout`, and both answer their health or stats page
 //! within a second, whatever the store does.
 
+use crate::delivery_cli::emulate;
 use crate::delivery_support::body;
 use crate::serve::Serve;
 use crate::skill_events_support::*;
@@ -13,8 +14,6 @@ use alexa_proactive_events::client::Stage;
 use alexa_proactive_events::emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SCOPE};
 use alexa_proactive_events::jiff::Timestamp;
 use alexa_proactive_events::subscriptions::{Ledger, PostgresLedger};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The store timeout the servers run with here.
@@ -140,19 +139,6 @@ async fn serve_answers_503_fast_while_another_writer_locks_the_sqlite_file() {
     chain.stop().await;
 }
 
-/// A running `emulate`, killed on drop.
-struct Emulator {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 #[cfg_attr(skip_postgres_tests, ignore = "ALEXA_PE_TEST_POSTGRES=skip")]
 fn the_emulator_answers_503_fast_when_its_postgres_ledger_stops() {
@@ -176,26 +162,18 @@ async fn emulator_when_postgres_stops(pg: &TestDatabase) {
         ))
         .expect("applied");
     let proxy = PgProxy::start(pg.url());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_proactive-events"))
-        .args(["emulate", "--listen", "127.0.0.1:0", "--skill-id", SKILL_ID])
-        .args(["--subscriptions-db", &proxy.url(pg.url())])
-        .args(["--store-timeout", &STORE_TIMEOUT.as_secs_f64().to_string()])
-        .env_remove("ALEXA_CLIENT_ID")
-        .env_remove("ALEXA_CLIENT_SECRET")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("emulate starts");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("first line");
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {first:?}"))
-        .to_owned();
-    let emu = Emulator { child, url };
+    let db = proxy.url(pg.url());
+    let timeout = STORE_TIMEOUT.as_secs_f64().to_string();
+    let emu = emulate(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--skill-id",
+        SKILL_ID,
+        "--subscriptions-db",
+        &db,
+        "--store-timeout",
+        &timeout,
+    ]);
 
     let http = http_client();
     let token: serde_json::Value = http
