@@ -18,6 +18,8 @@
 mod skill_events_support;
 #[path = "../it/subscriptions_support/mod.rs"]
 mod subscriptions_support;
+#[path = "../it/tls_support.rs"]
+mod tls_support;
 
 use alexa_proactive_events::jiff::Timestamp;
 use alexa_proactive_events::skill_events::{ServeOptions, Verifier, router, serve};
