@@ -27,6 +27,7 @@ mod hardening_emulator;
 mod meta_schema;
 mod preview;
 mod readme_features;
+mod readme_rules;
 mod regenerate;
 mod schemas_as_data;
 mod skill_events;

@@ -3,48 +3,9 @@
 //! per-event facts (required fields, enums, bounds) come from the generated schema
 //! metadata. An id never changes meaning; new rules get new ids.
 //!
-//! | id | severity | what |
-//! |---|---|---|
-//! | `JSON-SYNTAX` | error | the body is not JSON (message has line and column) |
-//! | `JSON-DUPLICATE-KEY` | error | a key repeated in any one object, `localizedAttributes` entries included (the second one's pointer) |
-//! | `STRUCTURE` | error | the typed parse failed and no finer rule says why (a safety net) |
-//! | `ENV-TYPE` | error | an envelope value has the wrong JSON type |
-//! | `ENV-REQUIRED` | error | an envelope field is missing |
-//! | `ENV-NULL` | error | an envelope value is `null` (D12) |
-//! | `ENV-UNKNOWN-FIELD` | error | a field the envelope does not define |
-//! | `ENV-TIMESTAMP-ISO8601` | error | `timestamp` is not RFC 3339 with a zone |
-//! | `ENV-EXPIRY-ISO8601` | error | `expiryTime` is not RFC 3339 with a zone |
-//! | `ENV-REFID-CHARSET` | error | `referenceId` has a character outside `A-Za-z0-9~` (D7) |
-//! | `ENV-REFID-LENGTH` | error | `referenceId` is empty or longer than 100 |
-//! | `ENV-EXPIRY-MIN` | error | `expiryTime` < `timestamp` + 5 min (D8) |
-//! | `ENV-EXPIRY-MAX` | error | `expiryTime` > `timestamp` + 24 h (D8) |
-//! | `ENV-EXPIRY-CLOCK` | error | with `Options::now`: `expiryTime` not within 5 min..=24 h of now |
-//! | `ENV-EVENT-NAME` | error | `event.name` is not one of the 8 schemas |
-//! | `ENV-AUDIENCE-TYPE` | error | `relevantAudience.type` is not `Unicast` or `Multicast` |
-//! | `ENV-UNICAST-USER` | error | Unicast without a non-empty `payload.user` (D13) |
-//! | `ENV-MULTICAST-EMPTY-PAYLOAD` | error | Multicast `payload` is not `{}` (D13) |
-//! | `LOC-EMPTY` | error | `localizedAttributes` has no entry (D9) |
-//! | `LOC-LOCALE-BCP47` | error | a `locale` is not a BCP 47 tag |
-//! | `LOC-LOCALE-DUPLICATE` | error | two entries for one locale (D9) |
-//! | `LOC-LOCALE-UNSUPPORTED` | **warning** | the event is documented for other locales only (D11) |
-//! | `LOC-LOCALE-UNREGISTERED` | error | a well-formed tag whose subtags are not in the IANA registry (D25) |
-//! | `LOC-LOCALE-NOT-ALEXA` | **warning** | a valid tag that is none of Alexa's locales (D25) |
-//! | `LOC-LOCALE-CASE` | **warning** | a tag not in canonical case (`en-us`); the message names `en-US` (D25) |
-//! | `LOC-VALUE-EMPTY` | error | a localized text is `""` |
-//! | `LOC-KEY-DEFINED` | error | a referenced `<key>` is missing from an entry (D9) |
-//! | `LOC-NOT-LOCALIZABLE` | error | `localizedattribute:` in a field that is not localizable (D10) |
-//! | `LOC-REFERENCE-KEY` | error | `localizedattribute:` with nothing after the colon |
-//! | `LOC-UNBUILT` | error | a typed request still holds `Text::PerLocale` |
-//! | `PAYLOAD-TYPE` | error | a payload value has the wrong JSON type |
-//! | `PAYLOAD-REQUIRED` | error | a required payload field is missing |
-//! | `PAYLOAD-NULL` | error | a payload value is `null` (D12) |
-//! | `PAYLOAD-UNKNOWN-FIELD` | error | a field the event's schema does not define |
-//! | `PAYLOAD-EMPTY-STRING` | error | a payload string is `""` |
-//! | `PAYLOAD-ENUM` | error | not one of the field's values (the message lists them) |
-//! | `PAYLOAD-MINIMUM` / `PAYLOAD-MAXIMUM` | error | an integer out of bounds |
-//! | `PAYLOAD-MIN-ITEMS` / `PAYLOAD-MAX-ITEMS` | error | too few / too many array items |
-//! | `PAYLOAD-UNIQUE-ITEMS` | error | an array item repeats an earlier one |
-//! | `PAYLOAD-DATETIME` | error | a payload date-time is not RFC 3339 with a zone |
+//! What each rule checks is said once, on its [`Rule`] variant, which also says when
+//! it is a warning rather than an error (the README's table is checked against
+//! [`Rule::ALL`] by a test).
 //!
 //! Pointers are RFC 6901. A missing field points where the field would be
 //! (`/event/payload/order/seller`), so the pointer always names the field at fault.
@@ -57,7 +18,7 @@ use std::str::FromStr;
 macro_rules! rules {
     ($($(#[$doc:meta])* $variant:ident = $id:literal,)*) => {
         /// A stable rule id. [`Rule::as_str`] (and `Display`) give the id string,
-        /// e.g. `ENV-EXPIRY-MAX`; the table in the [module docs](crate::validate::rules) says what each checks.
+        /// e.g. `ENV-EXPIRY-MAX`; each variant's doc says what it checks.
         ///
         /// New rules may be added in minor versions, hence `#[non_exhaustive]`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,7 +84,7 @@ rules! {
     LocLocaleBcp47 = "LOC-LOCALE-BCP47",
     /// `LOC-LOCALE-DUPLICATE`: two entries for one locale (D9).
     LocLocaleDuplicate = "LOC-LOCALE-DUPLICATE",
-    /// `LOC-LOCALE-UNSUPPORTED`: the event is documented for other locales only (D11).
+    /// `LOC-LOCALE-UNSUPPORTED`: the event is documented for other locales only, a warning (D11).
     LocLocaleUnsupported = "LOC-LOCALE-UNSUPPORTED",
     /// `LOC-LOCALE-UNREGISTERED`: a well-formed tag whose subtags are not in the IANA registry (D25).
     LocLocaleUnregistered = "LOC-LOCALE-UNREGISTERED",
