@@ -195,7 +195,7 @@ async fn get(http: &reqwest::Client, url: &str) -> (usize, Value) {
 async fn memory_and_answers_stay_bounded_after_thousands_of_large_events() {
     let emu = Emulate::start();
     let url = emu.url.clone();
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::tls_support::install_ring();
     let http = reqwest::Client::new();
     let bearer = token(&http, &url).await;
     let started = Instant::now();
