@@ -3,7 +3,6 @@
 use crate::delivery_support;
 
 use delivery_support::body;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_proactive-events");
@@ -29,16 +28,7 @@ pub(crate) fn emulate(args: &[&str]) -> Emulate {
         .stderr(Stdio::null())
         .spawn()
         .expect("emulate starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("first line");
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {first:?}"))
-        .to_owned();
+    let url = crate::cli_support::listening_url(&mut child);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     Emulate { child, url }
 }

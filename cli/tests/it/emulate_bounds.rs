@@ -18,7 +18,6 @@ use alexa_proactive_events::emulator::{
     MAX_KEPT_BODY_BYTES, MAX_MESSAGE_BYTES, MAX_REFUSED, MAX_REFUSED_BYTES, MAX_TEXT_BYTES,
 };
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -66,15 +65,7 @@ impl Emulate {
             .stderr(Stdio::null())
             .spawn()
             .expect("emulate starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("first line");
-        let url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line: {first:?}"))
-            .to_owned();
+        let url = crate::cli_support::listening_url(&mut child);
         Self { child, url }
     }
 

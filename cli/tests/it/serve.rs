@@ -5,7 +5,7 @@
 use crate::cli_support::{binary, run_guarded, run_in, wait_guarded};
 use crate::skill_events_support::*;
 use alexa_proactive_events::jiff::Timestamp;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -47,15 +47,7 @@ impl Serve {
             .stderr(Stdio::piped())
             .spawn()
             .expect("serve starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("first line");
-        let url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line: {first:?}"))
-            .to_owned();
+        let url = crate::cli_support::listening_url(&mut child);
         Self { child, url }
     }
 

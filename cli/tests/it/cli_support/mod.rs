@@ -2,7 +2,7 @@
 // Each test file uses a different subset of these helpers.
 #![allow(dead_code)]
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -140,4 +140,18 @@ pub fn run_guarded(args: &[&str], stdin: &[u8]) -> Run {
         stdout: String::from_utf8(out.join().expect("stdout")).expect("stdout is UTF-8"),
         stderr: String::from_utf8(err.join().expect("stderr")).expect("stderr is UTF-8"),
     }
+}
+
+/// The URL a server started with piped stdout prints first (`listening on URL`);
+/// the rest of its stdout is dropped.
+pub fn listening_url(child: &mut Child) -> String {
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_owned()
 }
