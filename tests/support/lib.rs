@@ -23,6 +23,45 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// One folder of the request-body bank and the verdicts its bodies must get, as
+/// `tests/bodies/bank.json` (the one list, read by every checker) gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankFolder {
+    /// The folder's name under `tests/bodies/`.
+    pub folder: String,
+    /// The generated JSON Schemas' verdict: `true` for valid.
+    pub schema_valid: bool,
+    /// The Rust validator's verdict; `None` where it is per body.
+    pub rust_valid: Option<bool>,
+    /// Whether the typed request (serde) gives the `rust_valid` verdict too.
+    pub typed: bool,
+}
+
+/// Every folder of the request-body bank, in `tests/bodies/bank.json`'s order.
+pub fn bank_folders() -> Vec<BankFolder> {
+    let path = root().join("tests/bodies/bank.json");
+    let index = read_json(&path);
+    let verdict = |v: &Value, what: &str| match v.as_str() {
+        Some("valid") => true,
+        Some("invalid") => false,
+        _ => panic!(
+            "{}: {what} is {v}, not \"valid\" or \"invalid\"",
+            path.display()
+        ),
+    };
+    index["folders"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}: no `folders` list", path.display()))
+        .iter()
+        .map(|f| BankFolder {
+            folder: f["folder"].as_str().expect("folder name").to_owned(),
+            schema_valid: verdict(&f["schema"], "schema"),
+            rust_valid: (!f["rust"].is_null()).then(|| verdict(&f["rust"], "rust")),
+            typed: f["typed"].as_bool().expect("typed"),
+        })
+        .collect()
+}
+
 /// `(file name, body)` of every request body in `tests/bodies/<kind>`, sorted.
 pub fn bodies(kind: &str) -> Vec<(String, Value)> {
     let dir = root().join("tests/bodies").join(kind);
