@@ -650,7 +650,7 @@ fn every_rule_id_is_documented_and_distinct() {
     ))
     .expect("rules.rs");
     // Each variant's own doc, which starts with its id: the one place that says
-    // what the rule checks (the README's table is held to it by `readme_rules`).
+    // what the rule checks (the guide's table is held to it by `guide_rules`).
     let docs: Vec<&str> = doc
         .lines()
         .map(str::trim_start)

@@ -191,10 +191,3 @@ pub fn collect_pointers(v: &Value, at: String, out: &mut Vec<String>) {
         _ => {}
     }
 }
-
-/// The README's Rust snippets, compiled (and run, unless marked `no_run`) by
-/// `cargo test` as doctests of this crate, so they cannot rot. They see this
-/// package's dependencies, a superset of those the README lists.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeSnippets;

@@ -3,7 +3,7 @@
 installs the pinned tools and writes the Rust verdicts; run under the venv's python.
 
 For proactive-event.schema.json and every per-event schema:
-  1. datamodel-codegen -> one pydantic v2 module each (the flags the README recommends);
+  1. datamodel-codegen -> one pydantic v2 module each (the flags the guide recommends);
      quicktype and json-schema-to-typescript -> one TypeScript file each;
   2. every TypeScript file compiles with `tsc --strict --noEmit`; every module imports;
   3. no generated type name matches a noise pattern (NOISE below), and every name is a
@@ -11,7 +11,7 @@ For proactive-event.schema.json and every per-event schema:
      every `$defs` key is an identifier, titled with itself, the same definition in every
      file, and nothing sits beside a `$ref`;
   4. the pydantic models (`model_validate_json(integral_floats_as_ints(body), strict=True)`, the
-     README's reader, run from the README's own text) and quicktype's runtime
+     guide's reader, run from the guide's own text) and quicktype's runtime
      converter (`Convert.to…`) are run on every body of the bank's folders with one Rust
      verdict (tests/bodies/bank.json): a body "agrees" when the generated code accepts it exactly when the Rust validator does
      (its verdicts: `proactive-events validate --format json`, written by run.sh). A body
@@ -32,6 +32,7 @@ import argparse
 import importlib.util
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -42,26 +43,33 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "support"))
 import bank  # noqa: E402 (the bank's one index reader, beside the Rust one)
 AGGREGATE = "proactive-event.schema.json"
 
-# The flags the README recommends for datamodel-codegen (keep in sync with README.md).
-DATAMODEL_FLAGS = [
-    "--input-file-type", "jsonschema",
-    "--output-model-type", "pydantic_v2.BaseModel",
-    "--use-title-as-name",
-    "--strict-types", "str", "int", "bool",
-    "--field-constraints",
-    "--use-annotated",
-    "--output-datetime-class", "AwareDatetime",
-    "--use-schema-description",
-    "--use-field-description",
-    "--collapse-root-models",
-    "--enum-field-as-literal", "one",
-    "--use-missing-sentinel", "--target-pydantic-version", "2.14",
-    "--target-python-version", "3.10",
-    "--formatters", "builtin",
-    "--disable-timestamp",
-]
-# The command the README recommends for quicktype (top-level name from the schema title).
-QUICKTYPE_FLAGS = ["--src-lang", "schema", "--lang", "ts", "--acronym-style", "original", "--no-date-times", "--prefer-const-values"]
+GUIDE_PAGE = REPO_ROOT / "docs" / "guide" / "src" / "other-languages.md"
+
+
+def guide_flags(tool: str) -> list[str]:
+    """The flags the guide (GUIDE_PAGE) gives `tool` in its one command line for it: what is
+    checked is what readers are told to run. Inputs and outputs are the check's own."""
+    text = GUIDE_PAGE.read_text(encoding="utf-8")
+    commands = [
+        shlex.split(line, comments=True)
+        for block in re.findall(r"^```sh\n(.*?)^```", text, re.S | re.M)
+        for line in block.replace("\\\n", " ").splitlines()
+        if line.strip()
+    ]
+    found = [c for c in commands if c and (c[0] == tool or (c[0] == "npx" and c[1].split("@")[0] == tool))]
+    if len(found) != 1:
+        raise LookupError(f"{GUIDE_PAGE.name} has {len(found)} {tool} commands, expected 1")
+    words = found[0][2:] if found[0][0] == "npx" else found[0][1:]
+    flags, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--input", "--output", "-o", "--src", "--top-level", "-i"):
+            skip = True
+        else:
+            flags.append(word)
+    return flags
+
 
 # Rules of the Rust validator that are about the shape of the JSON: which fields exist,
 # their JSON types, null, enum and const values, the event name and the audience type.
@@ -163,11 +171,13 @@ def generate(schema_dir: Path, out: Path, node_bin: Path, checks: Checks) -> lis
     for f in files:
         src = schema_dir / f
         mod = module_name(f)
+        # --disable-timestamp: the check's own, so that two runs write the same files.
         r = run([sys.executable, "-m", "datamodel_code_generator", "--input", str(src),
-                 "--output", str(out / "py" / f"{mod}.py"), *DATAMODEL_FLAGS])
+                 "--output", str(out / "py" / f"{mod}.py"), *guide_flags("datamodel-codegen"),
+                 "--disable-timestamp"])
         checks.ok(r.returncode == 0, f"datamodel-codegen {f}: {r.stderr.strip()[-400:]}")
         title = json.loads(src.read_text(encoding="utf-8")).get("title", "Request")
-        r = run([str(node_bin / "quicktype"), *QUICKTYPE_FLAGS, "--top-level", title, "--src", str(src),
+        r = run([str(node_bin / "quicktype"), *guide_flags("quicktype"), "--top-level", title, "--src", str(src),
                  "--out", str(out / "ts-quicktype" / f"{mod}.ts")])
         checks.ok(r.returncode == 0, f"quicktype {f}: {r.stderr.strip()[-400:]}")
         r = run([str(node_bin / "json2ts"), "--input", str(src), "--output", str(out / "ts-json2ts" / f"{mod}.ts"),
@@ -272,19 +282,19 @@ PYDANTIC_ERRORS: dict[tuple[str, str], list] = {}
 
 
 def readme_reader():
-    """`integral_floats_as_ints` as the README writes it: the README's python block that
-    defines it, run as is, so the README's promise is what is measured."""
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    """`integral_floats_as_ints` as the guide writes it (GUIDE_PAGE): the python block that
+    defines it, run as is, so the guide's promise is what is measured."""
+    readme = GUIDE_PAGE.read_text(encoding="utf-8")
     blocks = [b for b in re.findall(r"^```python\n(.*?)^```", readme, re.S | re.M) if "def integral_floats_as_ints" in b]
     if len(blocks) != 1:
-        raise LookupError(f"README.md has {len(blocks)} python blocks defining integral_floats_as_ints, expected 1")
+        raise LookupError(f"{GUIDE_PAGE.name} has {len(blocks)} python blocks defining integral_floats_as_ints, expected 1")
     namespace: dict = {}
-    exec(compile(blocks[0], "README.md (integral_floats_as_ints)", "exec"), namespace)  # noqa: S102 - our README
+    exec(compile(blocks[0], f"{GUIDE_PAGE.name} (integral_floats_as_ints)", "exec"), namespace)  # noqa: S102 - our guide
     return namespace["integral_floats_as_ints"]
 
 
 def check_reader(read, checks: Checks) -> None:
-    """What the README says of the reader: integral numbers become integers exactly, others
+    """What the guide says of the reader: integral numbers become integers exactly, others
     stay numbers that a strict int refuses, text that is not JSON raises ValueError, and a
     hostile exponent costs nothing."""
     import time
@@ -299,15 +309,15 @@ def check_reader(read, checks: Checks) -> None:
     for text, want in cases.items():
         got = json.loads(read(text))
         same = got == want and all(type(got[k]) is type(v) for k, v in want.items())
-        checks.ok(same, f"README integral_floats_as_ints({text}) gave {got}, expected {want}")
+        checks.ok(same, f"guide integral_floats_as_ints({text}) gave {got}, expected {want}")
     started = time.monotonic()
     big = json.loads(read('{"a": 1e999999999, "b": -1.5e999999999}'))
     checks.ok(time.monotonic() - started < 1 and all(isinstance(v, float) for v in big.values()),
-              f"README integral_floats_as_ints: a huge exponent gave {big}, expected floats at once")
+              f"guide integral_floats_as_ints: a huge exponent gave {big}, expected floats at once")
     for bad in ('{"a": NaN}', '{"a": Infinity}', "{", b'{"a": "\xff"}', '{"a": 1}'.encode("utf-16")):
         try:
             read(bad)
-            checks.ok(False, f"README integral_floats_as_ints({bad!r}) raised nothing")
+            checks.ok(False, f"guide integral_floats_as_ints({bad!r}) raised nothing")
         except ValueError:
             checks.ok(True, "")
 
@@ -315,7 +325,7 @@ def check_reader(read, checks: Checks) -> None:
 def pydantic_verdicts(out: Path, schemas: dict[str, dict], bodies: dict[str, str], checks: Checks,
                       read=None) -> dict:
     """(schema file -> body -> accepted), per-event schemas only for their own bodies; `read`
-    turns a body into the text given to pydantic (the README's reader, or None for none)."""
+    turns a body into the text given to pydantic (the guide's reader, or None for none)."""
     import pydantic
 
     models = {}
@@ -347,7 +357,7 @@ def pydantic_verdicts(out: Path, schemas: dict[str, dict], bodies: dict[str, str
 
 
 def without_reader(plain: dict, read: dict, files: list[str]) -> dict:
-    """scope -> body -> why, for each body on which the models alone (no README reader) give
+    """scope -> body -> why, for each body on which the models alone (no guide reader) give
     another verdict than with it; why is None unless it is pydantic's strict int on an
     integral float, the one thing the reader is for."""
     per_event = {f for f in files if f != AGGREGATE}
@@ -496,8 +506,8 @@ def main() -> int:
 
     try:
         read = readme_reader()
-    except Exception as exc:  # noqa: BLE001 - a broken README block is a finding
-        checks.ok(False, f"README.md: integral_floats_as_ints: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a broken guide block is a finding
+        checks.ok(False, f"{GUIDE_PAGE.name}: integral_floats_as_ints: {type(exc).__name__}: {exc}")
         read = None
     if read is not None:
         check_reader(read, checks)
@@ -516,7 +526,7 @@ def main() -> int:
                 kinds[g["kind"]] = kinds.get(g["kind"], 0) + 1
             print(f"{gen} {scope}: agrees on {row['agree']}/{row['total']} bodies; gaps by kind {kinds}")
     for scope, diff in plain.items():
-        print(f"pydantic {scope} without the README's reader: {len(diff)} more bodies differ ({sorted(diff)})")
+        print(f"pydantic {scope} without the guide's reader: {len(diff)} more bodies differ ({sorted(diff)})")
     if args.measure:
         print(json.dumps({g: {s: row["gaps"] for s, row in rows.items()} for g, rows in results.items()}, indent=1))
         print(json.dumps({"pydantic-without-reader": plain}, indent=1))
@@ -543,7 +553,7 @@ def main() -> int:
             for body in sorted(set(got) | set(want_rules)):
                 if got.get(body) != want_rules.get(body):
                     what = "new gap" if body not in want_rules else (
-                        "documented gap closed (remove it from expected-gaps.json and the README)"
+                        "documented gap closed (remove it from expected-gaps.json and the guide)"
                         if body not in got else "gap with other rules or reason")
                     checks.ok(False, f"{gen} ({scope} schema): {what}: {body}: got {got.get(body)}, "
                                      f"expected {want_rules.get(body)} (UPDATE_EXPECTED=1 rewrites the file)")
@@ -553,9 +563,9 @@ def main() -> int:
     want_plain = expected.get("pydantic-without-reader", {})
     for scope, diff in plain.items():
         for body, why in diff.items():
-            checks.ok(why is not None, f"pydantic ({scope} schema) without the README's reader differs on {body} "
+            checks.ok(why is not None, f"pydantic ({scope} schema) without the guide's reader differs on {body} "
                                        "for another reason than its strict int")
-        checks.ok(diff == want_plain.get(scope), f"pydantic ({scope} schema) without the README's reader differs on "
+        checks.ok(diff == want_plain.get(scope), f"pydantic ({scope} schema) without the guide's reader differs on "
                                                  f"{sorted(diff)}, expected {sorted(want_plain.get(scope, {}))}")
     print(f"typegen: {checks.passed} passed, {checks.failed} failed")
     return 1 if checks.failed else 0

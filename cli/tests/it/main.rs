@@ -29,3 +29,4 @@ mod emulate_tls;
 mod serve;
 mod store_outage;
 mod subscriptions_cli;
+mod tour;

@@ -1,4 +1,5 @@
-//! The README's "From Rust" sending example, as written there.
+//! The sending chapter's "From Rust" example (docs/guide/src/sending.md), run against the
+//! emulator with files of its own.
 
 use alexa_proactive_events::client::{
     BulkItem, BulkOptions, Client, Credentials, Journal, Outcome, Region, Stage,

@@ -1,4 +1,5 @@
-//! The README's table of rule ids names every `Rule` exactly once and no other id:
+//! The guide's table of rule ids (docs/guide/src/events.md) names every `Rule` exactly
+//! once and no other id:
 //! the runtime's `rules!` list is the one owner, the table a view of it that a new or
 //! renamed rule cannot silently leave behind.
 
@@ -6,16 +7,19 @@ use alexa_proactive_events::validate::Rule;
 use std::collections::BTreeMap;
 
 #[test]
-fn the_readme_rule_table_names_every_rule_once() {
+fn the_guide_rule_table_names_every_rule_once() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let readme = std::fs::read_to_string(root.join("docs/guide/src/events.md")).expect("events.md");
     let table: Vec<&str> = readme
         .lines()
         .skip_while(|l| !l.starts_with("| rule id |"))
         .skip(2)
         .take_while(|l| l.starts_with('|'))
         .collect();
-    assert!(!table.is_empty(), "the README has a `| rule id |` table");
+    assert!(
+        !table.is_empty(),
+        "docs/guide/src/events.md has a `| rule id |` table"
+    );
     // The first cell lists ids; `PAYLOAD-TYPE, -REQUIRED` abbreviates a shared prefix.
     let mut named: BTreeMap<String, usize> = BTreeMap::new();
     for row in table {
@@ -45,6 +49,6 @@ fn the_readme_rule_table_names_every_rule_once() {
         .collect();
     assert!(
         missing.is_empty() && unknown.is_empty() && repeated.is_empty(),
-        "README rule table: missing {missing:?}, unknown {unknown:?}, repeated {repeated:?}"
+        "the guide's rule table: missing {missing:?}, unknown {unknown:?}, repeated {repeated:?}"
     );
 }
