@@ -262,3 +262,40 @@ fn a_snippet_needing_an_unstated_feature_fails() {
         result.expect_err("a snippet using PostgresLedger built with client and emulator only");
     assert!(stderr.contains("PostgresLedger"), "{stderr}");
 }
+
+/// The facade's crate docs start with the README's program, the same text: the template
+/// that `cargo xtask regenerate` writes `generated/src/lib.rs` from holds a copy (the
+/// published crate cannot read the repository's README), so this test keeps the two equal.
+#[test]
+fn the_facade_docs_start_with_the_readme_program() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let section = readme
+        .split("\n## One Rust program")
+        .nth(1)
+        .expect("the README has a section `One Rust program`");
+    let program = section
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|s| s.split("\n```").next())
+        .expect("a ```rust block there");
+    let template = "codegen/src/emit/facade/lib.rs.in";
+    let facade = std::fs::read_to_string(root().join(template)).expect(template);
+    let docs: String = facade
+        .lines()
+        .skip_while(|l| !l.contains("doc = \"```\")]"))
+        .skip_while(|l| !l.starts_with("//! "))
+        .take_while(|l| *l != "//! ```")
+        .map(|l| {
+            format!(
+                "{}\n",
+                l.strip_prefix("//! ")
+                    .unwrap_or(l.trim_start_matches("//!"))
+            )
+        })
+        .collect();
+    assert_eq!(
+        docs.trim_end(),
+        program.trim_end(),
+        "{template}'s quick start is not the README's program"
+    );
+}
