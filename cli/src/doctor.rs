@@ -283,7 +283,7 @@ fn wrap(text: &str, first: &str, rest: &str) -> Vec<String> {
         let mut word: Vec<char> = word.chars().collect();
         loop {
             let len = line.chars().count();
-            let room = WIDTH - len - usize::from(!empty);
+            let room = WIDTH.saturating_sub(len + usize::from(!empty));
             if word.len() <= room {
                 if !empty {
                     line.push(' ');
@@ -315,7 +315,13 @@ mod tests {
 
     #[test]
     fn wrapped_lines_fit_and_keep_every_word() {
-        let text = format!("a b {} {}", "x".repeat(100), "word ".repeat(40));
+        // 78 + 1 + 1: the second word ends the line exactly at the width.
+        let text = format!(
+            "{} b c {} {}",
+            "y".repeat(78),
+            "x".repeat(100),
+            "word ".repeat(40)
+        );
         let lines = wrap(&text, "  fix: ", "       ");
         assert!(
             lines.iter().all(|l| l.chars().count() <= WIDTH),
