@@ -721,14 +721,13 @@ fn manifest_checks(skill: Option<&serde_json::Value>, event: Option<&str>) -> [F
             .and_then(serde_json::Value::as_str)
             .filter(|u| !u.trim().is_empty())
     };
-    let endpoint = uri("/events/endpoint/uri")
-        .map(|u| (u, "events.endpoint"))
-        .or_else(|| uri("/apis/custom/endpoint/uri").map(|u| (u, "the skill's endpoint")));
+    // Without `events.endpoint`, Alexa sends skill events to the skill's endpoint.
+    let endpoint = uri("/events/endpoint/uri").or_else(|| uri("/apis/custom/endpoint/uri"));
     let subscription = match (subscribed, endpoint) {
-        (true, Some((uri, which))) => Finding::new(
+        (true, Some(_)) => Finding::new(
             Check::ManifestSubscription,
             Status::Pass,
-            format!("subscribes to {SUBSCRIPTION} ({which}: {uri})"),
+            format!("subscribes to {SUBSCRIPTION}"),
             "",
         ),
         (false, _) => Finding::new(
@@ -869,7 +868,7 @@ fn unicast(
         Finding::new(
             Check::Subscribed,
             Status::Pass,
-            format!("the user is subscribed to {event} (notice of {when})"),
+            format!("subscribed to {event}"),
             "",
         )
     } else if r.events.is_empty() {
@@ -918,20 +917,18 @@ fn unicast(
         (Some(to), Some(theirs)) if to == theirs => Finding::new(
             Check::Region,
             Status::Pass,
-            format!(
-                "the user's apiEndpoint is {theirs}'s host, {}",
-                r.api_endpoint
-            ),
+            format!("the user's apiEndpoint is {theirs}'s host"),
             "",
         ),
         (Some(to), Some(theirs)) => Finding::new(
             Check::Region,
             Status::Fail,
+            format!("apiEndpoint is {theirs}'s host; the event goes to {to}"),
             format!(
-                "the user's apiEndpoint is {theirs}'s host ({}), the event goes to {to}",
+                "send with --region {theirs} (the user's apiEndpoint is {}): another region's \
+                 host never reaches the user",
                 r.api_endpoint
             ),
-            format!("send with --region {theirs}: another region's host never reaches the user"),
         ),
     };
     [subscribed, region_finding]
@@ -1110,7 +1107,7 @@ fn device() -> Finding {
     Finding::new(
         Check::Device,
         Status::Info,
-        "check the device: Do Not Disturb, toggles, light ring",
+        "on the device: Do Not Disturb, toggles, light ring",
         "in the Alexa app: Do Not Disturb hides the indicator but keeps the notification \
          (Devices > the device > Do Not Disturb); the skill's notification toggle can reset \
          (More > Settings > Notifications > Skill notifications > the skill); per-device \
