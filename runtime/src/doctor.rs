@@ -525,7 +525,7 @@ fn reference_unused<E>(request: Option<&ProactiveEventRequest<E>>, inputs: &Inpu
         Finding::new(
             check,
             Status::Pass,
-            format!("referenceId {reference} is not in the journal for this destination"),
+            "no delivery of this referenceId to this destination",
             "",
         )
     }
