@@ -781,3 +781,18 @@ async fn a_notice_through_serve_makes_a_healthy_setup() {
     assert!(!text.contains(SECRET));
     assert!(Path::new(&dir.path().join("subs.db")).is_file());
 }
+
+/// The guide chapter names every check (the ids are owned by `Check::ALL`).
+#[test]
+fn the_troubleshooting_chapter_names_every_check() {
+    let chapter = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/guide/src/troubleshooting.md"),
+    )
+    .expect("the chapter exists");
+    for check in Check::ALL {
+        assert!(
+            chapter.contains(&format!("`{check}`")),
+            "{check} is not in the chapter"
+        );
+    }
+}
