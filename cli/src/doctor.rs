@@ -2,9 +2,10 @@
 //! inputs, runs the library's checks (`alexa_proactive_events::doctor`) and
 //! formats the report: a checklist that fits 80 columns, or JSON.
 
-use super::output::{JsonStyle, escape_control, print_json};
+use super::output::{Format, JsonStyle, escape_control, print_json};
+use super::send::Endpoints;
 use super::store::StoreLocation;
-use super::subscriptions::{Access, open_ledger};
+use super::subscriptions::open_existing;
 use super::{display_name, exit, fail, print, read_file, read_input};
 use alexa_proactive_events::client::{
     Client, Credentials, DEFAULT_MAX_JOURNAL_BYTES, Journal, Region, RetryPolicy, Stage,
@@ -12,7 +13,6 @@ use alexa_proactive_events::client::{
 use alexa_proactive_events::doctor::{self, Check, Finding, Inputs, Report, Status};
 use alexa_proactive_events::redact::Redactor;
 use alexa_proactive_events::subscriptions::Ledger;
-use clap::ValueEnum;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, LazyLock};
@@ -81,28 +81,15 @@ pub struct DoctorArgs {
     /// The journal of `proactive-events send --journal` (must exist).
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
-    /// Another API base, e.g. an emulator: http://127.0.0.1:PORT.
-    #[arg(long, value_name = "URL")]
-    api_base: Option<String>,
-    /// Another token endpoint (full URL).
-    #[arg(long, value_name = "URL")]
-    token_url: Option<String>,
-    /// Also trust the certificate(s) in this PEM file (repeatable).
-    #[arg(long, value_name = "PATH")]
-    ca_cert: Vec<PathBuf>,
+    #[command(flatten)]
+    endpoints: Endpoints,
     /// Send the event once and explain Amazon's answer.
     #[arg(long, requires_all = ["stage", "region"])]
     send: bool,
+    /// `text`: a checklist, one line per check, then the fixes; `json`:
+    /// {"checks": [{"id", "status", "message", "fix"}]}.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// A checklist, one line per check, then the fixes.
-    Text,
-    /// {"checks": [{"id", "status", "message", "fix"}]}.
-    Json,
 }
 
 pub fn run(args: DoctorArgs) -> ExitCode {
@@ -151,14 +138,7 @@ fn read_inputs(args: &DoctorArgs) -> Result<Inputs, String> {
         inputs.skill_json = Some(value);
     }
     if let Some(db) = &args.db {
-        // Checking must not create an empty database at a mistyped path.
-        if let StoreLocation::Sqlite(path) = db
-            && !path.is_file()
-        {
-            return Err(format!("no database at {}", display_name(path)));
-        }
-        let ledger = open_ledger(db, Access::Read, None).map_err(|e| e.to_string())?;
-        let ledger: Arc<dyn Ledger + Send + Sync> = ledger;
+        let ledger: Arc<dyn Ledger + Send + Sync> = open_existing(db)?;
         inputs.ledger = Some(ledger);
     }
     if let Some(path) = &args.journal {
@@ -186,25 +166,15 @@ fn client(args: &DoctorArgs) -> Result<Option<Client>, String> {
     let redactor = Redactor::new().secret(credentials.client_secret.expose());
     // The token endpoint serves every region and stage: without --region and
     // --stage (only needed with --send), any will do for the token.
-    let mut builder = Client::builder(
+    let builder = Client::builder(
         credentials,
         args.region.unwrap_or(Region::NorthAmerica),
         args.stage.unwrap_or(Stage::Development),
     )
     .retry(RetryPolicy::none())
     .rate_limit(0);
-    if let Some(url) = &args.api_base {
-        builder = builder.api_base(url);
-    }
-    if let Some(url) = &args.token_url {
-        builder = builder.token_url(url);
-    }
-    for path in &args.ca_cert {
-        let pem = read_input(path)
-            .map_err(|e| format!("--ca-cert {}: cannot read it: {e}", display_name(path)))?;
-        builder = builder.add_root_certificate(pem);
-    }
-    builder
+    args.endpoints
+        .apply(builder)?
         .build()
         .map(Some)
         .map_err(|e| redactor.redact(&e.to_string()).into_owned())

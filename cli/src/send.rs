@@ -3,12 +3,12 @@
 
 use super::output::escape_control;
 use super::store::StoreLocation;
-use super::subscriptions::{Access, AnyLedger, open_ledger};
+use super::subscriptions::{AnyLedger, open_existing};
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::Audience;
 use alexa_proactive_events::client::{
-    BulkItem, BulkOptions, Client, Credentials, DEFAULT_MAX_JOURNAL_BYTES, Interrupted, ItemStatus,
-    Journal, Region, Stage, Summary,
+    BulkItem, BulkOptions, Client, ClientBuilder, Credentials, DEFAULT_MAX_JOURNAL_BYTES,
+    Interrupted, ItemStatus, Journal, Region, Stage, Summary,
 };
 use alexa_proactive_events::doctor::{self, Status};
 use alexa_proactive_events::redact::Redactor;
@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -55,16 +54,8 @@ pub struct SendArgs {
     /// development (the skill's testers) or live (certified skills).
     #[arg(long)]
     stage: Stage,
-    /// Another API base, e.g. an emulator: http://127.0.0.1:PORT.
-    #[arg(long, value_name = "URL")]
-    api_base: Option<String>,
-    /// Another token endpoint (full URL).
-    #[arg(long, value_name = "URL")]
-    token_url: Option<String>,
-    /// Also trust the certificate(s) in this PEM file, e.g. the one
-    /// `proactive-events emulate --tls --tls-cert PATH` wrote (repeatable).
-    #[arg(long, value_name = "PATH")]
-    ca_cert: Vec<PathBuf>,
+    #[command(flatten)]
+    endpoints: Endpoints,
     /// Record outcomes here; a rerun with the same journal skips the events it
     /// delivered to the same destination (stage, region and API base).
     #[arg(long, value_name = "FILE")]
@@ -95,6 +86,41 @@ pub fn run(args: SendArgs) -> ExitCode {
     // most when the run stopped early.
     print(&run.line());
     code
+}
+
+/// Where events and token requests go, and which certificates to trust besides
+/// the system's: Amazon's unless given. `send` and `doctor` take the same options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Endpoints {
+    /// Another API base, e.g. an emulator: http://127.0.0.1:PORT.
+    #[arg(long, value_name = "URL")]
+    api_base: Option<String>,
+    /// Another token endpoint (full URL).
+    #[arg(long, value_name = "URL")]
+    token_url: Option<String>,
+    /// Also trust the certificate(s) in this PEM file, e.g. the one
+    /// `proactive-events emulate --tls --tls-cert PATH` wrote (repeatable).
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Vec<PathBuf>,
+}
+
+impl Endpoints {
+    /// `builder` with these URLs and certificates; an unreadable `--ca-cert` is
+    /// an error naming it.
+    pub(crate) fn apply(&self, mut builder: ClientBuilder) -> Result<ClientBuilder, String> {
+        if let Some(url) = &self.api_base {
+            builder = builder.api_base(url);
+        }
+        if let Some(url) = &self.token_url {
+            builder = builder.token_url(url);
+        }
+        for path in &self.ca_cert {
+            let pem = read_input(path)
+                .map_err(|e| format!("--ca-cert {}: cannot read it: {e}", display_name(path)))?;
+            builder = builder.add_root_certificate(pem);
+        }
+        Ok(builder)
+    }
 }
 
 /// What a run did, for the summary line.
@@ -135,7 +161,7 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
     };
     run.total = items.len() as u64;
     let ledger = match &args.db {
-        Some(db) => match open_read_only(db) {
+        Some(db) => match open_existing(db) {
             Ok(l) => Some(l),
             Err(message) => return fail(&message),
         },
@@ -165,24 +191,11 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
             ));
         }
     }
-    let mut builder = Client::builder(credentials, args.region, args.stage).rate_limit(args.rate);
-    if let Some(url) = &args.api_base {
-        builder = builder.api_base(url);
-    }
-    if let Some(url) = &args.token_url {
-        builder = builder.token_url(url);
-    }
-    for path in &args.ca_cert {
-        match read_input(path) {
-            Ok(pem) => builder = builder.add_root_certificate(pem),
-            Err(e) => {
-                return fail(&format!(
-                    "--ca-cert {}: cannot read it: {e}",
-                    display_name(path)
-                ));
-            }
-        }
-    }
+    let builder = Client::builder(credentials, args.region, args.stage).rate_limit(args.rate);
+    let builder = match args.endpoints.apply(builder) {
+        Ok(b) => b,
+        Err(message) => return fail(&message),
+    };
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => return fail(&e),
@@ -244,17 +257,6 @@ fn target(item: &BulkItem) -> Option<(String, Target)> {
         Audience::Multicast(_) => None,
     };
     Some((item.source.clone()?, (request.event.name(), user)))
-}
-
-/// The ledger of `--db`, read only; a missing SQLite file is an error, not a
-/// new empty database.
-fn open_read_only(db: &StoreLocation) -> Result<Arc<dyn AnyLedger>, String> {
-    if let StoreLocation::Sqlite(path) = db
-        && !path.is_file()
-    {
-        return Err(format!("--db: no database at {}", display_name(path)));
-    }
-    open_ledger(db, Access::Read, None).map_err(|e| e.to_string())
 }
 
 /// After the sends: for each audience accepted with 202 (once per event and

@@ -37,6 +37,11 @@ struct Verdict {
 }
 
 impl Verdict {
+    /// The statuses are the healthy ones but for `changes`.
+    fn expect_healthy_but(&self, changes: &[(&str, &str)]) {
+        assert_eq!(self.statuses, healthy_but(changes), "{}", self.json);
+    }
+
     fn message(&self, id: &str) -> String {
         self.check(id)["message"].as_str().unwrap_or("").to_owned()
     }
@@ -66,7 +71,7 @@ fn healthy() -> BTreeMap<String, String> {
     expected
 }
 
-/// `healthy()` with these checks changed.
+/// [`healthy`] with these checks changed.
 fn healthy_but(changes: &[(&str, &str)]) -> BTreeMap<String, String> {
     let mut expected = healthy();
     for (id, status) in changes {
@@ -223,18 +228,13 @@ fn with(extra: &[&'static str]) -> Vec<&'static str> {
 fn a_healthy_setup_passes_and_each_injected_failure_fails_its_own_check() {
     let s = Setup::new();
     let v = s.doctor("event.json", "EU", FULL);
-    assert_eq!(v.statuses, healthy(), "{}", v.json);
+    v.expect_healthy_but(&[]);
     assert_eq!(v.code, 0, "{}", v.stderr);
 
     // A wrong secret: CREDENTIALS fails with the hint; there is no token to
     // check the scope of.
     let v = s.doctor_with("wrong-SENTINEL-secret", "event.json", "EU", FULL);
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("CREDENTIALS", "fail"), ("TOKEN-SCOPE", "skip")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("CREDENTIALS", "fail"), ("TOKEN-SCOPE", "skip")]);
     assert_eq!(v.code, 1);
     assert!(
         v.message("CREDENTIALS").contains("invalid_client"),
@@ -275,7 +275,7 @@ fn a_healthy_setup_passes_and_each_injected_failure_fails_its_own_check() {
                 "empty.journal",
             ],
         );
-        assert_eq!(v.statuses, healthy_but(&[(id, "fail")]), "{}", v.json);
+        v.expect_healthy_but(&[(id, "fail")]);
         assert_eq!(v.code, 1);
     }
 
@@ -287,47 +287,27 @@ fn a_healthy_setup_passes_and_each_injected_failure_fails_its_own_check() {
         body["expiryTime"] = (then + SignedDuration::from_hours(1)).to_string().into();
     });
     let v = s.doctor("expired.json", "EU", FULL);
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("BODY-FRESH", "fail")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("BODY-FRESH", "fail")]);
     assert!(v.message("BODY-FRESH").contains("expired"), "{}", v.json);
 
     // A user the ledger never heard of, one subscribed to another event only,
     // and one who disabled the skill.
     s.new_body("unknown.json", &["--user", UNKNOWN_USER]);
     let v = s.doctor("unknown.json", "EU", FULL);
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("SUBSCRIBED", "fail"), ("REGION", "skip")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("SUBSCRIBED", "fail"), ("REGION", "skip")]);
     assert!(v.message("SUBSCRIBED").contains("no subscription notice"));
     s.new_body("other.json", &["--user", OTHER_USER]);
     let v = s.doctor("other.json", "EU", FULL);
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("SUBSCRIBED", "fail")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("SUBSCRIBED", "fail")]);
     assert!(v.message("SUBSCRIBED").contains(OTHER_EVENT), "{}", v.json);
     s.new_body("disabled.json", &["--user", DISABLED_USER]);
     let v = s.doctor("disabled.json", "EU", FULL);
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("SUBSCRIBED", "fail")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("SUBSCRIBED", "fail")]);
     assert!(v.message("SUBSCRIBED").contains("disabled"), "{}", v.json);
 
     // The user's apiEndpoint is EU's host; the event goes to NA.
     let v = s.doctor("event.json", "NA", FULL);
-    assert_eq!(v.statuses, healthy_but(&[("REGION", "fail")]), "{}", v.json);
+    v.expect_healthy_but(&[("REGION", "fail")]);
     assert!(v.fix("REGION").contains("--region EU"), "{}", v.json);
 }
 
@@ -361,12 +341,7 @@ fn a_reference_id_in_the_journal_fails_reference_unused() {
             "sent.journal",
         ],
     );
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("REFERENCE-UNUSED", "fail")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("REFERENCE-UNUSED", "fail")]);
     assert!(v.message("REFERENCE-UNUSED").contains("409"), "{}", v.json);
 }
 
@@ -374,12 +349,7 @@ fn a_reference_id_in_the_journal_fails_reference_unused() {
 fn send_explains_202_403_409_and_429() {
     let s = Setup::new();
     let v = s.doctor("event.json", "EU", &with(&["--send"]));
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("DELIVERY", "pass")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("DELIVERY", "pass")]);
     assert_eq!(v.code, 0);
     assert_eq!(s.emu.handle().events().len(), 1, "sent once");
     // 403 twice: the client tries a fresh token once on a 403.
@@ -394,12 +364,7 @@ fn send_explains_202_403_409_and_429() {
     ] {
         s.emu.handle().script_events(script);
         let v = s.doctor("event.json", "EU", &with(&["--send"]));
-        assert_eq!(
-            v.statuses,
-            healthy_but(&[("DELIVERY", "fail")]),
-            "{}",
-            v.json
-        );
+        v.expect_healthy_but(&[("DELIVERY", "fail")]);
         assert_eq!(v.code, 1);
         let explained = format!("{} {}", v.message("DELIVERY"), v.fix("DELIVERY"));
         assert!(
@@ -418,7 +383,7 @@ fn a_multicast_without_subscribers_warns() {
     let s = Setup::new();
     s.new_body("multicast.json", &[]);
     let v = s.doctor("multicast.json", "EU", FULL);
-    assert_eq!(v.statuses, healthy(), "{}", v.json);
+    v.expect_healthy_but(&[]);
     // USER only: DISABLED_USER disabled the skill, OTHER_USER has another event.
     assert!(
         v.message("SUBSCRIBED").starts_with("1 user(s)"),
@@ -445,12 +410,7 @@ fn a_multicast_without_subscribers_warns() {
             "empty.journal",
         ],
     );
-    assert_eq!(
-        v.statuses,
-        healthy_but(&[("SUBSCRIBED", "warn"), ("REGION", "skip")]),
-        "{}",
-        v.json
-    );
+    v.expect_healthy_but(&[("SUBSCRIBED", "warn"), ("REGION", "skip")]);
     assert_eq!(v.code, 0, "a warning is no failure");
     assert!(v.message("SUBSCRIBED").contains("202"), "{}", v.json);
 }
