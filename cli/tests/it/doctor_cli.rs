@@ -756,3 +756,51 @@ fn the_troubleshooting_chapter_names_every_check() {
         );
     }
 }
+
+/// `CREDENTIALS` tells a network error and a refused TLS certificate from
+/// `invalid_client`, each with its own fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_tell_network_and_tls_errors_from_invalid_client() {
+    use alexa_proactive_events::client::{Client, Credentials, RetryPolicy, Stage};
+    use alexa_proactive_events::emulator::{Emulator, EmulatorConfig};
+    let client = |base: String, token_url: String| {
+        Client::builder(
+            Credentials::new(ID, SECRET),
+            alexa_proactive_events::Region::Europe,
+            Stage::Development,
+        )
+        .api_base(base)
+        .token_url(token_url)
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("client")
+    };
+    let credentials = |report: &doctor::Report| {
+        let f = report.get(Check::Credentials).expect("CREDENTIALS").clone();
+        assert_eq!(f.status, Status::Fail, "{f:?}");
+        assert!(!f.message.contains("invalid_client"), "{f:?}");
+        assert!(!format!("{report:?}").contains(SECRET));
+        f
+    };
+    // Nothing listens on a port that was just closed.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let mut inputs = Inputs::new(&b"{}"[..]);
+    inputs.client = Some(client(base.clone(), format!("{base}/auth/o2/token")));
+    let f = credentials(&doctor::run(inputs).await);
+    assert!(f.fix.contains("unreachable"), "{f:?}");
+
+    // The emulator over TLS, its authority not trusted.
+    let emu = Emulator::start(EmulatorConfig {
+        tls: true,
+        ..emulator_support::config()
+    })
+    .await
+    .expect("emulator");
+    let mut inputs = Inputs::new(&b"{}"[..]);
+    inputs.client = Some(client(emu.base_url(), emu.token_url()));
+    let f = credentials(&doctor::run(inputs).await);
+    assert!(f.fix.contains("--ca-cert"), "{f:?}");
+    emu.shutdown().await;
+}
