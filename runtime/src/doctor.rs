@@ -18,6 +18,10 @@
 //! is nothing to do. New checks may be added (new ids); a consumer should ignore
 //! ids it does not know.
 //!
+//! A fix that asks for a missing input names the option of `proactive-events
+//! doctor` (`--db`, `--skill-json`, …); in [`Inputs`] it is the field of the same
+//! name.
+//!
 //! Without [`Inputs::send`], `run` never posts an event: the only request it makes
 //! is for an access token (`CREDENTIALS`). With it, the body is sent once through
 //! [`Inputs::client`] (its retry policy applies) and `DELIVERY` explains Amazon's
@@ -304,8 +308,8 @@ const PASS_SKILL_JSON: &str = "pass --skill-json skill-package/skill.json (the s
 const PASS_CREDENTIALS: &str = "set ALEXA_CLIENT_ID and ALEXA_CLIENT_SECRET: the skill's Alexa \
      Client Id and Secret (developer console > Build > Permissions > Alexa Skill Messaging)";
 
-/// Runs every check of [`Check::ALL`] and reports each, in order. Makes one token
-/// request when [`Inputs::client`] is set, and sends the body once only with
+/// Runs every check of [`Check::ALL`] and reports each, in order. Asks for a
+/// token when [`Inputs::client`] is set, and sends the body once only with
 /// [`Inputs::send`]. Never panics on any input; a tokio runtime must be running
 /// (the client and the ledger need one).
 pub async fn run<E: EventSet>(inputs: Inputs) -> Report {
