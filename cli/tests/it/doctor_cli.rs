@@ -346,7 +346,7 @@ fn a_reference_id_in_the_journal_fails_reference_unused() {
 }
 
 #[test]
-fn send_explains_202_403_409_and_429() {
+fn send_explains_202_403_409_429_432_and_400() {
     let s = Setup::new();
     let v = s.doctor("event.json", "EU", &with(&["--send"]));
     v.expect_healthy_but(&[("DELIVERY", "pass")]);
@@ -361,6 +361,8 @@ fn send_explains_202_403_409_and_429() {
         ),
         (vec![Scripted::status(409)], "409", "already accepted"),
         (vec![Scripted::status(429)], "429", "rate"),
+        (vec![Scripted::status(432)], "432", "limits"),
+        (vec![Scripted::status(400)], "400", "rule"),
     ] {
         s.emu.handle().script_events(script);
         let v = s.doctor("event.json", "EU", &with(&["--send"]));
