@@ -1,5 +1,5 @@
 //! The `proactive-events` command line: new, validate, preview, manifest, send,
-//! emulate and subscriptions, over the `alexa-proactive-events` crate.
+//! emulate, subscriptions and doctor, over the `alexa-proactive-events` crate.
 //!
 //! Adding a command: write `src/cli/<command>.rs` exposing `pub struct <Command>Args`
 //! (`#[derive(clap::Args)]`, with an `after_help` of examples) and
@@ -22,6 +22,7 @@ macro_rules! eprintln {
 }
 
 mod completions;
+mod doctor;
 mod emulate;
 pub(crate) mod input;
 mod manifest;
@@ -102,6 +103,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Validate and deliver request bodies to Amazon (or the emulator), resumably.
     Send(send::SendArgs),
+    /// Why didn't my notification arrive? Check every link of the chain for one event.
+    Doctor(doctor::DoctorArgs),
     /// Run a local emulator of Amazon's token and Proactive Events endpoints.
     Emulate(emulate::EmulateArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -125,6 +128,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Emulate(args) => emulate::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Completions(args) => completions::run(args),
     };
     output::finish(code)

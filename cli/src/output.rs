@@ -88,6 +88,16 @@ pub(crate) fn eprint(text: &str) {
 /// with the schema compiler's diagnostics. Borrowed when clean.
 pub use alexa_proactive_events::terminal::escape as escape_control;
 
+/// `--format` of the commands that print for people or for programs; each
+/// command's option says what its JSON holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// For people: lines of text.
+    Text,
+    /// For programs: JSON.
+    Json,
+}
+
 /// `value` as JSON that is safe to show on a terminal: pretty (2-space
 /// indents, as ASK CLI writes skill.json) or compact (one line). Every command
 /// that prints JSON prints it through here ([`print_json`]).

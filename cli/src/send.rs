@@ -2,13 +2,18 @@
 //! the rate limit and an optional journal to resume from.
 
 use super::output::escape_control;
+use super::store::StoreLocation;
+use super::subscriptions::{AnyLedger, open_existing};
 use super::{display_name, exit, fail, print, read_input};
+use alexa_proactive_events::Audience;
 use alexa_proactive_events::client::{
-    BulkItem, BulkOptions, Client, Credentials, DEFAULT_MAX_JOURNAL_BYTES, Interrupted, Journal,
-    Region, Stage, Summary,
+    BulkItem, BulkOptions, Client, ClientBuilder, Credentials, DEFAULT_MAX_JOURNAL_BYTES,
+    Interrupted, ItemStatus, Journal, Region, Stage, Summary,
 };
+use alexa_proactive_events::doctor::{self, Status};
 use alexa_proactive_events::redact::Redactor;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +30,11 @@ Examples:
       --api-base http://127.0.0.1:40123 --token-url http://127.0.0.1:40123/auth/o2/token
   proactive-events send event.json --region NA --stage development --ca-cert emulator.pem \
       --api-base https://127.0.0.1:40123 --token-url https://127.0.0.1:40123/auth/o2/token
+
+With --db (the subscriptions ledger), each event accepted with 202 is checked
+against it afterwards, as `proactive-events doctor` does: a warning names a Unicast
+user who is not subscribed, a user whose region is not --region, and a Multicast
+that no user is subscribed to (Amazon accepts those too, and nobody hears them).
 
 The summary line is printed on every exit; `; N not sent` counts the events a
 failure (an unwritable journal) kept from being sent.
@@ -44,16 +54,8 @@ pub struct SendArgs {
     /// development (the skill's testers) or live (certified skills).
     #[arg(long)]
     stage: Stage,
-    /// Another API base, e.g. an emulator: http://127.0.0.1:PORT.
-    #[arg(long, value_name = "URL")]
-    api_base: Option<String>,
-    /// Another token endpoint (full URL).
-    #[arg(long, value_name = "URL")]
-    token_url: Option<String>,
-    /// Also trust the certificate(s) in this PEM file, e.g. the one
-    /// `proactive-events emulate --tls --tls-cert PATH` wrote (repeatable).
-    #[arg(long, value_name = "PATH")]
-    ca_cert: Vec<PathBuf>,
+    #[command(flatten)]
+    endpoints: Endpoints,
     /// Record outcomes here; a rerun with the same journal skips the events it
     /// delivered to the same destination (stage, region and API base).
     #[arg(long, value_name = "FILE")]
@@ -68,6 +70,13 @@ pub struct SendArgs {
     /// Requests per second (Amazon allows 25 per skill); 0 turns the limit off.
     #[arg(long, value_name = "N", default_value_t = 25)]
     rate: u32,
+    /// The subscriptions ledger (SQLite file or PostgreSQL database, read only):
+    /// after a 202, warn about what `doctor` would catch.
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<StoreLocation>,
+    /// With --db: only this skill's records in the ledger count.
+    #[arg(long, value_name = "ID", requires = "db")]
+    skill_id: Option<String>,
 }
 
 pub fn run(args: SendArgs) -> ExitCode {
@@ -77,6 +86,41 @@ pub fn run(args: SendArgs) -> ExitCode {
     // most when the run stopped early.
     print(&run.line());
     code
+}
+
+/// Where events and token requests go, and which certificates to trust besides
+/// the system's: Amazon's unless given. `send` and `doctor` take the same options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Endpoints {
+    /// Another API base, e.g. an emulator: http://127.0.0.1:PORT.
+    #[arg(long, value_name = "URL")]
+    api_base: Option<String>,
+    /// Another token endpoint (full URL).
+    #[arg(long, value_name = "URL")]
+    token_url: Option<String>,
+    /// Also trust the certificate(s) in this PEM file, e.g. the one
+    /// `proactive-events emulate --tls --tls-cert PATH` wrote (repeatable).
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Vec<PathBuf>,
+}
+
+impl Endpoints {
+    /// `builder` with these URLs and certificates; an unreadable `--ca-cert` is
+    /// an error naming it.
+    pub(crate) fn apply(&self, mut builder: ClientBuilder) -> Result<ClientBuilder, String> {
+        if let Some(url) = &self.api_base {
+            builder = builder.api_base(url);
+        }
+        if let Some(url) = &self.token_url {
+            builder = builder.token_url(url);
+        }
+        for path in &self.ca_cert {
+            let pem = read_input(path)
+                .map_err(|e| format!("--ca-cert {}: cannot read it: {e}", display_name(path)))?;
+            builder = builder.add_root_certificate(pem);
+        }
+        Ok(builder)
+    }
 }
 
 /// What a run did, for the summary line.
@@ -116,6 +160,19 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
         Err(message) => return fail(&message),
     };
     run.total = items.len() as u64;
+    let ledger = match &args.db {
+        Some(db) => match open_existing(db) {
+            Ok(l) => Some(l),
+            Err(message) => return fail(&message),
+        },
+        None => None,
+    };
+    // Whom each event is for, by source: read before the items are sent.
+    let targets: HashMap<String, Target> = if ledger.is_some() {
+        items.iter().filter_map(target).collect()
+    } else {
+        HashMap::new()
+    };
     let journal = match &args.journal {
         Some(path) => match Journal::open_with_limit(path, args.max_journal_bytes) {
             Ok(j) => Some(j),
@@ -134,24 +191,11 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
             ));
         }
     }
-    let mut builder = Client::builder(credentials, args.region, args.stage).rate_limit(args.rate);
-    if let Some(url) = &args.api_base {
-        builder = builder.api_base(url);
-    }
-    if let Some(url) = &args.token_url {
-        builder = builder.token_url(url);
-    }
-    for path in &args.ca_cert {
-        match read_input(path) {
-            Ok(pem) => builder = builder.add_root_certificate(pem),
-            Err(e) => {
-                return fail(&format!(
-                    "--ca-cert {}: cannot read it: {e}",
-                    display_name(path)
-                ));
-            }
-        }
-    }
+    let builder = Client::builder(credentials, args.region, args.stage).rate_limit(args.rate);
+    let builder = match args.endpoints.apply(builder) {
+        Ok(b) => b,
+        Err(message) => return fail(&message),
+    };
     let client = match builder.build() {
         Ok(c) => c,
         Err(e) => return fail(&e),
@@ -166,8 +210,14 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
     if let Some(j) = journal {
         options = options.journal(j);
     }
+    let mut accepted = Vec::new();
     let result = runtime.block_on(client.send_all_with_summary(items, options, |p| {
         bar.set_position(p.summary.done());
+        if p.item.status == ItemStatus::Accepted
+            && let Some(source) = &p.item.source
+        {
+            accepted.push(source.clone());
+        }
     }));
     bar.finish_and_clear();
     let (summary, stopped) = match result {
@@ -182,6 +232,9 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
             to_stderr(&escape_control(line));
         }
     }
+    if let Some(ledger) = &ledger {
+        warn_unheard(args, ledger.as_ref(), &targets, &accepted);
+    }
     let delivered = summary.all_delivered();
     run.summary = summary;
     if let Some(error) = stopped {
@@ -191,6 +244,56 @@ fn send(args: &SendArgs, run: &mut Run) -> ExitCode {
         ExitCode::from(exit::OK)
     } else {
         ExitCode::from(exit::INVALID)
+    }
+}
+
+/// An event's name and its Unicast user (`None`: Multicast).
+type Target = (&'static str, Option<String>);
+
+fn target(item: &BulkItem) -> Option<(String, Target)> {
+    let request = item.request.as_ref().ok()?;
+    let user = match &request.relevant_audience {
+        Audience::Unicast(u) => Some(u.user.clone()),
+        Audience::Multicast(_) => None,
+    };
+    Some((item.source.clone()?, (request.event.name(), user)))
+}
+
+/// After the sends: for each audience accepted with 202 (once per event and
+/// user), the ledger's `SUBSCRIBED` and `REGION` findings that fail or warn, as
+/// warnings naming `doctor`.
+fn warn_unheard(
+    args: &SendArgs,
+    ledger: &dyn AnyLedger,
+    targets: &HashMap<String, Target>,
+    accepted: &[String],
+) {
+    let mut first_source: BTreeMap<&Target, &str> = BTreeMap::new();
+    for source in accepted {
+        if let Some(t) = targets.get(source) {
+            first_source.entry(t).or_insert(source);
+        }
+    }
+    for ((event, user), source) in first_source {
+        let findings = doctor::audience_checks(
+            ledger,
+            args.skill_id.as_deref(),
+            event,
+            user.as_deref(),
+            Some(args.region),
+        );
+        for f in findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Warn))
+        {
+            to_stderr(&format!(
+                "warning: {source}: accepted, but {} {}: {} (`proactive-events doctor --event \
+                 {source}` checks the whole chain)",
+                f.check,
+                f.status,
+                escape_control(&f.message)
+            ));
+        }
     }
 }
 

@@ -2,14 +2,14 @@
 //! or a PostgreSQL database, as `--db` names it ([`StoreLocation`]), opened by
 //! [`open_ledger`].
 
-use super::output::{JsonStyle, escape_control, print_json};
+use super::output::{Format, JsonStyle, escape_control, print_json};
 use super::store::StoreLocation;
 use super::{display_name, exit, fail, print, read_input};
 use alexa_proactive_events::subscriptions::{
     ApplyOutcome, AsyncLedger, Change, Cursor, Ledger, PostgresLedger, PostgresOptions,
     SqliteLedger, SqliteOptions, StoreError, SubscriptionChanged, UserRecord,
 };
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +68,7 @@ struct ApplyArgs {
     /// Skill request bodies (`-` reads standard input).
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
+    /// `text`: one line per file; `json`: one object per line.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -88,16 +89,9 @@ struct ListArgs {
     /// Only this skill (applicationId).
     #[arg(long, value_name = "ID")]
     skill: Option<String>,
+    /// `text`: one line per user; `json`: an array of users.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    /// One line per item.
-    Text,
-    /// JSON: one object per line for `apply`, an array for `list`.
-    Json,
 }
 
 /// What a command does with the ledger it opens.
@@ -142,6 +136,18 @@ pub(crate) fn open_ledger(
             Arc::new(SqliteLedger::open_read_only(path)?)
         }
     })
+}
+
+/// The ledger named by `--db`, read only, which must exist: a missing SQLite
+/// file is an error, not a new empty database at a mistyped path.
+pub(crate) fn open_existing(db: &StoreLocation) -> Result<Arc<dyn AnyLedger>, String> {
+    if let StoreLocation::Sqlite(path) = db
+        && !path.is_file()
+    {
+        return Err(format!("no database at {}", path.display()));
+    }
+    // Read-only: neither waits for a writer's lock nor changes the store.
+    open_ledger(db, Access::Read, None).map_err(|e| e.to_string())
 }
 
 pub fn run(args: SubscriptionsArgs) -> ExitCode {
@@ -259,16 +265,9 @@ fn change_json(file: &str, c: &Change) -> serde_json::Value {
 }
 
 fn list(args: ListArgs) -> ExitCode {
-    // Listing must not create an empty database at a mistyped path.
-    if let StoreLocation::Sqlite(path) = &args.db
-        && !path.is_file()
-    {
-        return fail(format_args!("no database at {}", path.display()));
-    }
-    // Read-only: listing neither waits for a writer's lock nor changes the store.
-    let ledger = match open_ledger(&args.db, Access::Read, None) {
+    let ledger = match open_existing(&args.db) {
         Ok(l) => l,
-        Err(e) => return fail(e),
+        Err(message) => return fail(message),
     };
     let keep = |r: &UserRecord| {
         args.skill.as_ref().is_none_or(|s| *s == r.skill_id)

@@ -1,10 +1,10 @@
 //! `proactive-events validate FILE...`: every violation of every file, one per line.
 
-use super::output::{JsonStyle, escape_control, print_json};
+use super::output::{Format, JsonStyle, escape_control, print_json};
 use super::{display_name, exit, print, read_input};
 use alexa_proactive_events::DateTime;
 use alexa_proactive_events::validate::{Options, Report, Rule, Severity, Violation, parse};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -56,12 +56,6 @@ pub struct ValidateArgs {
     /// 0 lists every violation.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_VIOLATIONS)]
     max_violations: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Text,
-    Json,
 }
 
 fn parse_instant(s: &str) -> Result<DateTime, String> {

@@ -193,6 +193,20 @@ pub mod client {
     pub type BulkItem = super::runtime::client::BulkItem<super::Event>;
 }
 
+/// Why didn't my notification arrive? The checks of `proactive-events doctor`
+/// (feature `client`); the check ids and the JSON shape are documented in the
+/// runtime's `doctor` module.
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod doctor {
+    pub use super::runtime::doctor::*;
+
+    /// Runs every check of [`Check::ALL`] on `inputs`, in chain order.
+    pub async fn run(inputs: Inputs) -> Report {
+        super::runtime::doctor::run::<super::Event>(inputs).await
+    }
+}
+
 /// A local emulator of Amazon's token and Proactive Events endpoints (feature `emulator`).
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]

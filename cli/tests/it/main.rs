@@ -23,6 +23,7 @@ mod cli_validate;
 mod connection_flood;
 mod connection_strings;
 mod delivery_cli;
+mod doctor_cli;
 mod emulate_bounds;
 mod emulate_secrets;
 mod emulate_tls;

@@ -16,6 +16,7 @@ mod token;
 pub use bulk::{BulkItem, BulkOptions, Interrupted, ItemReport, ItemStatus, Progress, Summary};
 pub use endpoint::{Region, Stage, TOKEN_URL, UnknownRegion, UnknownStage, events_url};
 pub use journal::{DEFAULT_MAX_JOURNAL_BYTES, Journal, JournalError, JournalRecord};
+pub(crate) use outcome::one_line;
 pub use outcome::{
     ApiError, AudienceKind, Delivered, ErrorCode, MAX_LISTED_VIOLATIONS, Outcome, Rejection,
     SendError,
