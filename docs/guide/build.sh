@@ -36,7 +36,7 @@ cp "$here/book.toml" "$stage/"
 git ls-files -z --cached --others --exclude-standard \
   | while IFS= read -r -d '' f; do [[ -f "$f" ]] && printf '%s\0' "$f"; done \
   | xargs -0 cp --parents -t "$stage/src"
-python3 "$here/summary.py" "$here/src/SUMMARY.md" "$root" >"$stage/src/SUMMARY.md"
+python3 "$here/stage.py" "$here/src/SUMMARY.md" "$root" "$stage/src"
 rm -rf "$out"
 "$tool/bin/mdbook" build "$stage" --dest-dir "$out"
 python3 "$here/check_links.py" "$out"
