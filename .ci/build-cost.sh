@@ -14,17 +14,21 @@ profile=()
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+facade="alexa-proactive-events = { path = \"$root/generated\""
 rows=(
   "serde|serde = { version = \"1\", features = [\"derive\"] }
 serde_json = \"1\""
-  "(no feature): build, validate, preview|alexa-proactive-events = { path = \"$root/generated\" }"
-  "client: send|alexa-proactive-events = { path = \"$root/generated\", features = [\"client\"] }"
-  "emulator: test a sender|alexa-proactive-events = { path = \"$root/generated\", features = [\"emulator\"] }"
-  "client + emulator|alexa-proactive-events = { path = \"$root/generated\", features = [\"client\", \"emulator\"] }"
-  "sqlite: one host's ledger|alexa-proactive-events = { path = \"$root/generated\", features = [\"sqlite\"] }"
-  "postgres: several hosts' ledger|alexa-proactive-events = { path = \"$root/generated\", features = [\"postgres\"] }"
-  "skill-events: receive subscriptions|alexa-proactive-events = { path = \"$root/generated\", features = [\"skill-events\"] }"
+  "none|$facade }"
 )
+# Each feature alone (the runtime's manifest owns the list), then client with emulator.
+while read -r feature; do
+  rows+=("$feature|$facade, features = [\"$feature\"] }")
+done < <(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    if p["name"] == "alexa-proactive-events-runtime":
+        print("\n".join(f for f in p["features"] if f != "default"))')
+rows+=("client + emulator|$facade, features = [\"client\", \"emulator\"] }")
 base=""
 printf '| features | cold build, CPU s | vs serde |\n|---|---|---|\n'
 for row in "${rows[@]}"; do

@@ -98,3 +98,34 @@ fn the_facade_forwards_every_runtime_feature() {
          runtime's features, in the same order"
     );
 }
+
+/// The README's feature table names each of the runtime's features in exactly one row, in
+/// the `features` column, so that no job is left without its feature.
+#[test]
+fn the_readme_feature_table_names_every_feature_once() {
+    let list = features(&read(&root().join("runtime/Cargo.toml")));
+    let readme = read(&root().join("README.md"));
+    let rows: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("| job | features |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert!(!rows.is_empty(), "README.md has no `| job | features |` table");
+    let named: Vec<String> = rows
+        .iter()
+        .map(|r| r.split('|').nth(2).expect("a features cell").trim().to_owned())
+        .collect();
+    for (name, _) in &list {
+        let cell = format!("`{name}`");
+        let count = named.iter().filter(|c| **c == cell).count();
+        assert_eq!(count, 1, "README feature table: `{name}` in {count} rows: {named:?}");
+    }
+    let known: Vec<String> = list.iter().map(|(n, _)| format!("`{n}`")).collect();
+    for cell in &named {
+        assert!(
+            cell == "none" || known.contains(cell),
+            "README feature table names {cell}, not a feature of runtime/Cargo.toml"
+        );
+    }
+}
