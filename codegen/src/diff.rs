@@ -557,7 +557,7 @@ impl Differ<'_, '_> {
                 self.push_with(
                     &at,
                     Kind::FieldRemoved,
-                    format!("{} ({})", f.wire, presence(f)),
+                    presence(f).to_owned(),
                     Kind::FieldRemoved.rust(),
                     json,
                 );
@@ -572,7 +572,7 @@ impl Differ<'_, '_> {
                 self.push_with(
                     &format!("{}.{}", tb.body_at, g.wire),
                     Kind::FieldAdded,
-                    format!("{} ({})", g.wire, presence(g)),
+                    presence(g).to_owned(),
                     Kind::FieldAdded.rust(),
                     json,
                 );

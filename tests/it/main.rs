@@ -31,6 +31,7 @@ mod readme_features;
 mod readme_rules;
 mod regenerate;
 mod schema_diff;
+mod schema_diff_semver;
 mod schemas_as_data;
 mod skill_events;
 mod skill_events_corpus;

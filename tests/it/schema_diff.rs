@@ -114,3 +114,37 @@ fn schema_diff_reports_the_expected_kinds_and_the_bank_agrees_on_json_impact() {
         failures.join("\n")
     );
 }
+
+/// The CHANGELOG's Versioning section is the written policy, `Kind::rust` and `Kind::json`
+/// the code: one row per kind, with the same bump and the same JSON Schema impact first.
+#[test]
+fn the_changelog_versioning_table_is_the_rules_of_schema_diff() {
+    let text =
+        std::fs::read_to_string(pipeline_tests::root().join("CHANGELOG.md")).expect("CHANGELOG.md");
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("| Schema edit (`schema-diff` kind)"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
+    let table: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|cells| {
+            let kind = cells[1]
+                .split('`')
+                .nth(1)
+                .unwrap_or_else(|| panic!("no kind in {cells:?}"));
+            let json = cells[3].split_whitespace().next().unwrap_or("");
+            (kind, cells[2], json)
+        })
+        .collect();
+    let code: Vec<(&str, &str, &str)> = Kind::ALL
+        .iter()
+        .map(|k| (k.name(), k.rust().name(), k.json().name()))
+        .collect();
+    assert_eq!(
+        table, code,
+        "CHANGELOG.md's schema-edit table and codegen/src/diff.rs differ"
+    );
+}
