@@ -412,7 +412,7 @@ pub fn changelog_fragment(changes: &[Change]) -> String {
     s
 }
 
-/// `changelog` with the fragment's bullets added under `## [Unreleased]`: at the top of
+/// `changelog` with the fragment's bullets added under `## [Unreleased]`: at the end of
 /// each section there, or in a new section at its end. `Err` when there is no such
 /// heading.
 pub fn insert_into_changelog(changelog: &str, changes: &[Change]) -> Result<String, String> {
@@ -421,18 +421,34 @@ pub fn insert_into_changelog(changelog: &str, changes: &[Change]) -> Result<Stri
         .iter()
         .position(|l| l.starts_with("## [Unreleased]"))
         .ok_or("CHANGELOG.md has no `## [Unreleased]` heading to add the changes under")?;
-    for (section, bullet) in changelog_entries(changes).into_iter().rev() {
-        let end = lines[start + 1..]
+    let next = |lines: &[String], from: usize, prefix: &str| {
+        lines[from..]
             .iter()
-            .position(|l| l.starts_with("## "))
-            .map_or(lines.len(), |i| start + 1 + i);
+            .position(|l| l.starts_with("## ") || l.starts_with(prefix))
+            .map_or(lines.len(), |i| from + i)
+    };
+    for (section, bullet) in changelog_entries(changes) {
+        let end = next(&lines, start + 1, "## ");
         let heading = format!("### {section}");
         match lines[start..end].iter().position(|l| *l == heading) {
-            // After the heading and its blank line.
-            Some(i) => lines.insert(start + i + 2, bullet),
+            Some(i) => {
+                // After the section's last line of text.
+                let h = start + i;
+                let section_end = next(&lines, h + 1, "### ");
+                let last = (h..section_end)
+                    .rev()
+                    .find(|&j| !lines[j].trim().is_empty())
+                    .unwrap_or(h);
+                let at = if last == h { h + 1 } else { last + 1 };
+                if last == h {
+                    lines.insert(at, String::new());
+                    lines.insert(at + 1, bullet);
+                } else {
+                    lines.insert(at, bullet);
+                }
+            }
             None => {
-                let at = end;
-                lines.splice(at..at, [heading, String::new(), bullet, String::new()]);
+                lines.splice(end..end, [heading, String::new(), bullet, String::new()]);
             }
         }
     }
@@ -1091,5 +1107,13 @@ example:
         assert!(out.contains("### Added\n\n- old\n\n### Changed (API)\n\n- **`AMAZON.Test.Updated`**: enum value removed at `payload.status.values[1]`"), "{out}");
         assert!(out.ends_with("## Versioning\n"), "{out}");
         assert!(insert_into_changelog("# Changelog\n", &c).is_err());
+        // An existing section: after its last line, whatever comes first.
+        let log = "## [Unreleased]\n\n### Changed (API)\n\nFor users of main:\n\n- a\n  more\n\n### Fixed\n\n- b\n";
+        let out = insert_into_changelog(log, &c).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            out.contains("- a\n  more\n- **`AMAZON.Test.Updated`**: enum value removed")
+                && out.ends_with("\n\n### Fixed\n\n- b\n"),
+            "{out}"
+        );
     }
 }
