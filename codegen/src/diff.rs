@@ -697,7 +697,7 @@ impl Differ<'_, '_> {
                 self.ty(old, ia, new, ib, &format!("{at}.items"));
             }
             (Ty::Named(x), Ty::Named(y)) if self.named(old, *x, new, *y) => {}
-            (a, b) if a == b || same_scalar(a, b) => {}
+            (a, b) if a == b => {}
             (a, b) => {
                 let json = match (subset(old, a, new, b), subset(new, b, old, a)) {
                     (true, true) => Json::Neutral,
@@ -815,11 +815,6 @@ fn parent(body_at: &str, suffix: &str) -> String {
 
 fn presence(f: &Field) -> &'static str {
     if f.required { "required" } else { "optional" }
-}
-
-/// Types that differ only in what the cases above compare (handled there).
-fn same_scalar(a: &Ty, b: &Ty) -> bool {
-    matches!((a, b), (Ty::Text { .. }, Ty::Text { .. }))
 }
 
 /// Whether every value of `a` (in `ea`) is a value of `b` (in `eb`), as far as the JSON

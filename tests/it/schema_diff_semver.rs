@@ -239,9 +239,8 @@ impl Scratch {
         write_if_changed(&dir.join("Cargo.toml"), &format!("{workspace}\n"));
         let lock =
             std::fs::read_to_string(repo.join("Cargo.lock")).unwrap_or_else(|e| panic!("{e}"));
-        if !dir.join("Cargo.lock").exists() {
-            write_if_changed(&dir.join("Cargo.lock"), &lock);
-        }
+        // The repository's versions (cargo prunes what the facade does not use).
+        write_if_changed(&dir.join("Cargo.lock"), &lock);
         write_if_changed(
             &dir.join("README.md"),
             "The facade, built for schema-diff's oracle.\n",
