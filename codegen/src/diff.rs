@@ -697,7 +697,8 @@ impl Differ<'_, '_> {
                 self.ty(old, ia, new, ib, &format!("{at}.items"));
             }
             (Ty::Named(x), Ty::Named(y)) if self.named(old, *x, new, *y) => {}
-            (a, b) if a == b => {}
+            // Type ids are per event: equal ids of two events say nothing.
+            (a, b) if a == b && !matches!(a, Ty::Named(_)) => {}
             (a, b) => {
                 let json = match (subset(old, a, new, b), subset(new, b, old, a)) {
                     (true, true) => Json::Neutral,
@@ -1032,6 +1033,41 @@ example:
         assert_eq!(
             kinds(&c),
             [(Kind::FieldAdded, Bump::Major, Json::Looser, "payload.other")]
+        );
+        let c = one(|s| {
+            s.replace(
+                "  note:\n    type: string\n",
+                "  note:\n    type: enum\n    values: [{value: X, spoken: x}]\n",
+            )
+        });
+        assert_eq!(
+            kinds(&c),
+            [(
+                Kind::FieldRetyped,
+                Bump::Major,
+                Json::Stricter,
+                "payload.note.type"
+            )]
+        );
+        // The same type id in both events, an enum before and an object after.
+        let c = one(|s| {
+            s.replace(
+                "    type: enum\n    required: true\n    description: The status.\n    values:\n      - {value: A, spoken: a}\n      - {value: B, spoken: b}\n",
+                "    type: object\n    required: true\n    description: The status.\n    fields:\n      code: {type: boolean, required: true, description: A code.}\n",
+            )
+            .replace("  status: A\n", "  status: {code: true}\n")
+        });
+        assert_eq!(
+            kinds(&c),
+            [
+                (
+                    Kind::FieldRetyped,
+                    Bump::Major,
+                    Json::Both,
+                    "payload.status.type"
+                ),
+                (Kind::ExampleChanged, Bump::Patch, Json::Neutral, "example")
+            ]
         );
         let c = one(|s| s.replace("locales: [en-US]", "locales: any"));
         assert_eq!(
