@@ -26,6 +26,7 @@
 //! `docs/decisions.md`.
 
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod example;
 pub mod load;

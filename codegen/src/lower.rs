@@ -1006,6 +1006,7 @@ impl<'a> Lower<'a> {
                     .description
                     .as_deref()
                     .map_or_else(String::new, |d| d.trim().to_owned()),
+                body_at: body_at.to_string(),
                 kind,
             },
             name_at,
@@ -1277,6 +1278,7 @@ impl<'a> Lower<'a> {
                 ident: self.root.clone(),
                 defs_key: self.root.to_string(),
                 description: doc.description.trim().to_owned(),
+                body_at: "payload".to_owned(),
                 kind: TypeKind::Object(fields),
             },
             name_at: YamlPath::default().key("event"),
@@ -1349,6 +1351,7 @@ impl Layout<'_> {
             ident,
             defs_key,
             description,
+            body_at: at,
             kind,
         } = def;
         // Its id is taken before the types it uses take theirs; its kind follows.
@@ -1356,6 +1359,7 @@ impl Layout<'_> {
             ident,
             defs_key,
             description,
+            body_at: at,
             kind: TypeKind::Enum(Vec::new()),
         });
         let kind = match kind {

@@ -79,6 +79,10 @@ pub struct TypeDef {
     /// The key under `$defs` in the JSON Schemas, unique across all events.
     pub defs_key: String,
     pub description: String,
+    /// Where its fields or values are in the YAML file (`payload`,
+    /// `payload.state.fields`, `types.TeamStatistic.values`): what
+    /// [`crate::diff`] names a change by.
+    pub body_at: String,
     pub kind: TypeKind,
 }
 

@@ -3,6 +3,7 @@
 
 mod delivery_support;
 mod emulator_support;
+mod schema_diff_support;
 mod skill_events_support;
 mod subscriptions_support;
 mod tls_support;
@@ -29,6 +30,8 @@ mod meta_schema;
 mod preview;
 mod readme_features;
 mod regenerate;
+mod schema_diff;
+mod schema_diff_semver;
 mod schemas_as_data;
 mod skill_events;
 mod skill_events_corpus;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# schema-diff's Rust oracle (issue 24): for every edit of tests/schema-diff/edits.yaml, the
+# facade generated from the base and from the edit, compared by cargo-semver-checks, must
+# agree with schema-diff on major versus not, apart from the exceptions of decision D31
+# (tests/it/schema_diff_semver.rs lists them). The JSON Schema oracle is an ordinary test
+# (tests/it/schema_diff.rs).
+# Meant to be called from CI after the Rust tests (it reuses their build of the `it` tests):
+#   bash tests/schema-diff/run.sh
+# cargo-semver-checks is pinned and installed once from crates.io into
+# $ALEXA_PE_CACHE/cargo-semver-checks (tests/support/deps.sh names the cache); a second run
+# installs nothing. The facades are built under $CARGO_TARGET_DIR/schema-diff (default
+# target/schema-diff), kept between runs.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root"
+source tests/support/deps.sh
+
+# Its rustdoc JSON formats must include the toolchain's: 0.51 reads rustc 1.95's.
+version=0.51.0
+install_root="$deps_cache/cargo-semver-checks"
+tool="$install_root/bin/cargo-semver-checks"
+if [[ "$("$tool" semver-checks --version 2>/dev/null || true)" != "cargo-semver-checks $version" ]]; then
+  started=$SECONDS
+  echo "installing cargo-semver-checks $version into $install_root (once)"
+  # Its release profile asks for fat LTO and one codegen unit: minutes of a CI run for a
+  # tool that spends a second per edit here. The config's profile takes precedence.
+  if ! CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --quiet --locked --force --version "$version" cargo-semver-checks \
+    --root "$install_root"; then
+    echo "error: cannot install cargo-semver-checks $version" >&2
+    echo "schema-diff: 0 passed, 1 failed"
+    exit 1
+  fi
+  echo "installed in $((SECONDS - started))s"
+fi
+
+started=$SECONDS
+ALEXA_PE_CARGO_SEMVER_CHECKS="$tool" cargo test --quiet -p pipeline-tests --all-features \
+  --test it schema_diff_semver -- --ignored --nocapture
+echo "schema-diff oracle: $((SECONDS - started))s"
