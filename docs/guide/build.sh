@@ -8,7 +8,8 @@
 # one entry per page of generated/docs/ where it says so). So every link in the guide,
 # the README, the decisions and the generated event reference works in the book as it
 # does on GitHub, and a new schema's page joins the book with no edit here.
-#   bash docs/guide/build.sh [OUT]
+#   bash docs/guide/build.sh [OUT | --install-only]
+# --install-only installs mdbook and stops (.ci/run does it early, in the background).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -24,6 +25,7 @@ if [[ ! -x "$tool/bin/mdbook" ]]; then
     exit 1
   }
 fi
+[[ "${1:-}" == "--install-only" ]] && exit 0
 target=$(cargo metadata --format-version 1 --no-deps \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 out="$(realpath -m "${1:-$target/guide}")"

@@ -5,7 +5,8 @@
 # (tests/it/schema_diff_semver.rs lists them). The JSON Schema oracle is an ordinary test
 # (tests/it/schema_diff.rs).
 # Meant to be called from CI after the Rust tests (it reuses their build of the `it` tests):
-#   bash tests/schema-diff/run.sh
+#   bash tests/schema-diff/run.sh [--install-only]
+# --install-only installs the tool and stops (.ci/run does it early, in the background).
 # cargo-semver-checks is pinned and installed once from crates.io into
 # $ALEXA_PE_CACHE/cargo-semver-checks (tests/support/deps.sh names the cache); a second run
 # installs nothing. The facades are built under $CARGO_TARGET_DIR/schema-diff (default
@@ -35,6 +36,8 @@ if [[ "$("$tool" semver-checks --version 2>/dev/null || true)" != "cargo-semver-
   fi
   echo "installed in $((SECONDS - started))s"
 fi
+
+[[ "${1:-}" == "--install-only" ]] && exit 0
 
 started=$SECONDS
 ALEXA_PE_CARGO_SEMVER_CHECKS="$tool" cargo test --quiet -p pipeline-tests --all-features \
