@@ -111,15 +111,27 @@ fn the_readme_feature_table_names_every_feature_once() {
         .skip(2)
         .take_while(|l| l.starts_with('|'))
         .collect();
-    assert!(!rows.is_empty(), "README.md has no `| job | features |` table");
+    assert!(
+        !rows.is_empty(),
+        "README.md has no `| job | features |` table"
+    );
     let named: Vec<String> = rows
         .iter()
-        .map(|r| r.split('|').nth(2).expect("a features cell").trim().to_owned())
+        .map(|r| {
+            r.split('|')
+                .nth(2)
+                .expect("a features cell")
+                .trim()
+                .to_owned()
+        })
         .collect();
     for (name, _) in &list {
         let cell = format!("`{name}`");
         let count = named.iter().filter(|c| **c == cell).count();
-        assert_eq!(count, 1, "README feature table: `{name}` in {count} rows: {named:?}");
+        assert_eq!(
+            count, 1,
+            "README feature table: `{name}` in {count} rows: {named:?}"
+        );
     }
     let known: Vec<String> = list.iter().map(|(n, _)| format!("`{n}`")).collect();
     for cell in &named {
