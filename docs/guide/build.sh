@@ -16,18 +16,10 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 source tests/support/deps.sh
 
-version=0.5.4
-tool="$deps_cache/mdbook-$version"
-if [[ ! -x "$tool/bin/mdbook" ]]; then
-  echo "installing mdbook $version into $tool (once)" >&2
-  cargo install --locked --quiet mdbook --version "$version" --no-default-features --root "$tool" || {
-    echo "error: cannot install mdbook $version from crates.io" >&2
-    exit 1
-  }
-fi
+cargo_tool mdbook 0.5.4 --no-default-features || exit 1
+mdbook="$tool_bin/mdbook"
 [[ "${1:-}" == "--install-only" ]] && exit 0
-target=$(cargo metadata --format-version 1 --no-deps \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+target="$(target_dir)"
 out="$(realpath -m "${1:-$target/guide}")"
 
 stage="$(mktemp -d)"
@@ -40,5 +32,5 @@ git ls-files -z --cached --others --exclude-standard \
   | xargs -0 cp --parents -t "$stage/src"
 python3 "$here/stage.py" "$here/src/SUMMARY.md" "$root" "$stage/src"
 rm -rf "$out"
-"$tool/bin/mdbook" build "$stage" --dest-dir "$out"
+"$mdbook" build "$stage" --dest-dir "$out"
 python3 "$here/check_links.py" "$out"

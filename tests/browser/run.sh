@@ -18,8 +18,6 @@ set -euo pipefail
 
 # shellcheck source=tests/support/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
-# shellcheck source=tests/support/deps.sh
-source "$here_support/deps.sh"
 
 chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$chromium" ]]; then

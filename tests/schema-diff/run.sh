@@ -7,10 +7,9 @@
 # Meant to be called from CI after the Rust tests (it reuses their build of the `it` tests):
 #   bash tests/schema-diff/run.sh [--install-only]
 # --install-only installs the tool and stops (.ci/run does it early, in the background).
-# cargo-semver-checks is pinned and installed once from crates.io into
-# $ALEXA_PE_CACHE/cargo-semver-checks (tests/support/deps.sh names the cache); a second run
-# installs nothing. The facades are built under $CARGO_TARGET_DIR/schema-diff (default
-# target/schema-diff), kept between runs.
+# cargo-semver-checks is pinned and installed once from crates.io into the cache of
+# tests/support/deps.sh; a second run installs nothing. The facades are built under
+# $CARGO_TARGET_DIR/schema-diff (default target/schema-diff), kept between runs.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,23 +18,11 @@ cd "$root"
 source tests/support/deps.sh
 
 # Its rustdoc JSON formats must include the toolchain's: 0.51 reads rustc 1.95's.
-version=0.51.0
-install_root="$deps_cache/cargo-semver-checks"
-tool="$install_root/bin/cargo-semver-checks"
-if [[ "$("$tool" semver-checks --version 2>/dev/null || true)" != "cargo-semver-checks $version" ]]; then
-  started=$SECONDS
-  echo "installing cargo-semver-checks $version into $install_root (once)"
-  # Its release profile asks for fat LTO and one codegen unit: minutes of a CI run for a
-  # tool that spends a second per edit here. The config's profile takes precedence.
-  if ! CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install --quiet --locked --force --version "$version" cargo-semver-checks \
-    --root "$install_root"; then
-    echo "error: cannot install cargo-semver-checks $version" >&2
-    echo "schema-diff: 0 passed, 1 failed"
-    exit 1
-  fi
-  echo "installed in $((SECONDS - started))s"
+if ! cargo_tool cargo-semver-checks 0.51.0; then
+  echo "schema-diff: 0 passed, 1 failed"
+  exit 1
 fi
+tool="$tool_bin/cargo-semver-checks"
 
 [[ "${1:-}" == "--install-only" ]] && exit 0
 

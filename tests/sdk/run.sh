@@ -16,8 +16,6 @@ set -euo pipefail
 
 # shellcheck source=tests/support/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
-# shellcheck source=tests/support/deps.sh
-source "$here_support/deps.sh"
 
 python_env sdk tests/sdk/requirements.txt
 node_env sdk tests/sdk

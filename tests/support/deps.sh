@@ -10,9 +10,13 @@
 #   python_env NAME REQUIREMENTS   sets $python: a venv's interpreter with REQUIREMENTS in it
 #   node_env NAME DIR              sets $node_modules: DIR's package-lock.json installed;
 #                                  DIR/node_modules links to it, for DIR's scripts' imports
-# Both return non-zero, with a message, when the install fails.
+#   cargo_tool CRATE VERSION [ARG...]
+#                                  sets $tool_bin: the folder of CRATE's binaries, VERSION
+#                                  installed from crates.io (cargo install --locked ARG...)
+#   target_dir                     prints cargo's target directory
+# The installers return non-zero, with a message, when the install fails.
 
-# shellcheck disable=SC2034 # $python and $node_modules are for the caller
+# shellcheck disable=SC2034 # $python, $node_modules and $tool_bin are for the caller
 deps_cache="${ALEXA_PE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alexa-proactive-events}"
 
 python_env() {
@@ -54,4 +58,30 @@ node_env() {
     rm -rf "$src/node_modules" || return 1
   fi
   ln -sfn "$node_modules" "$src/node_modules"
+}
+
+cargo_tool() {
+  local crate="$1" version="$2" dir started=$SECONDS
+  shift 2
+  dir="$deps_cache/$crate-$version"
+  if [[ ! -f "$dir/installed" ]]; then
+    echo "installing $crate $version into $dir (once)" >&2
+    rm -rf "$dir" || return 1
+    # A tool's release profile may ask for fat LTO and one codegen unit: minutes of a CI run
+    # for a tool that runs for seconds here. Cargo's config (here, the environment) takes
+    # precedence over the tool's manifest.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install --quiet --locked --version "$version" "$@" --root "$dir" "$crate" || {
+      echo "error: cannot install $crate $version from crates.io into $dir" >&2
+      return 1
+    }
+    touch "$dir/installed" || return 1
+    echo "installed $crate $version in $((SECONDS - started))s" >&2
+  fi
+  tool_bin="$dir/bin"
+}
+
+target_dir() {
+  cargo metadata --format-version 1 --no-deps \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
 }

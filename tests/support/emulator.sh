@@ -6,13 +6,15 @@
 # After sourcing: $root (the repository), $work (a temporary folder), and
 #   build_cli                 sets $bin (PROACTIVE_EVENTS_BIN, or a fresh debug build,
 #                             wherever CARGO_TARGET_DIR or cargo's config puts it)
-#   target_dir                prints cargo's target directory (for artifacts)
+#   and what tests/support/deps.sh gives (python_env, node_env, target_dir, …)
 #   start_emulator ARGS...    starts `proactive-events emulate --listen 127.0.0.1:0 ARGS`
 #                             and sets $url from its first line
 #   run_stoppable CMD...      runs CMD in the background and waits for it, so that a
 #                             signal to the script stops it at once; returns its status
 
 here_support="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=tests/support/deps.sh
+source "$here_support/deps.sh"
 root="$(cd "$here_support/../.." && pwd)"
 cd "$root" || exit 1
 
@@ -51,11 +53,6 @@ for line in sys.stdin:
     echo "error: no proactive-events executable at '$bin'" >&2
     exit 1
   fi
-}
-
-target_dir() {
-  cargo metadata --format-version 1 --no-deps \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
 }
 
 start_emulator() {

@@ -806,3 +806,87 @@ async fn credentials_tell_network_and_tls_errors_from_invalid_client() {
     assert!(f.fix.contains("--ca-cert"), "{f:?}");
     emu.shutdown().await;
 }
+
+/// `TOKEN-SCOPE` against a token endpoint that grants another scope, refuses
+/// this one (`invalid_scope`) or names none: the emulator grants only the right
+/// scope, so a stub endpoint on loopback answers here.
+#[tokio::test(flavor = "multi_thread")]
+async fn token_scope_fails_for_another_scope_and_for_invalid_scope() {
+    use alexa_proactive_events::client::{Client, Credentials, RetryPolicy, Stage};
+    use axum::http::StatusCode;
+    let cases: [(StatusCode, &str, Status, Status, &str, &str); 3] = [
+        (
+            StatusCode::OK,
+            r#"{"access_token":"Atc|stub","token_type":"bearer","expires_in":3600,"scope":"profile"}"#,
+            Status::Pass,
+            Status::Fail,
+            "`profile`",
+            "Skill Messaging",
+        ),
+        (
+            StatusCode::BAD_REQUEST,
+            r#"{"error":"invalid_scope","error_description":"The requested scope is invalid"}"#,
+            Status::Pass,
+            Status::Fail,
+            "invalid_scope",
+            "manifest",
+        ),
+        (
+            StatusCode::OK,
+            r#"{"access_token":"Atc|stub","token_type":"bearer","expires_in":3600}"#,
+            Status::Pass,
+            Status::Pass,
+            "names no scope",
+            "",
+        ),
+    ];
+    for (status, answer, credentials, scope, says, fix) in cases {
+        let app = axum::Router::new().route(
+            "/auth/o2/token",
+            axum::routing::post(move || async move {
+                (
+                    status,
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    answer,
+                )
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    stopped.await.ok();
+                })
+                .await
+        });
+        let client = Client::builder(
+            Credentials::new(ID, SECRET),
+            alexa_proactive_events::Region::Europe,
+            Stage::Development,
+        )
+        .api_base(base.clone())
+        .token_url(format!("{base}/auth/o2/token"))
+        .retry(RetryPolicy::none())
+        .build()
+        .expect("client");
+        let mut inputs = Inputs::new(&b"{}"[..]);
+        inputs.client = Some(client);
+        let report = doctor::run(inputs).await;
+        stop.send(()).ok();
+        server.await.expect("joins").expect("serves");
+        let c = report.get(Check::Credentials).expect("CREDENTIALS");
+        let s = report.get(Check::TokenScope).expect("TOKEN-SCOPE");
+        assert_eq!(
+            (c.status, s.status),
+            (credentials, scope),
+            "{answer}: {c:?} {s:?}"
+        );
+        assert!(s.message.contains(says), "{answer}: {s:?}");
+        assert!(s.fix.contains(fix), "{answer}: {s:?}");
+        assert!(!format!("{report:?}").contains(SECRET));
+    }
+}
