@@ -13,7 +13,8 @@
 # Builds the CLI unless PROACTIVE_EVENTS_BIN names one. Starts the emulator on
 # 127.0.0.1, port 0, with a subscriptions ledger, and stops it, and the browser,
 # on every exit, failures included. Meant to be called from anywhere by CI:
-#   bash tests/browser/run.sh
+#   bash tests/browser/run.sh [--install-only]
+# --install-only installs its packages and stops (.ci/run does it early, in the background).
 set -euo pipefail
 
 # shellcheck source=tests/support/emulator.sh
@@ -36,6 +37,7 @@ if [[ ! -x "$chromium" ]]; then
 fi
 
 node_env browser tests/browser
+[[ "${1:-}" == "--install-only" ]] && exit 0
 
 build_cli
 

@@ -11,7 +11,8 @@
 # Installs its own dependencies, pinned (requirements.txt, package-lock.json), each once
 # into its own cached folder (tests/support/deps.sh). Meant to be called from the repo root
 # by CI:
-#   bash tests/cross-language/run.sh
+#   bash tests/cross-language/run.sh [--install-only]
+# --install-only installs its packages and stops (.ci/run does it early, in the background).
 # SCHEMA_DIR (optional) points both checkers at another schema folder.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ source tests/support/deps.sh
 
 python_env cross-language tests/cross-language/requirements.txt
 node_env cross-language tests/cross-language
+[[ "${1:-}" == "--install-only" ]] && exit 0
 
 tmp="$(mktemp -d)" || {
   echo "error: mktemp -d failed" >&2

@@ -11,7 +11,8 @@
 # Builds the CLI unless PROACTIVE_EVENTS_BIN names one. Starts the emulator on
 # 127.0.0.1, port 0, and stops it on every exit, failures included.
 # Meant to be called from anywhere by CI:
-#   bash tests/sdk/run.sh
+#   bash tests/sdk/run.sh [--install-only]
+# --install-only installs its packages and stops (.ci/run does it early, in the background).
 set -euo pipefail
 
 # shellcheck source=tests/support/emulator.sh
@@ -19,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../support/emulator.sh"
 
 python_env sdk tests/sdk/requirements.txt
 node_env sdk tests/sdk
+[[ "${1:-}" == "--install-only" ]] && exit 0
 
 # --- The emulator, over HTTPS, with its certificate written for the SDKs to trust.
 build_cli

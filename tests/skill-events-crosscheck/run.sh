@@ -5,7 +5,8 @@
 # tests/it/skill_events_corpus.rs writes. Installs its own (pinned) Python
 # dependencies into a virtual environment of its own, once, in the cache
 # (tests/support/deps.sh). Meant to be called from the repo root by CI:
-#   bash tests/skill-events-crosscheck/run.sh
+#   bash tests/skill-events-crosscheck/run.sh [--install-only]
+# --install-only installs its packages and stops (.ci/run does it early, in the background).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +14,7 @@ cd "$here/../.."
 source tests/support/deps.sh
 
 python_env skill-events-crosscheck "$here/requirements.txt"
+[[ "${1:-}" == "--install-only" ]] && exit 0
 
 corpus="$(mktemp -d)"
 trap 'rm -rf "$corpus"' EXIT

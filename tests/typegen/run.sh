@@ -11,7 +11,8 @@
 #     validator's verdicts on tests/bodies and asserts the documented gaps exactly
 #     (tests/typegen/expected-gaps.json).
 # Meant to be called from CI after the Rust tests (it reuses their build of the CLI):
-#   bash tests/typegen/run.sh
+#   bash tests/typegen/run.sh [--install-only]
+# --install-only installs its packages and stops (.ci/run does it early, in the background).
 # Tools are pinned (package-lock.json, requirements.txt) and installed once, each into its
 # own cached folder (tests/support/deps.sh); a second run installs nothing.
 # KEEP_OUT=<dir> keeps the generated files there.
@@ -26,6 +27,7 @@ if ! python_env typegen "$here/requirements.txt" || ! node_env typegen "$here"; 
   echo "typegen: 0 passed, 1 failed"
   exit 1
 fi
+[[ "${1:-}" == "--install-only" ]] && exit 0
 export PATH="$node_modules/.bin:$PATH"
 export NODE_PATH="$node_modules"
 # The Rust verdicts: the CLI's JSON report on every body of the bank.
