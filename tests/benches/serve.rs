@@ -14,6 +14,8 @@
 //! `cargo bench -p pipeline-tests --all-features --bench serve` (PostgreSQL cases
 //! with `ALEXA_PE_TEST_POSTGRES_URL` set, or a server of their own under `CI=true`).
 
+#[path = "../it/loopback_support.rs"]
+mod loopback_support;
 #[path = "../it/skill_events_support/mod.rs"]
 mod skill_events_support;
 #[path = "../it/subscriptions_support/mod.rs"]

@@ -3,6 +3,7 @@
 
 mod delivery_support;
 mod emulator_support;
+mod loopback_support;
 mod schema_diff_support;
 mod skill_events_support;
 mod subscriptions_support;

@@ -3,6 +3,7 @@
 //! chain server and requests signed in the test. Every refused request must leave
 //! the ledger exactly as it was.
 
+use crate::loopback_support::Loopback;
 use crate::skill_events_support::*;
 use alexa_proactive_events::jiff::Timestamp;
 use alexa_proactive_events::skill_events::{
@@ -450,42 +451,30 @@ async fn the_download_times_out() {
 
 /// The router on loopback with a ledger that already holds one subscription.
 struct Endpoint {
-    base: String,
+    server: Loopback,
     ledger: Arc<MemoryLedger>,
     http: reqwest::Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Endpoint {
     async fn start(verifier: Verifier, options: RouterOptions) -> Self {
         let ledger = Arc::new(MemoryLedger::new());
         let app = router_with(verifier, ledger.clone(), options);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
         Self {
-            base,
+            server: Loopback::serve(app).await,
             ledger,
             http: http_client(),
-            stop: Some(tx),
-            task: Some(task),
         }
+    }
+
+    fn base(&self) -> String {
+        self.server.base()
     }
 
     async fn post(&self, req: &Req) -> (u16, String) {
         let mut r = self
             .http
-            .post(format!("{}/", self.base))
+            .post(format!("{}/", self.base()))
             .body(req.body.clone());
         for (k, v) in &req.headers {
             r = r.header(k, v);
@@ -507,13 +496,8 @@ impl Endpoint {
             .unwrap_or_default()
     }
 
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.task.take() {
-            let _ = t.await;
-        }
+    async fn stop(self) {
+        self.server.stop().await;
     }
 }
 
@@ -711,7 +695,7 @@ async fn skill_disabled_unsubscribes_until_a_newer_subscription() {
     // Health.
     let health = ep
         .http
-        .get(format!("{}/healthz", ep.base))
+        .get(format!("{}/healthz", ep.base()))
         .send()
         .await
         .expect("GET");
@@ -776,8 +760,7 @@ async fn a_trickling_body_is_cut_off() {
     let verifier = Verifier::new(options(&pki, &server)).expect("verifier");
     let options = RouterOptions::default().body_timeout(std::time::Duration::from_millis(300));
     let ep = Endpoint::start(verifier, options).await;
-    let addr = ep.base.trim_start_matches("http://").to_owned();
-    let mut tcp = tokio::net::TcpStream::connect(&addr)
+    let mut tcp = tokio::net::TcpStream::connect(ep.server.addr)
         .await
         .expect("connect");
     // Promises 100 bytes, sends 10, then waits.

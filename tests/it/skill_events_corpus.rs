@@ -215,10 +215,7 @@ async fn corpus_verdicts_and_writer() {
     let options = alexa_proactive_events::skill_events::VerifierOptions::new([SKILL])
         .trust_roots_for_tests(pki.root_pem.as_bytes())
         .expect("root")
-        .rewrite_download_for_tests(
-            "https://s3.amazonaws.com/",
-            format!("http://{}/", server.addr),
-        );
+        .rewrite_download_for_tests("https://s3.amazonaws.com/", format!("{}/", server.base()));
     let verifier = Verifier::new(options).expect("verifier");
     // Whole seconds: Python's clock is frozen at this instant from its text.
     let now = Timestamp::from_second(Timestamp::now().as_second()).expect("time");

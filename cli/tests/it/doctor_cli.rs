@@ -5,6 +5,7 @@
 
 use crate::cli_support::{binary, run_in};
 use crate::emulator_support::{self, ID, Running, SECRET};
+use crate::loopback_support::Loopback;
 use crate::skill_events_support::{
     ChainServer, EVENT, Pki, SIGNING_KEY_1, SKILL, USER, ago, http_client, lifecycle_body,
     subscription_body,
@@ -759,24 +760,27 @@ fn the_troubleshooting_chapter_names_every_check() {
     }
 }
 
+/// A client with the emulator's credentials for `base` and `token_url`, with no
+/// retry: a check sees the first answer.
+fn client(base: String, token_url: String) -> alexa_proactive_events::client::Client {
+    use alexa_proactive_events::client::{Client, Credentials, RetryPolicy, Stage};
+    Client::builder(
+        Credentials::new(ID, SECRET),
+        alexa_proactive_events::Region::Europe,
+        Stage::Development,
+    )
+    .api_base(base)
+    .token_url(token_url)
+    .retry(RetryPolicy::none())
+    .build()
+    .expect("client")
+}
+
 /// `CREDENTIALS` tells a network error and a refused TLS certificate from
 /// `invalid_client`, each with its own fix.
 #[tokio::test(flavor = "multi_thread")]
 async fn credentials_tell_network_and_tls_errors_from_invalid_client() {
-    use alexa_proactive_events::client::{Client, Credentials, RetryPolicy, Stage};
     use alexa_proactive_events::emulator::{Emulator, EmulatorConfig};
-    let client = |base: String, token_url: String| {
-        Client::builder(
-            Credentials::new(ID, SECRET),
-            alexa_proactive_events::Region::Europe,
-            Stage::Development,
-        )
-        .api_base(base)
-        .token_url(token_url)
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client")
-    };
     let credentials = |report: &doctor::Report| {
         let f = report.get(Check::Credentials).expect("CREDENTIALS").clone();
         assert_eq!(f.status, Status::Fail, "{f:?}");
@@ -812,7 +816,6 @@ async fn credentials_tell_network_and_tls_errors_from_invalid_client() {
 /// scope, so a stub endpoint on loopback answers here.
 #[tokio::test(flavor = "multi_thread")]
 async fn token_scope_fails_for_another_scope_and_for_invalid_scope() {
-    use alexa_proactive_events::client::{Client, Credentials, RetryPolicy, Stage};
     use axum::http::StatusCode;
     let cases: [(StatusCode, &str, Status, Status, &str, &str); 3] = [
         (
@@ -851,33 +854,12 @@ async fn token_scope_fails_for_another_scope_and_for_invalid_scope() {
                 )
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    stopped.await.ok();
-                })
-                .await
-        });
-        let client = Client::builder(
-            Credentials::new(ID, SECRET),
-            alexa_proactive_events::Region::Europe,
-            Stage::Development,
-        )
-        .api_base(base.clone())
-        .token_url(format!("{base}/auth/o2/token"))
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("client");
+        let server = Loopback::serve(app).await;
+        let base = server.base();
         let mut inputs = Inputs::new(&b"{}"[..]);
-        inputs.client = Some(client);
+        inputs.client = Some(client(base.clone(), format!("{base}/auth/o2/token")));
         let report = doctor::run(inputs).await;
-        stop.send(()).ok();
-        server.await.expect("joins").expect("serves");
+        server.stop().await;
         let c = report.get(Check::Credentials).expect("CREDENTIALS");
         let s = report.get(Check::TokenScope).expect("TOKEN-SCOPE");
         assert_eq!(

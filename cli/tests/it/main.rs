@@ -7,6 +7,8 @@ mod cli_support;
 mod delivery_support;
 #[path = "../../../tests/it/emulator_support/mod.rs"]
 mod emulator_support;
+#[path = "../../../tests/it/loopback_support.rs"]
+mod loopback_support;
 #[path = "../../../tests/it/skill_events_support/mod.rs"]
 mod skill_events_support;
 #[path = "../../../tests/it/subscriptions_support/mod.rs"]

@@ -9,6 +9,7 @@
 
 #![allow(dead_code)]
 
+use crate::loopback_support::Loopback;
 use alexa_proactive_events::jiff::{SignedDuration, Timestamp};
 use alexa_proactive_events::skill_events::{HEADER_CERT_URL, HEADER_SIGNATURE, VerifierOptions};
 use axum::extract::{Path, State};
@@ -22,7 +23,6 @@ use rustls::pki_types::PrivatePkcs8KeyDer;
 use rustls::pki_types::pem::PemObject as _;
 use serde_json::json;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -122,10 +122,8 @@ impl Pki {
 
 /// A loopback HTTP server of chains at `/echo.api/<name>`; counts downloads.
 pub struct ChainServer {
-    pub addr: SocketAddr,
     pub hits: Arc<AtomicUsize>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: Loopback,
 }
 
 #[derive(Clone)]
@@ -156,23 +154,9 @@ impl ChainServer {
         let app = axum::Router::new()
             .route("/echo.api/{name}", axum::routing::get(serve_chain))
             .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
         Self {
-            addr,
             hits,
-            stop: Some(tx),
-            task: Some(task),
+            server: Loopback::serve(app).await,
         }
     }
 
@@ -185,22 +169,22 @@ impl ChainServer {
         Self::start(files).await
     }
 
+    /// `http://127.0.0.1:PORT`
+    pub fn base(&self) -> String {
+        self.server.base()
+    }
+
     /// `http://127.0.0.1:PORT/echo.api/`
     pub fn prefix(&self) -> String {
-        format!("http://{}/echo.api/", self.addr)
+        format!("{}/echo.api/", self.base())
     }
 
     pub fn url(&self, name: &str) -> String {
         format!("{}{name}", self.prefix())
     }
 
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }
 
